@@ -1,0 +1,279 @@
+/*
+ * base.h - the small helpers every maestro module shares.
+ *
+ * What is here: error values with a located message (struct mae_error),
+ * a list of diagnostics that keeps going after the first problem
+ * (struct mae_diags), a bounded growable string (struct mae_buf), string
+ * helpers, "did you mean" suggestions, canonical JSON, SHA-256 and base64.
+ *
+ * What must not be here: anything that prints, exits, touches the network
+ * or a database.  Third-party types never appear in this header: the JSON
+ * helpers take jansson's json_t through its struct tag, so callers that
+ * build JSON include <jansson.h> themselves.
+ *
+ * Allocation failure is fatal: mae_xmalloc() and friends abort() after a
+ * one-line message on stderr, as git's xmalloc() dies.  Every other
+ * failure is returned to the caller.
+ */
+#ifndef MAESTRO_BASE_H
+#define MAESTRO_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                           */
+
+void *mae_xmalloc(size_t n);
+void *mae_xcalloc(size_t n, size_t size);
+void *mae_xrealloc(void *p, size_t n);
+char *mae_xstrdup(const char *s);
+char *mae_xstrndup(const char *s, size_t n);
+/* A newly allocated formatted string; the caller frees it. */
+char *mae_xasprintf(const char *fmt, ...) MAE_PRINTF(1, 2);
+char *mae_xvasprintf(const char *fmt, va_list ap);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+/*
+ * Fallible functions return 0 or one of these negative codes, and fill an
+ * optional struct mae_error (last argument) with the details.
+ */
+enum mae_err_code {
+	MAE_OK = 0,
+	MAE_ERR_INVALID = -1,   /* bad input: a description, an argument */
+	MAE_ERR_IO = -2,        /* a file could not be read or written */
+	MAE_ERR_CONNECT = -3,   /* a peer could not be reached */
+	MAE_ERR_TIMEOUT = -4,   /* a peer did not answer in time */
+	MAE_ERR_PROTOCOL = -5,  /* a peer answered something we cannot read */
+	MAE_ERR_REMOTE = -6,    /* a peer answered with an error (HTTP status) */
+	MAE_ERR_AUTH = -7,      /* credentials refused or host key not trusted */
+	MAE_ERR_CANCELLED = -8, /* the caller asked us to stop */
+	MAE_ERR_LIMIT = -9,     /* a documented limit was hit */
+	MAE_ERR_STATE = -10,    /* refused by recorded state */
+	MAE_ERR_NOTFOUND = -11, /* the thing asked for does not exist */
+	MAE_ERR_INTERNAL = -12, /* a bug in maestro: report it */
+};
+
+/* A short lowercase name for a code ("timeout", "connect", ...). */
+const char *mae_err_name(int code);
+
+#define MAE_ERROR_MSG_MAX 1024
+
+/*
+ * One failure, with everything a user needs to act on it.  `msg` is the
+ * whole sentence in INTERFACES.md style (lowercase start, no final period).
+ * The other fields are the foreign detail, kept so that callers and tests
+ * can look at them without parsing `msg`: errno, an HTTP status, and for
+ * input errors the location.  Fields that do not apply are 0 / "".
+ */
+struct mae_error {
+	int code;
+	char msg[MAE_ERROR_MSG_MAX];
+	int sys_errno;
+	long http_status;
+	char file[256];
+	int line, col;
+};
+
+/* Clear an error to "no error". NULL-safe. */
+void mae_error_clear(struct mae_error *e);
+
+/*
+ * Set e (if not NULL) to code and the formatted message, replacing what it
+ * held, and return code so that `return mae_error_set(e, ...)` reads well.
+ */
+int mae_error_set(struct mae_error *e, int code, const char *fmt, ...)
+	MAE_PRINTF(3, 4);
+int mae_error_vset(struct mae_error *e, int code, const char *fmt,
+		   va_list ap);
+/* Put "PREFIX: " in front of an error's message (e.g. the ship's name). */
+void mae_error_prefix(struct mae_error *e, const char *fmt, ...)
+	MAE_PRINTF(2, 3);
+
+/* ------------------------------------------------------------------ */
+/* Source maps and diagnostics                                          */
+
+/*
+ * Where each line of a rendered text came from.  The template pass fills
+ * one (line i of its output, 1-based, came from lines[i - 1]); the YAML
+ * reader and the model report positions in the rendered text, and the
+ * diagnostics list translates them through the map.  `file` pointers are
+ * owned by whoever owns the map (usually interned for the map's lifetime).
+ */
+struct mae_srcloc {
+	const char *file;
+	int line;
+};
+
+struct mae_srcmap {
+	struct mae_srcloc *lines;
+	size_t n;
+};
+
+enum mae_severity {
+	MAE_SEV_ERROR,
+	MAE_SEV_WARNING,
+};
+
+struct mae_diag {
+	enum mae_severity sev;
+	char *file; /* owned */
+	int line, col; /* 1-based; 0 when not known */
+	char *msg;  /* owned; INTERFACES.md style */
+};
+
+#define MAE_DIAGS_MAX_ERRORS 50
+
+/*
+ * A list of diagnostics.  `file` is the name used for positions in the
+ * text being read (e.g. "maestro.yaml" or "<stdin>"), and `map`, when set,
+ * translates a line of rendered text to its template source.  Both are
+ * borrowed.  After MAE_DIAGS_MAX_ERRORS errors further errors are counted
+ * in `dropped` but not stored; warnings are always kept (up to the same
+ * number again).
+ */
+struct mae_diags {
+	struct mae_diag *v;
+	size_t n, cap;
+	size_t nerrors, nwarnings;
+	size_t dropped;
+	const char *file;
+	const struct mae_srcmap *map;
+};
+
+void mae_diags_init(struct mae_diags *d, const char *file);
+void mae_diags_release(struct mae_diags *d);
+
+/* A diagnostic at line:col of the text being read (mapped through d->map). */
+void mae_diag_at(struct mae_diags *d, enum mae_severity sev, int line,
+		 int col, const char *fmt, ...) MAE_PRINTF(5, 6);
+void mae_diag_vat(struct mae_diags *d, enum mae_severity sev, int line,
+		  int col, const char *fmt, va_list ap);
+/* A diagnostic in a named file (not mapped); file may be NULL (no place). */
+void mae_diag_file(struct mae_diags *d, enum mae_severity sev,
+		   const char *file, int line, int col, const char *fmt, ...)
+	MAE_PRINTF(6, 7);
+void mae_diag_vfile(struct mae_diags *d, enum mae_severity sev,
+		    const char *file, int line, int col, const char *fmt,
+		    va_list ap);
+
+static inline bool mae_diags_failed(const struct mae_diags *d)
+{
+	return d->nerrors > 0;
+}
+
+/*
+ * "FILE:LINE:COL: error: MESSAGE" (parts that are unknown are left out),
+ * newly allocated.
+ */
+char *mae_diag_format(const struct mae_diag *dg);
+
+/* ------------------------------------------------------------------ */
+/* Bounded growable buffer                                              */
+
+/*
+ * A NUL-terminated byte string that grows as needed, up to `max` bytes
+ * (MAE_BUF_DEFAULT_MAX unless set).  Appending past the maximum sets
+ * `overflow` and drops the data; check it where it matters.
+ * Invariant: s is NULL or holds len bytes plus a NUL.
+ */
+#define MAE_BUF_DEFAULT_MAX ((size_t)256 << 20)
+
+struct mae_buf {
+	char *s;
+	size_t len, cap;
+	size_t max;
+	bool overflow;
+};
+
+#define MAE_BUF_INIT { NULL, 0, 0, 0, false }
+
+void mae_buf_init(struct mae_buf *b);
+void mae_buf_release(struct mae_buf *b);
+void mae_buf_reset(struct mae_buf *b);
+void mae_buf_add(struct mae_buf *b, const void *data, size_t n);
+void mae_buf_adds(struct mae_buf *b, const char *s);
+void mae_buf_addc(struct mae_buf *b, char c);
+void mae_buf_addf(struct mae_buf *b, const char *fmt, ...) MAE_PRINTF(2, 3);
+void mae_buf_vaddf(struct mae_buf *b, const char *fmt, va_list ap);
+/* Give up the string (never NULL: "" when empty); b is reset. */
+char *mae_buf_detach(struct mae_buf *b);
+/* The string, never NULL. */
+static inline const char *mae_buf_str(const struct mae_buf *b)
+{
+	return b->s ? b->s : "";
+}
+
+/* ------------------------------------------------------------------ */
+/* Strings                                                              */
+
+bool mae_streq(const char *a, const char *b); /* NULL-safe */
+bool mae_startswith(const char *s, const char *prefix);
+bool mae_endswith(const char *s, const char *suffix);
+
+/* Levenshtein distance, bounded: returns max + 1 when larger than max. */
+size_t mae_edit_distance(const char *a, const char *b, size_t max);
+
+/*
+ * The candidate closest to `word` when it is close enough to be a likely
+ * typo (distance <= 2, or a third of the word's length when longer), else
+ * NULL.  Borrowed from cands.
+ */
+const char *mae_suggest(const char *word, const char *const *cands,
+			size_t n);
+
+/* Read a whole file (or standard input when path is "-"), NUL-added. */
+int mae_read_file(const char *path, size_t max, char **ret_data,
+		  size_t *ret_len, struct mae_error *e);
+
+/* Monotonic milliseconds, for budgets and measurements. */
+int64_t mae_now_ms(void);
+
+/* ------------------------------------------------------------------ */
+/* Canonical JSON, SHA-256, base64                                      */
+
+struct json_t;
+
+/*
+ * The canonical text of a JSON value: UTF-8, object keys sorted, no
+ * insignificant whitespace.  Newly allocated; NULL only if v is NULL.
+ */
+char *mae_json_canonical(const struct json_t *v);
+
+#define MAE_SHA256_LEN 32
+#define MAE_SHA256_HEX_LEN 64
+
+/* Incremental SHA-256. */
+struct mae_sha256 {
+	void *ctx; /* libcrypto's, opaque */
+};
+
+void mae_sha256_init(struct mae_sha256 *h);
+void mae_sha256_update(struct mae_sha256 *h, const void *data, size_t n);
+/* Finish: out gets 64 lowercase hex digits and a NUL. Releases h. */
+void mae_sha256_final_hex(struct mae_sha256 *h, char out[65]);
+
+/* One-shot SHA-256 in hex. */
+void mae_sha256_hex(const void *data, size_t n, char out[65]);
+/* SHA-256 in hex of a JSON value's canonical text. */
+void mae_json_sha256_hex(const struct json_t *v, char out[65]);
+
+/*
+ * base64 of data, with '=' padding; `url` selects the URL-safe alphabet
+ * ('-' and '_').  Newly allocated.
+ */
+char *mae_base64_encode(const void *data, size_t n, bool url);
+/*
+ * Decode either alphabet, padding optional, whitespace not allowed.
+ * Returns 0 or MAE_ERR_INVALID.
+ */
+int mae_base64_decode(const char *text, size_t len, unsigned char **ret,
+		      size_t *ret_len);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * str.c - the bounded buffer, string helpers, suggestions and file reading.
+ */
+#include "base.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void mae_buf_init(struct mae_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void mae_buf_release(struct mae_buf *b)
+{
+	free(b->s);
+	mae_buf_init(b);
+}
+
+void mae_buf_reset(struct mae_buf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+	b->overflow = false;
+}
+
+static bool buf_grow(struct mae_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : MAE_BUF_DEFAULT_MAX;
+	if (b->overflow || extra > max || b->len > max - extra) {
+		b->overflow = true;
+		return false;
+	}
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->s = mae_xrealloc(b->s, cap);
+	b->cap = cap;
+	return true;
+}
+
+void mae_buf_add(struct mae_buf *b, const void *data, size_t n)
+{
+	if (!buf_grow(b, n))
+		return;
+	if (n)
+		memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void mae_buf_adds(struct mae_buf *b, const char *s)
+{
+	mae_buf_add(b, s, strlen(s));
+}
+
+void mae_buf_addc(struct mae_buf *b, char c)
+{
+	mae_buf_add(b, &c, 1);
+}
+
+void mae_buf_vaddf(struct mae_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n <= 0 || !buf_grow(b, (size_t)n))
+		return;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void mae_buf_addf(struct mae_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mae_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *mae_buf_detach(struct mae_buf *b)
+{
+	char *s = b->s ? b->s : mae_xstrdup("");
+	mae_buf_init(b);
+	return s;
+}
+
+bool mae_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool mae_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool mae_endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+size_t mae_edit_distance(const char *a, const char *b, size_t max)
+{
+	size_t n = strlen(a), m = strlen(b);
+	if ((n > m ? n - m : m - n) > max)
+		return max + 1;
+	if (n > 256 || m > 256)
+		return max + 1;
+	size_t prev[257], cur[257];
+	for (size_t j = 0; j <= m; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		cur[0] = i;
+		size_t rowmin = cur[0];
+		for (size_t j = 1; j <= m; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			cur[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > max)
+			return max + 1;
+		memcpy(prev, cur, (m + 1) * sizeof(size_t));
+	}
+	return prev[m] > max ? max + 1 : prev[m];
+}
+
+const char *mae_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t len = strlen(word);
+	size_t limit = len / 3 > 2 ? len / 3 : 2;
+	const char *best = NULL;
+	size_t best_d = limit + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = mae_edit_distance(word, cands[i], limit);
+		if (d < best_d) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	/* a one-letter word is too short to guess from */
+	if (best && len < 2)
+		return NULL;
+	return best;
+}
+
+int mae_read_file(const char *path, size_t max, char **ret_data,
+		  size_t *ret_len, struct mae_error *e)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *shown = is_stdin ? "<stdin>" : path;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	if (!f) {
+		int err = errno;
+		mae_error_set(e, err == ENOENT ? MAE_ERR_NOTFOUND : MAE_ERR_IO,
+			      "cannot read '%s': %s", shown, strerror(err));
+		if (e)
+			e->sys_errno = err;
+		return err == ENOENT ? MAE_ERR_NOTFOUND : MAE_ERR_IO;
+	}
+	struct mae_buf b = MAE_BUF_INIT;
+	b.max = max;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		mae_buf_add(&b, chunk, n);
+		if (b.overflow) {
+			rc = mae_error_set(e, MAE_ERR_LIMIT,
+					   "'%s' is larger than %zu bytes",
+					   shown, max);
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		int err = errno;
+		rc = mae_error_set(e, MAE_ERR_IO, "cannot read '%s': %s",
+				   shown, strerror(err));
+		if (e)
+			e->sys_errno = err;
+	}
+	if (!is_stdin)
+		fclose(f);
+	if (rc) {
+		mae_buf_release(&b);
+		return rc;
+	}
+	*ret_len = b.len;
+	*ret_data = mae_buf_detach(&b);
+	return 0;
+}
+
+int64_t mae_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

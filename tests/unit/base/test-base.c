@@ -1,0 +1,146 @@
+/* Unit tests for base/: buffers, diagnostics, suggestions, digests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+
+static void test_buf_bounded(void **state)
+{
+	(void)state;
+	struct mae_buf b = MAE_BUF_INIT;
+	b.max = 8;
+	mae_buf_adds(&b, "12345");
+	mae_buf_addf(&b, "%d", 678);
+	assert_string_equal(mae_buf_str(&b), "12345678");
+	assert_false(b.overflow);
+	mae_buf_addc(&b, '9');
+	assert_true(b.overflow);
+	assert_string_equal(mae_buf_str(&b), "12345678");
+	char *s = mae_buf_detach(&b);
+	assert_string_equal(s, "12345678");
+	free(s);
+	assert_null(b.s);
+}
+
+static void test_diag_format_and_map(void **state)
+{
+	(void)state;
+	struct mae_srcloc locs[] = { { "top.yaml", 1 }, { "inc.yaml", 7 } };
+	struct mae_srcmap map = { locs, 2 };
+	struct mae_diags d;
+	mae_diags_init(&d, "maestro.yaml");
+	mae_diag_at(&d, MAE_SEV_ERROR, 12, 7,
+		    "unknown key '%s' in service '%s' (did you mean '%s'?)",
+		    "imgae", "web", "image");
+	d.map = &map;
+	mae_diag_at(&d, MAE_SEV_WARNING, 2, 3, "undefined variable '%s'", "x");
+	mae_diag_file(&d, MAE_SEV_ERROR, NULL, 0, 0, "no place");
+	assert_int_equal(d.nerrors, 2);
+	assert_int_equal(d.nwarnings, 1);
+	char *s = mae_diag_format(&d.v[0]);
+	assert_string_equal(s, "maestro.yaml:12:7: error: unknown key 'imgae' in "
+			       "service 'web' (did you mean 'image'?)");
+	free(s);
+	s = mae_diag_format(&d.v[1]);
+	assert_string_equal(s, "inc.yaml:7:3: warning: undefined variable 'x'");
+	free(s);
+	s = mae_diag_format(&d.v[2]);
+	assert_string_equal(s, "error: no place");
+	free(s);
+	mae_diags_release(&d);
+}
+
+static void test_diag_limit(void **state)
+{
+	(void)state;
+	struct mae_diags d;
+	mae_diags_init(&d, "f");
+	for (int i = 0; i < 60; i++)
+		mae_diag_at(&d, MAE_SEV_ERROR, i + 1, 1, "e%d", i);
+	assert_int_equal(d.n, MAE_DIAGS_MAX_ERRORS);
+	assert_int_equal(d.dropped, 10);
+	assert_true(mae_diags_failed(&d));
+	mae_diags_release(&d);
+}
+
+static void test_suggest(void **state)
+{
+	(void)state;
+	const char *keys[] = { "image", "instances", "requires", "env" };
+	assert_string_equal(mae_suggest("imgae", keys, 4), "image");
+	assert_string_equal(mae_suggest("instnaces", keys, 4), "instances");
+	assert_null(mae_suggest("zzzzzz", keys, 4));
+	assert_int_equal(mae_edit_distance("kitten", "sitting", 10), 3);
+	assert_int_equal(mae_edit_distance("kitten", "sitting", 2), 3);
+}
+
+static void test_sha256_and_canonical_json(void **state)
+{
+	(void)state;
+	char hex[65];
+	mae_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+				 "b00361a396177a9cb410ff61f20015ad");
+	json_t *v = json_pack("{s:i,s:[s,b],s:n}", "b", 1, "a", "x", 1, "c");
+	char *c = mae_json_canonical(v);
+	assert_string_equal(c, "{\"a\":[\"x\",true],\"b\":1,\"c\":null}");
+	char hex2[65];
+	mae_json_sha256_hex(v, hex2);
+	mae_sha256_hex(c, strlen(c), hex);
+	assert_string_equal(hex, hex2);
+	free(c);
+	json_decref(v);
+}
+
+static void test_base64(void **state)
+{
+	(void)state;
+	char *s = mae_base64_encode("\xfb\xff", 2, false);
+	assert_string_equal(s, "+/8=");
+	free(s);
+	s = mae_base64_encode("\xfb\xff", 2, true);
+	assert_string_equal(s, "-_8=");
+	unsigned char *out;
+	size_t n;
+	assert_int_equal(mae_base64_decode(s, strlen(s), &out, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "\xfb\xff", 2);
+	free(out);
+	free(s);
+	s = mae_base64_encode("{\"username\":\"u\"}", 16, true);
+	assert_string_equal(s, "eyJ1c2VybmFtZSI6InUifQ==");
+	free(s);
+	assert_int_equal(mae_base64_decode("a$==", 4, &out, &n), MAE_ERR_INVALID);
+}
+
+static void test_error_prefix(void **state)
+{
+	(void)state;
+	struct mae_error e;
+	assert_int_equal(mae_error_set(&e, MAE_ERR_REMOTE, "create '%s': 409 Conflict",
+				       "kafka-1"), MAE_ERR_REMOTE);
+	mae_error_prefix(&e, "%s", "ship2");
+	assert_string_equal(e.msg, "ship2: create 'kafka-1': 409 Conflict");
+	assert_int_equal(mae_error_set(NULL, MAE_ERR_IO, "x"), MAE_ERR_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_diag_format_and_map),
+		cmocka_unit_test(test_diag_limit),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_sha256_and_canonical_json),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_error_prefix),
+	};
+	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}
