@@ -1,0 +1,124 @@
+/*
+ * yaml-tree.h - the YAML reader of schema/: rendered text in, a tree of
+ * resolved nodes out, every node with its position.  Internal to schema/.
+ *
+ * The reader behaves as PyYAML's SafeLoader does (MaestroNG's parser), so
+ * that files mean what they meant to MaestroNG:
+ *   - YAML 1.1 implicit typing of plain scalars (PyYAML's resolver):
+ *     null (~, null, Null, NULL, empty), bool (yes/no/on/off/true/false/y/n
+ *     in PyYAML's spellings), int (decimal, 0o/0 octal, 0x hex, 0b binary,
+ *     '_' separators, sexagesimal 80:25 = 4825, sign), float (1.20, 1e3,
+ *     .inf, .nan, sexagesimal 1:30.5), everything else str.  Quoted and
+ *     block scalars are str.  Explicit tags !!str !!int !!float !!bool !!null
+ *     are honoured; any other tag is an error.
+ *   - anchors and aliases: an alias is the same node (the tree is a DAG);
+ *   - merge keys (`<<: *a` and `<<: [*a, *b]`) as PyYAML flattens them:
+ *     keys written in the mapping win over merged ones, earlier merge
+ *     sources win over later ones, merged keys come first in order;
+ *   - a key written twice in one mapping is an error (MaestroNG's loader
+ *     refused duplicates), reported at the second occurrence;
+ *   - keys must be scalars; a complex key is an error.
+ *
+ * Limits (documented in docs/): input size, nesting depth, and the number
+ * of nodes reached through aliases (billion-laughs), each an error naming
+ * the limit, never a crash or a hang.
+ *
+ * Positions are 1-based line and column in the rendered text (the
+ * diagnostics list maps them to the template source).
+ */
+#ifndef MAESTRO_SCHEMA_YAML_TREE_H
+#define MAESTRO_SCHEMA_YAML_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base.h"
+
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQ,
+	YNODE_MAP,
+};
+
+/* The type PyYAML would give a scalar. */
+enum yscalar_type {
+	YSCALAR_NULL,
+	YSCALAR_BOOL,
+	YSCALAR_INT,
+	YSCALAR_FLOAT,
+	YSCALAR_STR,
+};
+
+struct ynode;
+
+struct ypair {
+	struct ynode *key; /* always a scalar */
+	struct ynode *value;
+};
+
+struct ynode {
+	enum ynode_kind kind;
+	int line, col;        /* where the node starts, 1-based */
+	const char *anchor;   /* the anchor it was defined with, or NULL */
+
+	/* YNODE_SCALAR */
+	enum yscalar_type type;
+	const char *text;     /* the scalar's value as written (escapes done) */
+	size_t text_len;      /* may contain NUL bytes from escapes */
+	bool quoted;          /* written quoted or as a block scalar */
+	bool b;               /* YSCALAR_BOOL */
+	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */
+	int64_t i;            /* YSCALAR_INT when int_fits */
+	double f;             /* YSCALAR_FLOAT */
+	/*
+	 * Python's str() of the resolved value: "None", "True", "False",
+	 * the integer in decimal (any size, e.g. 0x1F -> "31", 80:25 ->
+	 * "4825"), the float as Python's repr (1.20 -> "1.2", 1e3 ->
+	 * "1000.0", .inf -> "inf"), the string itself.  This is what
+	 * MaestroNG put in a container's environment.
+	 */
+	const char *str;
+
+	/* YNODE_SEQ */
+	struct ynode **items;
+	size_t nitems;
+
+	/* YNODE_MAP, after merge keys are flattened */
+	struct ypair *pairs;
+	size_t npairs;
+};
+
+/* A parsed document; owns every node (one arena). */
+struct ydoc;
+
+/*
+ * Parse text (len bytes, need not be NUL-terminated) as one YAML document.
+ * Problems are added to d, positioned in the text; parsing goes on after
+ * errors where libyaml allows, so that all of them are reported.  Returns
+ * 0 and the document, or a negative code when the text could not be read
+ * as YAML at all (then *ret is NULL and d says why).  An empty document
+ * gives a document whose root is NULL.
+ */
+int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
+	       struct mae_diags *d);
+void ydoc_free(struct ydoc *doc);
+/* The root node, or NULL for an empty document. Borrowed. */
+const struct ynode *ydoc_root(const struct ydoc *doc);
+
+/* Look a key up in a mapping (NULL if absent or node is not a map). */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+/* The pair holding key, for its key's position. */
+const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
+
+/* Printable kind for messages: "a mapping", "a list", "a string", ... */
+const char *ynode_describe(const struct ynode *n);
+
+/*
+ * Python's repr() of a finite or infinite double, as Python 3 prints it
+ * (shortest round-trip digits; "1.2", "1000.0", "1e+16", "inf", "nan").
+ * Writes at most 32 bytes including the NUL.
+ */
+void py_float_repr(double f, char out[32]);
+
+#endif
