@@ -3,6 +3,11 @@
 
     yaml-differential.py YDUMP lines CORPUS
     yaml-differential.py YDUMP doc FILE...
+    yaml-differential.py YDUMP floats
+
+The floats mode checks py_float_repr() against Python's repr() on every
+power of two, their neighbours, and a fixed pseudo-random set of doubles
+(bit patterns and short decimals).
 
 Loads every document with PyYAML's CSafeLoader (libyaml's parser with
 SafeLoader's resolver and constructors: what MaestroNG used), prints the
@@ -77,9 +82,44 @@ def one(text, out):
     out.extend(lines)
 
 
+def float_cases():
+    import math
+    import random
+    import struct
+    rnd = random.Random(20240517)
+    vals = [0.0, -0.0, math.inf, -math.inf, math.nan]
+    for e in range(-1074, 1024):
+        v = math.ldexp(1.0, e)
+        vals += [v, -v, math.nextafter(v, 0.0), math.nextafter(v, math.inf)]
+    for _ in range(20000):
+        bits = rnd.getrandbits(64)
+        v = struct.unpack("<d", struct.pack("<Q", bits))[0]
+        if not math.isnan(v):
+            vals.append(v)
+    for _ in range(10000):
+        digits = rnd.randint(1, 17)
+        mant = rnd.randint(1, 10 ** digits - 1)
+        vals.append(float("%de%d" % (mant, rnd.randint(-330, 310))))
+    for p in range(-25, 25):
+        vals += [10.0 ** p, 1.5 * 10.0 ** p, 9.999999 * 10.0 ** p]
+    return vals
+
+
 def main():
     ydump, mode, files = sys.argv[1], sys.argv[2], sys.argv[3:]
     expected = []
+    if mode == "floats":
+        import tempfile
+        vals = float_cases()
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as tmp:
+            for v in vals:
+                tmp.write(float.hex(v) + "\n")
+                expected.append(repr(v))
+            tmp.flush()
+            got = subprocess.run([ydump, "floats", tmp.name],
+                                 stdout=subprocess.PIPE,
+                                 check=True).stdout.decode().splitlines()
+        return report(expected, got)
     for name in files:
         with open(name, "rb") as f:
             data = f.read()
@@ -94,7 +134,10 @@ def main():
                 one(line, expected)
     got = subprocess.run([ydump, mode] + files, stdout=subprocess.PIPE,
                          check=True).stdout.decode("utf-8", "replace")
-    got = got.splitlines()
+    return report(expected, got.splitlines())
+
+
+def report(expected, got):
     if got == expected:
         print("yaml-differential: %d lines agree with PyYAML %s"
               % (len(expected), yaml.__version__))
