@@ -35,10 +35,14 @@ struct xnode {
 };
 
 struct ydoc {
-	void **allocs;
+	void **allocs;          /* everything freed by ydoc_free() */
 	size_t nallocs, capallocs;
+	char *block;            /* the bump-allocated block in use */
+	size_t used, avail;
 	struct ynode *root;
 };
+
+#define DOC_BLOCK ((size_t)64 << 10)
 
 struct anchor {
 	const char *name;
@@ -89,9 +93,22 @@ static void *doc_own(struct ydoc *doc, void *p)
 	return p;
 }
 
+/* Zeroed memory that lives as long as the document. */
 static void *doc_alloc(struct ydoc *doc, size_t n)
 {
-	return doc_own(doc, mae_xcalloc(1, n ? n : 1));
+	n = (n + 15) & ~(size_t)15;
+	if (n == 0)
+		n = 16;
+	if (n > DOC_BLOCK / 16)
+		return doc_own(doc, mae_xcalloc(1, n));
+	if (doc->used + n > doc->avail) {
+		doc->block = doc_own(doc, mae_xcalloc(1, DOC_BLOCK));
+		doc->used = 0;
+		doc->avail = DOC_BLOCK;
+	}
+	void *p = doc->block + doc->used;
+	doc->used += n;
+	return p;
 }
 
 static char *doc_strndup(struct ydoc *doc, const char *s, size_t n)
@@ -301,7 +318,14 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	x->n.i = ps.i;
 	x->n.f = ps.f;
 	x->n.timestamp = ps.timestamp;
-	x->n.str = doc_own(c->doc, ps.str);
+	if (ps.type == YSCALAR_STR && !ps.timestamp) {
+		/* str() of a string is the string: share the text */
+		free(ps.str);
+		x->n.str = x->n.text;
+	} else {
+		x->n.str = doc_strndup(c->doc, ps.str, ps.str_len);
+		free(ps.str);
+	}
 	return x;
 }
 
@@ -406,40 +430,29 @@ static void check_duplicates(struct composer *c, struct frame *f)
 		ids[n++].idx = i;
 	}
 	qsort(ids, n, sizeof(*ids), keyid_cmp);
-	size_t *dups = mae_xcalloc(n ? n : 1, sizeof(*dups));
+	/* (index of the later pair, line of the first), in written order */
+	struct dup {
+		size_t idx;
+		int first_line;
+	} *dups = mae_xcalloc(n ? n : 1, sizeof(*dups));
 	size_t ndups = 0;
-	for (size_t i = 1; i < n; i++) {
-		size_t first = i - 1;
-		while (i < n && keyid_eq(&ids[first], &ids[i]))
-			dups[ndups++] = ids[i++].idx;
-		(void)first;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		/* sorted by identity, then by index: ids[i] came first */
+		while (j < n && keyid_eq(&ids[i], &ids[j])) {
+			dups[ndups].idx = ids[j].idx;
+			dups[ndups++].first_line = f->pairs[ids[i].idx].line;
+			j++;
+		}
+		i = j;
 	}
-	/* report in the order they were written */
 	qsort(dups, ndups, sizeof(*dups), size_cmp);
 	for (size_t i = 0; i < ndups; i++) {
-		struct rawpair *p = &f->pairs[dups[i]];
-		/* the first occurrence: the earliest pair with this key */
-		struct keyid me;
-		key_identity(p->key, &me);
-		int fl = 0;
-		for (size_t j = 0; j < dups[i]; j++) {
-			struct rawpair *q = &f->pairs[j];
-			if (q->merge || q->drop)
-				continue;
-			struct keyid other;
-			key_identity(q->key, &other);
-			bool same = keyid_eq(&me, &other);
-			free(other.id);
-			if (same) {
-				fl = q->line;
-				break;
-			}
-		}
-		free(me.id);
+		struct rawpair *p = &f->pairs[dups[i].idx];
 		char *k = key_for_msg(p->key);
 		mae_diag_at(c->d, MAE_SEV_ERROR, p->line, p->col,
 			    "duplicate key '%s' in mapping (first at line %d)",
-			    k, fl);
+			    k, dups[i].first_line);
 		free(k);
 		p->drop = true;
 	}
