@@ -4,6 +4,12 @@
     yaml-differential.py YDUMP lines CORPUS
     yaml-differential.py YDUMP doc FILE...
     yaml-differential.py YDUMP floats
+    yaml-differential.py YDUMP generated
+
+The generated mode makes a fixed pseudo-random corpus of short scalars
+from the characters the resolvers care about (digits, signs, '_', ':',
+'.', exponents, prefixes, inf/nan/bool/null words) and of dates and
+datetimes with out-of-range fields, and compares them as in lines mode.
 
 The floats mode checks py_float_repr() against Python's repr() on every
 power of two, their neighbours, and a fixed pseudo-random set of doubles
@@ -105,8 +111,43 @@ def float_cases():
     return vals
 
 
+def generated_cases():
+    import random
+    rnd = random.Random(1)
+    alpha = (list("0123456789") * 3 + list("_:.+-eExXbBoO") * 2 +
+             list("aAfFnNyYtT~<= :") +
+             ["inf", "nan", "Inf", "NAN", "yes", "No", "null", "0x", "0b",
+              "0o", "T", " ", "-", "Z"])
+    lines = set()
+    while len(lines) < 20000:
+        s = "".join(rnd.choice(alpha)
+                    for _ in range(rnd.randint(1, 8))).strip()
+        if s and not s.startswith("#"):
+            lines.add(s)
+    for _ in range(1000):
+        lines.add("%04d-%02d-%02d" % (rnd.randint(0, 2100),
+                                      rnd.randint(0, 14), rnd.randint(0, 33)))
+        lines.add("%04d-%d-%d %d:%02d:%02d.%d %s%d:%02d" % (
+            rnd.randint(0, 2100), rnd.randint(0, 14), rnd.randint(0, 33),
+            rnd.randint(0, 25), rnd.randint(0, 61), rnd.randint(0, 61),
+            rnd.randint(0, 10 ** 8), rnd.choice("+-"), rnd.randint(0, 30),
+            rnd.randint(0, 99)))
+    return sorted(lines)
+
+
 def main():
     ydump, mode, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    expected = []
+    if mode == "generated":
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as tmp:
+            tmp.write("\n".join(generated_cases()) + "\n")
+            tmp.flush()
+            return main_on(ydump, "lines", [tmp.name])
+    return main_on(ydump, mode, files)
+
+
+def main_on(ydump, mode, files):
     expected = []
     if mode == "floats":
         import tempfile
