@@ -142,23 +142,6 @@ static struct xnode *as_x(const struct ynode *n)
 /* ------------------------------------------------------------------ */
 /* Messages                                                             */
 
-/* A scalar's text for a message: shortened, control bytes escaped. */
-static char *quote_for_msg(const char *s, size_t n)
-{
-	struct mae_buf b = MAE_BUF_INIT;
-	size_t lim = n > 60 ? 57 : n;
-	for (size_t i = 0; i < lim; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			mae_buf_addf(&b, "\\x%02x", c);
-		else
-			mae_buf_addc(&b, (char)c);
-	}
-	if (lim < n)
-		mae_buf_adds(&b, "...");
-	return mae_buf_detach(&b);
-}
-
 /* "!!int" for YAML's own tags, the tag itself otherwise. */
 static char *short_tag(const char *tag)
 {
@@ -200,6 +183,13 @@ static void limit_error(struct composer *c, int line, int col,
 	if (!c->limit_hit)
 		mae_diag_at(c->d, MAE_SEV_ERROR, line, col, "%s", what);
 	c->limit_hit = MAE_ERR_LIMIT;
+}
+
+static void nodes_limit(struct composer *c, int line, int col)
+{
+	limit_error(c, line, col,
+		    "document too large: more than 1000000 nodes counting "
+		    "every alias and merge (the limit)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -299,7 +289,7 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	struct pyscalar ps;
 	char *err = NULL;
 	if (pyscalar_resolve(text, len, plain && !tag, tag, &ps, &err) < 0) {
-		char *q = quote_for_msg(text, len);
+		char *q = pyscalar_quote(text, len);
 		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
 			    "invalid scalar '%s': %s", q, err);
 		free(q);
@@ -404,8 +394,8 @@ static void keyids_free(struct keyid *ids, size_t n)
 static char *key_for_msg(const struct ynode *k)
 {
 	if (k->type == YSCALAR_STR)
-		return quote_for_msg(k->text, k->text_len);
-	return quote_for_msg(k->str, strlen(k->str));
+		return pyscalar_quote(k->text, k->text_len);
+	return pyscalar_quote(k->str, strlen(k->str));
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,6 +436,7 @@ static void check_duplicates(struct composer *c, struct frame *f)
 		}
 		i = j;
 	}
+	/* size_cmp orders by the first member, idx */
 	qsort(dups, ndups, sizeof(*dups), size_cmp);
 	for (size_t i = 0; i < ndups; i++) {
 		struct rawpair *p = &f->pairs[dups[i].idx];
@@ -525,9 +516,7 @@ static void map_close(struct composer *c, struct frame *f)
 	}
 	if (budget > YTREE_MAX_NODES) {
 		free(merged);
-		limit_error(c, x->n.line, x->n.col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, x->n.line, x->n.col);
 		return;
 	}
 	for (size_t i = 0; i < f->npairs; i++) {
@@ -582,7 +571,6 @@ static void seq_close(struct composer *c, struct frame *f)
 		memcpy(x->n.items, f->items, f->nitems * sizeof(*f->items));
 	x->n.nitems = f->nitems;
 	x->size = sat_add(1, f->size);
-	(void)c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,18 +595,13 @@ static void node_add(struct composer *c, struct xnode *x, int line, int col)
 		special_as_value(c, x);
 		c->doc->root = &x->n;
 		if (x->size > YTREE_MAX_NODES)
-			limit_error(c, line, col,
-				    "document too large: more than 1000000 "
-				    "nodes counting every alias and merge "
-				    "(the limit)");
+			nodes_limit(c, line, col);
 		return;
 	}
 	struct frame *f = &c->stack[c->depth - 1];
 	f->size = sat_add(f->size, x->size);
 	if (f->size > YTREE_MAX_NODES) {
-		limit_error(c, line, col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, line, col);
 		return;
 	}
 	if (f->node->n.kind == YNODE_SEQ) {
@@ -688,17 +671,23 @@ static void frame_release(struct frame *f)
 	free(f->pairs);
 }
 
-static void collection_tag_check(struct composer *c, const yaml_char_t *tag,
-				 const char *allowed, int line, int col,
-				 const char *what)
+/* A list or mapping begins: check its tag, open its frame. */
+static void collection_start(struct composer *c, enum ynode_kind kind,
+			     const yaml_mark_t *mark,
+			     const yaml_char_t *anchor, const yaml_char_t *tag)
 {
-	if (!tag || !strcmp((const char *)tag, "!") ||
-	    !strcmp((const char *)tag, allowed))
-		return;
-	char *t = short_tag((const char *)tag);
-	mae_diag_at(c->d, MAE_SEV_ERROR, line, col,
-		    "unsupported tag '%s' on %s", t, what);
-	free(t);
+	struct xnode *x = node_new(c, kind, mark, anchor);
+	const char *allowed = kind == YNODE_SEQ ? "tag:yaml.org,2002:seq"
+						: "tag:yaml.org,2002:map";
+	const char *t = (const char *)tag;
+	if (t && strcmp(t, "!") && strcmp(t, allowed)) {
+		char *st = short_tag(t);
+		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+			    "unsupported tag '%s' on %s", st,
+			    ynode_describe(&x->n));
+		free(st);
+	}
+	stack_push(c, x, x->n.line, x->n.col);
 }
 
 static void event_handle(struct composer *c, yaml_event_t *ev)
@@ -709,9 +698,7 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 	    (ev->type == YAML_SCALAR_EVENT ||
 	     ev->type == YAML_SEQUENCE_START_EVENT ||
 	     ev->type == YAML_MAPPING_START_EVENT)) {
-		limit_error(c, line, col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, line, col);
 		return;
 	}
 	switch (ev->type) {
@@ -743,24 +730,16 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 		node_add(c, x, line, col);
 		break;
 	}
-	case YAML_SEQUENCE_START_EVENT: {
-		struct xnode *x = node_new(c, YNODE_SEQ, &ev->start_mark,
-					   ev->data.sequence_start.anchor);
-		collection_tag_check(c, ev->data.sequence_start.tag,
-				     "tag:yaml.org,2002:seq", line, col,
-				     "a list");
-		stack_push(c, x, line, col);
+	case YAML_SEQUENCE_START_EVENT:
+		collection_start(c, YNODE_SEQ, &ev->start_mark,
+				 ev->data.sequence_start.anchor,
+				 ev->data.sequence_start.tag);
 		break;
-	}
-	case YAML_MAPPING_START_EVENT: {
-		struct xnode *x = node_new(c, YNODE_MAP, &ev->start_mark,
-					   ev->data.mapping_start.anchor);
-		collection_tag_check(c, ev->data.mapping_start.tag,
-				     "tag:yaml.org,2002:map", line, col,
-				     "a mapping");
-		stack_push(c, x, line, col);
+	case YAML_MAPPING_START_EVENT:
+		collection_start(c, YNODE_MAP, &ev->start_mark,
+				 ev->data.mapping_start.anchor,
+				 ev->data.mapping_start.tag);
 		break;
-	}
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT: {
 		if (c->depth == 0)
