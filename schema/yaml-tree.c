@@ -809,6 +809,10 @@ int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
 	       struct mae_diags *d)
 {
 	*ret = NULL;
+	if (!text) { /* libyaml asserts on a NULL input */
+		text = "";
+		len = 0;
+	}
 	if (len > YTREE_MAX_INPUT) {
 		mae_diag_at(d, MAE_SEV_ERROR, 0, 0,
 			    "file too large: %zu bytes, more than 16 MiB (the "
