@@ -470,7 +470,7 @@ static void copy_value(struct builder *b, const struct ynode *n,
 		out->int_fits = n->int_fits;
 		out->i = n->i;
 		out->f = n->f;
-		if (n->type == YSCALAR_STR) {
+		if (n->type == YSCALAR_STR && !n->timestamp) {
 			out->str = arena_strndup(b->a, n->text, n->text_len);
 			out->str_len = n->text_len;
 		} else {
