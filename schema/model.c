@@ -831,7 +831,7 @@ static void get_limits(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "limits");
 	if (!want_map(b, v, "limits", where))
 		return;
-	char *w = mae_xasprintf("in limits %s", where + 3);
+	char *w = mae_xasprintf("in limits of %s", where + 3);
 	check_keys(b, v, limits_keys, w);
 	const struct ynode *c = ynode_get(v, "cpu");
 	if (!is_null(c)) {
@@ -1012,6 +1012,13 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			type_err(b, p, "command", w, "a string or a list");
 			ok = false;
 		} else {
+			for (size_t i = 0; p->kind == YNODE_SEQ && i < p->nitems; i++)
+				if (!is_texty(p->items[i])) {
+					model_err(b, p->items[i],
+						  "'command' %s must list strings, not %s",
+						  w, model_describe(p->items[i]));
+					ok = false;
+				}
 			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
 			copy_value(b, p, cv);
 			c->command = cv;
@@ -1427,7 +1434,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			r->retries = (int)n;
 		}
 	} else if (v->kind == YNODE_MAP) {
-		const char *w = arena_printf(b->a, "in restart %s", where + 3);
+		const char *w = arena_printf(b->a, "in restart of %s", where + 3);
 		check_keys(b, v, restart_keys, w);
 		namenode = ynode_get(v, "name");
 		name = get_str(b, v, "name", w, false);
@@ -1473,7 +1480,7 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		u->pos = model_pos(b, v->pairs[i].key);
 		const char *w = arena_printf(b->a, "in ulimit '%s' %s", k, where);
 		if (is_scalar(val, YSCALAR_INT)) {
-			const char *uw = arena_printf(b->a, "in ulimits %s", where + 3);
+			const char *uw = arena_printf(b->a, "in ulimits of %s", where + 3);
 			u->soft = u->hard = node_int(b, val, k, uw, INT64_MIN + 1,
 						     INT64_MAX, 0);
 			if (val->int_fits)
