@@ -146,7 +146,7 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 	struct mae_error e;
 	mae_error_clear(&e);
 	if (mae_read_file(path, SCHEMA_MAX_FILE, &text, &len, &e) < 0) {
-		mae_diag_file(d, MAE_SEV_ERROR, name, 0, 0, "%s", e.msg);
+		mae_diag_file(d, MAE_SEV_ERROR, NULL, 0, 0, "%s", e.msg);
 		return e.code ? e.code : MAE_ERR_IO;
 	}
 	char *base_dir;

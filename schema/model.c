@@ -49,6 +49,8 @@ struct schema_pos model_pos(struct builder *b, const struct ynode *n)
 
 void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 {
+	if (b->mute)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	mae_diag_vat(b->d, MAE_SEV_ERROR, n ? n->line : 0, n ? n->col : 0, fmt,
@@ -58,6 +60,8 @@ void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 
 void model_warn(struct builder *b, const struct ynode *n, const char *fmt, ...)
 {
+	if (b->mute)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	mae_diag_vat(b->d, MAE_SEV_WARNING, n ? n->line : 0, n ? n->col : 0,
@@ -1152,26 +1156,37 @@ static void build_registries(struct builder *b, const struct ynode *root)
 	}
 }
 
-/* A ship key: the ship's own when written (even null), else the default. */
-static const struct ynode *ship_key(const struct ynode *ship,
-				    const struct ynode *defaults,
-				    const char *key, const char **where,
-				    const char *ship_where)
+/*
+ * A ship key: the ship's own when written (even null), else the default.
+ * Problems with a default are reported for the first ship only.
+ */
+static const struct ynode *ship_key_(struct builder *b, bool first,
+				     const struct ynode *ship,
+				     const struct ynode *defaults,
+				     const char *key, const char **where,
+				     const char *ship_where)
 {
 	const struct ypair *p = ynode_get_pair(ship, key);
 	if (p) {
+		b->mute = false;
 		*where = ship_where;
 		return p->value;
 	}
+	b->mute = !first;
 	*where = "in ship_defaults";
 	return ynode_get(defaults, key);
 }
+
+#define ship_key(v, defaults, key, where, sw) \
+	ship_key_(b, first, v, defaults, key, where, sw)
 
 static void build_ship(struct builder *b, struct schema_ship *s,
 		       const char *name, const struct ynode *keynode,
 		       const struct ynode *v, const struct ynode *defaults)
 {
 	const char *sw = arena_printf(b->a, "in ship '%s'", name);
+	bool first = !b->ships_seen;
+	b->ships_seen = true;
 	const char *w;
 	const struct ynode *x;
 	s->name = arena_strdup(b->a, name);
@@ -1233,10 +1248,13 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		s->ssh_timeout_s = node_seconds(b, x, "ssh_timeout", w,
 						s->timeout_s);
 	x = ship_key(v, defaults, "ssh_tunnel", &w, sw);
-	if (is_null(x))
+	if (is_null(x)) {
+		b->mute = false;
 		return;
+	}
 	if (x->kind != YNODE_MAP) {
 		type_err(b, x, "ssh_tunnel", w, "a mapping");
+		b->mute = false;
 		return;
 	}
 	const char *tw = arena_printf(b->a, "in ssh_tunnel of ship '%s'", name);
@@ -1249,7 +1267,10 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 	s->ssh_tunnel.known_hosts = get_str(b, x, "known_hosts", tw, false);
 	s->ssh_tunnel.insecure_host_key = get_bool(b, x, "insecure_host_key",
 						   tw, false);
+	b->mute = false;
 }
+
+#undef ship_key
 
 static void build_ships(struct builder *b, const struct ynode *root)
 {
