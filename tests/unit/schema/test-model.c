@@ -23,21 +23,27 @@ static char *const no_env[] = { NULL };
 /* Diagnostics of the last load, as one string for substring checks. */
 static char *last_diags;
 
+/* Keep the diagnostics of a load for assert_diag(), then release them. */
+static void keep_diags(struct mae_diags *d)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < d->n; i++) {
+		char *s = mae_diag_format(&d->v[i]);
+		mae_buf_addf(&b, "%s\n", s);
+		free(s);
+	}
+	free(last_diags);
+	last_diags = mae_buf_detach(&b);
+	mae_diags_release(d);
+}
+
 static struct schema_env *load_text(const char *text)
 {
 	struct mae_diags d;
 	mae_diags_init(&d, "test.yaml");
 	struct schema_env *env = NULL;
 	schema_load_text("test.yaml", text, strlen(text), ".", no_env, &env, &d);
-	struct mae_buf b = MAE_BUF_INIT;
-	for (size_t i = 0; i < d.n; i++) {
-		char *s = mae_diag_format(&d.v[i]);
-		mae_buf_addf(&b, "%s\n", s);
-		free(s);
-	}
-	free(last_diags);
-	last_diags = mae_buf_detach(&b);
-	mae_diags_release(&d);
+	keep_diags(&d);
 	return env;
 }
 
@@ -48,15 +54,7 @@ static struct schema_env *load_fixture(const char *name)
 	mae_diags_init(&d, path);
 	struct schema_env *env = NULL;
 	schema_load(path, no_env, &env, &d);
-	struct mae_buf b = MAE_BUF_INIT;
-	for (size_t i = 0; i < d.n; i++) {
-		char *s = mae_diag_format(&d.v[i]);
-		mae_buf_addf(&b, "%s\n", s);
-		free(s);
-	}
-	free(last_diags);
-	last_diags = mae_buf_detach(&b);
-	mae_diags_release(&d);
+	keep_diags(&d);
 	free(path);
 	return env;
 }
