@@ -426,6 +426,7 @@ struct schema_audit {
 /* The environment                                                      */
 
 struct schema_arena;
+struct name_index;
 
 struct schema_env {
 	const char *name;
@@ -447,6 +448,10 @@ struct schema_env {
 	size_t naudit;
 
 	struct schema_arena *arena;   /* private */
+	struct name_index *ships_ix;  /* private: lookups by name */
+	struct name_index *services_ix;
+	struct name_index *instances_ix;
+	struct name_index *registries_ix;
 };
 
 /*
