@@ -897,6 +897,8 @@ static void parse_check(struct builder *b, const struct ynode *v,
 				mae_buf_addf(&types, "%s%s", types.len ? ", " : "",
 					     check_type_names[ty]);
 		const char *hint = mae_suggest(k, keys, list_len(keys));
+		if (strcmp(k, "cmd") == 0 && in_list("command", keys))
+			hint = "command"; /* MaestroNG's docs wrote cmd */
 		if (types.len)
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",
