@@ -1617,10 +1617,12 @@ static void merge_checks(struct builder *b, const struct schema_service *svc,
 	for (int st = 0; st < SCHEMA_NSTATES; st++) {
 		size_t n = svc->lifecycle[st].n + own[st].n;
 		c->lifecycle[st].v = arena_array(b->a, n, sizeof(struct schema_check));
-		memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
-		       svc->lifecycle[st].n * sizeof(struct schema_check));
-		memcpy(c->lifecycle[st].v + svc->lifecycle[st].n, own[st].v,
-		       own[st].n * sizeof(struct schema_check));
+		if (svc->lifecycle[st].n)
+			memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
+			       svc->lifecycle[st].n * sizeof(struct schema_check));
+		if (own[st].n)
+			memcpy(c->lifecycle[st].v + svc->lifecycle[st].n, own[st].v,
+			       own[st].n * sizeof(struct schema_check));
 		c->lifecycle[st].n = n;
 	}
 }
