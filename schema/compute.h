@@ -248,4 +248,80 @@ void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
 void deptree_print_dot(const struct sgraph *g, const size_t *roots,
 		       size_t n, struct mae_buf *out);
 
+/* ------------------------------------------------------------------ */
+/* Each container's computed specification                              */
+
+struct schema_env;
+struct schema_instance;
+struct schema_registry;
+
+/*
+ * What maestro computes for one instance.  `create` is the exact body of
+ * POST /containers/create (API 1.41 names, INTERFACES.md `create`), its
+ * Labels holding maestro.environment, maestro.service and maestro.spec
+ * (= spec_hash, the SHA-256 of the canonical body without that label).
+ * `lifecycle` is {STATE: [CHECK, ...]} with targets resolved and time
+ * budgets (INTERFACES.md CHECK).  Both are jansson values owned here.
+ */
+struct container_spec {
+	const struct schema_instance *inst;      /* borrowed from the model */
+	struct env_map env;                      /* MaestroNG's order */
+	char **argv;                             /* NULL: the image's default */
+	size_t argc;
+	struct image_ref image;
+	const struct schema_registry *registry;  /* the entry serving the
+						  * image, or NULL */
+	struct json_t *create;
+	struct json_t *lifecycle;
+	char spec_hash[MAE_SHA256_HEX_LEN + 1];
+};
+
+/* One spec per instance, parallel to env->instances. */
+struct container_specs {
+	struct container_spec *v;
+	size_t n;
+};
+
+/*
+ * Compute every container's environment (spec §3: envfiles, env, the
+ * built-in variables, link variables of its own service with
+ * INTERNAL_PORT and of every service it requires transitively or wants
+ * info from), command, image parts, registry, create body and checks.
+ * Env files are read here (relative paths were joined to base_dir by the
+ * model).  Every problem goes to d, located; returns 0 and the specs, or
+ * MAE_ERR_INVALID / MAE_ERR_IO and *ret NULL.
+ */
+int container_specs_compute(const struct schema_env *env,
+			    struct container_specs **ret,
+			    struct mae_diags *d);
+void container_specs_free(struct container_specs *s);
+/* The spec of an instance by name, or NULL.  Borrowed. */
+const struct container_spec *container_specs_find(
+	const struct container_specs *s, const char *name);
+
+/*
+ * The document `maestro config --json` prints (INTERFACES.md): name,
+ * schema, model_hash, ships, registries (passwords "***"), services and
+ * containers.  A new reference; print it with mae_json_canonical() or
+ * any other key-sorted dump.
+ */
+struct json_t *config_document(const struct schema_env *env,
+			       const struct container_specs *s);
+
+/*
+ * The model hash: SHA-256 of the canonical config document without its
+ * model_hash key (passwords are masked in it, so rotating one does not
+ * change the hash).
+ */
+void model_hash(const struct schema_env *env, const struct container_specs *s,
+		char out[MAE_SHA256_HEX_LEN + 1]);
+
+/*
+ * The service graph of a model, for selection and deptree: deps are
+ * `requires` plus what volumes_from implies.  The graph borrows names
+ * from env; sgraph_release frees its arrays.
+ */
+void sgraph_from_model(const struct schema_env *env, struct sgraph *g);
+void sgraph_release(struct sgraph *g);
+
 #endif
