@@ -24,7 +24,4 @@ struct cli_model {
 int cli_model_load(const struct cli_globals *g, struct cli_model *m);
 void cli_model_release(struct cli_model *m);
 
-extern const struct cli_command cli_cmd_config;
-extern const struct cli_command cli_cmd_deptree;
-
 #endif

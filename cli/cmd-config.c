@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define cmd cli_cmd_config
+extern const struct cli_command cmd_config;
+#define cmd cmd_config
 
 /* A string YAML reads back as the same string without quotes. */
 static bool yaml_plain(const char *s)
@@ -167,7 +168,7 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-const struct cli_command cli_cmd_config = {
+const struct cli_command cmd_config = {
 	.name = "config",
 	.alias = "dump",
 	.summary = "print the normalised model and each container's computed spec",

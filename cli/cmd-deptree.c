@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const struct cli_command cmd_deptree;
+
 static int run(const struct cli_globals *g, int argc, char **argv)
 {
 	bool recursive = false, dot = false, opts = true;
@@ -27,7 +29,7 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			dot = true;
 		else if (opts && a[0] == '-' && a[1]) {
 			free(things);
-			return cli_usage_error(&cli_cmd_deptree, "unknown option '%s'", a);
+			return cli_usage_error(&cmd_deptree, "unknown option '%s'", a);
 		} else
 			things[nthings++] = a;
 	}
@@ -61,7 +63,7 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cli_cmd_deptree = {
+const struct cli_command cmd_deptree = {
 	.name = "deptree",
 	.alias = NULL,
 	.summary = "print the service dependency tree",

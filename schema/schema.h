@@ -293,6 +293,7 @@ struct schema_check {
 	bool from_service;            /* written at the service level */
 
 	const char *port;             /* tcp, http: the name as written */
+	struct schema_pos port_pos;
 	const struct schema_port *port_ref; /* tcp, http: the named port, or NULL
 					     * for an http literal port */
 	int port_number;              /* http with a literal port, else 0 */
@@ -487,8 +488,8 @@ const struct schema_port *schema_instance_port(const struct schema_instance *c,
 /*
  * The transitive closure of svc's dependencies: every service reachable
  * through `requires` (and, with implied, through the requires volumes_from
- * implies), svc itself excluded, in a dependency-first order (a service
- * comes after everything it requires; ties in model order).  The array is
+ * implies), svc itself excluded, in a dependency-first order: a depth-first
+ * post-order that follows requires as written, then implied ones.  The array is
  * newly allocated (free() it; the services are borrowed); *ret_n its
  * length.
  */
@@ -496,7 +497,10 @@ struct schema_service **schema_service_requires_closure(
 	const struct schema_env *env, const struct schema_service *svc,
 	bool implied, size_t *ret_n);
 
-/* The same in the other direction: every service that depends on svc. */
+/*
+ * The same in the other direction: every service that depends on svc
+ * (through requires and implied), dependents-first post-order.
+ */
 struct schema_service **schema_service_dependents_closure(
 	const struct schema_env *env, const struct schema_service *svc,
 	size_t *ret_n);
