@@ -264,7 +264,7 @@ static void test_envfile_errors(void **state)
 	assert_int_equal(l.d.nerrors, 1);
 	/* located at the envfile entry of the description */
 	assert_non_null(strstr(l.d.v[0].file, "missing-envfile.yaml"));
-	assert_int_equal(l.d.v[0].line, 11);
+	assert_int_equal(l.d.v[0].line, 12);
 	assert_non_null(strstr(l.d.v[0].msg, "does-not-exist.env"));
 	unload(&l);
 
