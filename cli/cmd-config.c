@@ -31,13 +31,16 @@ static bool yaml_plain(const char *s)
 	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++)
 		if (strcmp(s, special[i]) == 0)
 			return false;
+	/* a first character YAML reads as the start of a plain string */
+	bool dash_word = s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') ||
+					 (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '-');
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-	      *s == '/'))
+	      *s == '/' || dash_word))
 		return false;
 	for (const char *p = s; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("_./@+-", c)))
+		      (c >= '0' && c <= '9') || strchr("_./@+=-", c)))
 			return false;
 	}
 	return true;
