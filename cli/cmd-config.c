@@ -154,15 +154,15 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			return cli_usage_error(&cmd, "unknown argument '%s'", argv[i]);
 	}
 	struct cli_model m;
-	int rc = cli_model_load(g, &m);
+	int rc = cli_model_load(g, true, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	json_t *doc = (json_t *)config_document(m.env, m.specs);
 	if (as_json) {
-		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputs(s, stdout);
+		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fwrite(text, 1, strlen(text), stdout);
 		fputc('\n', stdout);
-		free(s);
+		free(text);
 	} else {
 		yaml_node(stdout, doc, 0);
 	}
