@@ -316,7 +316,7 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 	mae_error_clear(&re);
 	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
 		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
-			      path, re.msg);
+			      path, re.sys_errno ? strerror(re.sys_errno) : re.msg);
 		if (e)
 			e->sys_errno = re.sys_errno;
 		return MAE_ERR_IO;
