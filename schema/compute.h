@@ -171,14 +171,6 @@ long sgraph_find_service(const struct sgraph *g, const char *name);
 long sgraph_find_instance(const struct sgraph *g, const char *name);
 
 /*
- * A dependency cycle, if any: 0 when there is none; else MAE_ERR_INVALID
- * with a message "circular dependency between services: a -> b -> a"
- * and *ret_service (if not NULL) the first service of the cycle.
- */
-int sgraph_check_cycles(const struct sgraph *g, size_t *ret_service,
-			struct mae_error *e);
-
-/*
  * The set of services s depends on, transitively (forward), or that
  * depend on s (reverse); mark[i] is set for each.  s itself is marked
  * only when it is on a cycle.

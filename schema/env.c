@@ -378,21 +378,12 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 
 void image_ref_parse(const char *image, struct image_ref *ret)
 {
-	const char *colon = strrchr(image, ':');
-	if (colon && !strchr(colon + 1, '/')) {
-		ret->repository = mae_xstrndup(image, (size_t)(colon - image));
-		/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
-		ret->tag = mae_xstrdup(colon[1] ? colon + 1 : "latest");
-	} else {
-		ret->repository = mae_xstrdup(image);
+	schema_image_split(image, &ret->repository, &ret->tag, &ret->registry);
+	/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
+	if (!ret->tag[0]) {
+		free(ret->tag);
 		ret->tag = mae_xstrdup("latest");
 	}
-	const char *slash = strchr(ret->repository, '/');
-	if (slash && slash != ret->repository)
-		ret->registry = mae_xstrndup(ret->repository,
-					     (size_t)(slash - ret->repository));
-	else
-		ret->registry = NULL;
 }
 
 void image_ref_release(struct image_ref *r)
