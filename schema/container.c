@@ -678,6 +678,20 @@ int container_specs_compute(const struct schema_env *env,
 				       &links_ext[deps[k] - env->services]);
 		free(deps);
 
+		for (size_t p = 0; p < c->nports; p++) {
+			const struct schema_port *port = &c->ports[p];
+			/* Docker pairs a range with a range of the same size, or
+			 * gives one container port a host port from a range */
+			if (port->exposed_hi != port->exposed_lo &&
+			    port->external_hi - port->external_lo !=
+				    port->exposed_hi - port->exposed_lo) {
+				schema_diag(d, MAE_SEV_ERROR, &port->pos,
+					    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
+					    port->name, c->name, port->exposed,
+					    port->external);
+				rc = MAE_ERR_INVALID;
+			}
+		}
 		cs->lifecycle = lifecycle_json(c, d, &rc);
 		cs->create = create_body(env, cs, cs->spec_hash);
 	}

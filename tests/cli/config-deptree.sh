@@ -67,6 +67,17 @@ check config-missing-envfile 3 /dev/null "$tmp/e2" -f "$fx/missing-envfile.yaml"
 grep -q "^$fx/bad.env:2:1: error: invalid line in environment file" <("$maestro" -f "$fx/bad-envfile.yaml" config 2>&1) \
   || { echo "FAIL config-bad-envfile: not located in the env file"; fail=1; }
 
+# port ranges: a range needs a host range of the same size
+printf "%s:14:16: error: port 'bad' of instance 'svc-1': the exposed range '4000-4001/tcp' and the external '5000/tcp' differ in size\n" \
+  "$fx/port-range.yaml" >"$tmp/e3"
+check config-port-range 3 /dev/null "$tmp/e3" -f "$fx/port-range.yaml" config
+sed '/bad:/d' "$fx/port-range.yaml" >"$tmp/ranges.yaml"
+"$maestro" -f "$tmp/ranges.yaml" config --json | python3 -c '
+import json, sys
+hc = json.load(sys.stdin)["containers"]["svc-1"]["create"]["HostConfig"]
+sys.exit(0 if hc["PortBindings"] == {"7000/tcp": [{"HostIp": "0.0.0.0", "HostPort": "7100-7110"}]} else 1)' \
+  || { echo "FAIL config-host-range: one container port takes a host port range"; fail=1; }
+
 # passwords never printed
 if "$maestro" -f "$root/tests/golden/config/options.yaml" config --json | grep -q s3cret; then
   echo "FAIL config-password: the password is printed"; fail=1
