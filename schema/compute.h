@@ -301,6 +301,15 @@ struct json_t *config_document(const struct schema_env *env,
 			       const struct container_specs *s);
 
 /*
+ * The same document as text, indented by two spaces (jansson's
+ * JSON_INDENT(2) layout), keys sorted, with a final newline: what
+ * `config --json` prints, made from a single canonical dump.  Newly
+ * allocated.
+ */
+char *config_document_text(const struct schema_env *env,
+			   const struct container_specs *s);
+
+/*
  * The model hash: SHA-256 of the canonical config document without its
  * model_hash key (passwords are masked in it, so rotating one does not
  * change the hash).
