@@ -84,6 +84,9 @@ const struct env_var *env_map_get(const struct env_map *m, const char *key);
  * MAE_ERR_INVALID.
  */
 int envfile_read(const char *path, struct env_map *m, struct mae_error *e);
+/* The same on text in memory; path names it in messages. */
+int envfile_parse(const char *path, const char *data, size_t len,
+		  struct env_map *m, struct mae_error *e);
 
 /* ------------------------------------------------------------------ */
 /* Images and registries                                                */
