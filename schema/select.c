@@ -207,6 +207,34 @@ static int cmp_by_name(const void *a, const void *b, void *g)
 		      gr->instances[*(const size_t *)b].name);
 }
 
+int select_opts_for_action(struct select_opts *o, const char *action,
+			   const char *const *things, size_t nthings,
+			   bool with_deps_flag, bool ignore_deps_flag,
+			   bool expand_flag, const char *container_glob,
+			   const char *ship_glob, struct mae_error *e)
+{
+	static const char *const forward[] = { "start", "pull", "clean",
+					       "status", "logs", "config" };
+	static const char *const reverse[] = { "stop", "kill", "restart" };
+	bool fwd = false, rev = false;
+	for (size_t i = 0; i < sizeof(forward) / sizeof(*forward); i++)
+		fwd |= strcmp(action, forward[i]) == 0;
+	for (size_t i = 0; i < sizeof(reverse) / sizeof(*reverse); i++)
+		rev |= strcmp(action, reverse[i]) == 0;
+	if (!fwd && !rev)
+		return mae_error_set(e, MAE_ERR_INVALID, "unknown action '%s'", action);
+	memset(o, 0, sizeof(*o));
+	o->things = things;
+	o->nthings = nthings;
+	o->direction = rev ? SELECT_DEPENDENTS : SELECT_DEPENDENCIES;
+	o->expand = fwd || expand_flag;
+	o->with_deps = with_deps_flag || (nthings == 0 && !ignore_deps_flag);
+	o->include_omitted = strcmp(action, "status") == 0;
+	o->container_glob = container_glob;
+	o->ship_glob = ship_glob;
+	return 0;
+}
+
 int select_instances(const struct sgraph *g, const struct select_opts *o,
 		     size_t **ret, size_t *ret_n, struct mae_error *e)
 {
