@@ -10,7 +10,6 @@
 #include "compute.h"
 #include "schema.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +17,41 @@
 extern const struct cli_command cmd_config;
 #define cmd cmd_config
 
-/* A string YAML reads back as the same string without quotes. */
-static bool yaml_plain(const char *s)
+/*
+ * YAML from the canonical JSON text of the document (compact, keys
+ * already sorted): block style, two spaces per level, a list item's
+ * mapping starting on the dash's line.  A string is written plain when
+ * YAML reads it back as the same string, else as its JSON form (a valid
+ * YAML double-quoted scalar).  The text is well-formed: it comes from
+ * jansson.
+ */
+struct yout {
+	const char *p;   /* the cursor in the canonical text */
+	struct mae_buf b;
+};
+
+/* A string YAML 1.1 reads back unchanged without quotes. */
+static bool yaml_plain(const char *s, size_t n)
 {
 	static const char *const special[] = {
 		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
 		"true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
 		"ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
 	};
-	if (!*s)
+	if (n == 0)
 		return false;
 	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++)
-		if (strcmp(s, special[i]) == 0)
+		if (strlen(special[i]) == n && memcmp(s, special[i], n) == 0)
 			return false;
 	/* a first character YAML reads as the start of a plain string */
-	bool dash_word = s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') ||
-					 (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '-');
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-	      *s == '/' || dash_word))
+	bool dash_word = s[0] == '-' && n > 1 &&
+			 ((s[1] >= 'a' && s[1] <= 'z') ||
+			  (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '-');
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      s[0] == '_' || s[0] == '/' || dash_word))
 		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || strchr("_./@+=-", c)))
 			return false;
@@ -46,101 +59,85 @@ static bool yaml_plain(const char *s)
 	return true;
 }
 
-static void yaml_scalar(FILE *f, const json_t *v)
+/* Copy one scalar (string, number, literal, {} or []) at the cursor. */
+static void yaml_scalar(struct yout *y)
 {
-	switch (json_typeof(v)) {
-	case JSON_STRING: {
-		const char *s = json_string_value(v);
-		if (yaml_plain(s)) {
-			fputs(s, f);
-		} else {
-			/* a JSON string is a valid YAML double-quoted scalar */
-			char *q = json_dumps(v, JSON_ENCODE_ANY);
-			fputs(q, f);
-			free(q);
-		}
-		break;
-	}
-	case JSON_OBJECT:
-		fputs("{}", f);
-		break;
-	case JSON_ARRAY:
-		fputs("[]", f);
-		break;
-	default: {
-		char *q = json_dumps(v, JSON_ENCODE_ANY);
-		fputs(q, f);
-		free(q);
-	}
-	}
-}
-
-static bool yaml_block(const json_t *v)
-{
-	return (json_is_object(v) && json_object_size(v)) ||
-	       (json_is_array(v) && json_array_size(v));
-}
-
-static int cmp_keys(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void yaml_node(FILE *f, const json_t *v, int indent);
-
-static void yaml_key(FILE *f, const char *k)
-{
-	json_t *s = json_string(k);
-	yaml_scalar(f, s);
-	json_decref(s);
-}
-
-static void yaml_node(FILE *f, const json_t *v, int indent)
-{
-	if (json_is_object(v)) {
-		size_t n = json_object_size(v), i = 0;
-		const char **keys = mae_xcalloc(n + 1, sizeof(*keys));
-		const char *k;
-		json_t *x;
-		json_object_foreach((json_t *)v, k, x)
-			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_keys);
-		for (i = 0; i < n; i++) {
-			x = json_object_get(v, keys[i]);
-			fprintf(f, "%*s", indent, "");
-			yaml_key(f, keys[i]);
-			if (yaml_block(x)) {
-				fputs(":\n", f);
-				yaml_node(f, x, indent + 2);
-			} else {
-				fputs(": ", f);
-				yaml_scalar(f, x);
-				fputc('\n', f);
-			}
-		}
-		free(keys);
+	const char *p = y->p;
+	if (*p == '"') {
+		const char *q = p + 1;
+		while (*q != '"')
+			q += *q == '\\' ? 2 : 1;
+		if (yaml_plain(p + 1, (size_t)(q - p - 1)))
+			mae_buf_add(&y->b, p + 1, (size_t)(q - p - 1));
+		else
+			mae_buf_add(&y->b, p, (size_t)(q - p + 1));
+		y->p = q + 1;
 		return;
 	}
-	size_t i;
-	json_t *x;
-	json_array_foreach(v, i, x) {
-		fprintf(f, "%*s- ", indent, "");
-		if (json_is_object(x) && json_object_size(x)) {
-			/* the first key on the dash's line, the rest aligned */
-			char *tmp = NULL;
-			size_t len = 0;
-			FILE *m = open_memstream(&tmp, &len);
-			yaml_node(m, x, indent + 2);
-			fclose(m);
-			fputs(tmp + indent + 2, f);
-			free(tmp);
-		} else if (yaml_block(x)) {
-			fputc('\n', f);
-			yaml_node(f, x, indent + 2);
+	if ((*p == '{' && p[1] == '}') || (*p == '[' && p[1] == ']')) {
+		mae_buf_add(&y->b, p, 2);
+		y->p = p + 2;
+		return;
+	}
+	size_t n = strcspn(p, ",}]");
+	mae_buf_add(&y->b, p, n);
+	y->p = p + n;
+}
+
+static bool yaml_at_block(const struct yout *y)
+{
+	return (y->p[0] == '{' && y->p[1] != '}') ||
+	       (y->p[0] == '[' && y->p[1] != ']');
+}
+
+static void yaml_indent(struct yout *y, int indent)
+{
+	static const char spaces[] = "                                ";
+	while (indent > 0) {
+		int n = indent < (int)sizeof(spaces) - 1 ? indent
+							 : (int)sizeof(spaces) - 1;
+		mae_buf_add(&y->b, spaces, (size_t)n);
+		indent -= n;
+	}
+}
+
+/* A non-empty object or array at the cursor; with inline_first the
+ * first line's indentation is already written (after "- "). */
+static void yaml_block(struct yout *y, int indent, bool inline_first)
+{
+	char open = *y->p++;
+	bool first = true;
+	while (true) {
+		if (open == '{') {
+			if (!(first && inline_first))
+				yaml_indent(y, indent);
+			yaml_scalar(y); /* the key */
+			y->p++;         /* ':' */
+			if (yaml_at_block(y)) {
+				mae_buf_adds(&y->b, ":\n");
+				yaml_block(y, indent + 2, false);
+			} else {
+				mae_buf_adds(&y->b, ": ");
+				yaml_scalar(y);
+				mae_buf_addc(&y->b, '\n');
+			}
 		} else {
-			yaml_scalar(f, x);
-			fputc('\n', f);
+			if (!(first && inline_first))
+				yaml_indent(y, indent);
+			mae_buf_adds(&y->b, "- ");
+			if (y->p[0] == '{' && y->p[1] != '}') {
+				yaml_block(y, indent + 2, true);
+			} else if (yaml_at_block(y)) {
+				mae_buf_addc(&y->b, '\n');
+				yaml_block(y, indent + 2, false);
+			} else {
+				yaml_scalar(y);
+				mae_buf_addc(&y->b, '\n');
+			}
 		}
+		first = false;
+		if (*y->p++ != ',')
+			return; /* the closing '}' or ']' */
 	}
 }
 
@@ -162,9 +159,12 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 		fwrite(text, 1, strlen(text), stdout);
 		free(text);
 	} else {
-		json_t *doc = (json_t *)config_document(m.env, m.specs);
-		yaml_node(stdout, doc, 0);
-		json_decref(doc);
+		char *canon = config_document_canonical(m.env, m.specs, NULL);
+		struct yout y = { canon, MAE_BUF_INIT };
+		yaml_block(&y, 0, false);
+		fwrite(mae_buf_str(&y.b), 1, y.b.len, stdout);
+		mae_buf_release(&y.b);
+		free(canon);
 	}
 	cli_model_release(&m);
 	return CLI_EXIT_OK;

@@ -319,6 +319,14 @@ struct json_t *config_document(const struct schema_env *env,
 			       const struct container_specs *s);
 
 /*
+ * The same document as canonical JSON text (UTF-8, keys sorted, no
+ * white space), with its model_hash; *ret_len (if not NULL) its length.
+ * Newly allocated.
+ */
+char *config_document_canonical(const struct schema_env *env,
+				const struct container_specs *s, size_t *ret_len);
+
+/*
  * The same document as text, indented by two spaces (jansson's
  * JSON_INDENT(2) layout), keys sorted, with a final newline: what
  * `config --json` prints, made from a single canonical dump.  Newly

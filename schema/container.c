@@ -1042,8 +1042,8 @@ static void json_reindent(const char *s, size_t n, struct outbuf *o)
 	}
 }
 
-char *config_document_text(const struct schema_env *env,
-			   const struct container_specs *s)
+char *config_document_canonical(const struct schema_env *env,
+				const struct container_specs *s, size_t *ret_len)
 {
 	/*
 	 * One canonical dump serves both the hash and the output: the
@@ -1069,17 +1069,32 @@ char *config_document_text(const struct schema_env *env,
 	mae_sha256_final_hex(&h, hash);
 
 	struct outbuf o = { NULL, 0, 0, 0 };
-	out_reserve(&o, 2 * (clen + rlen) + 256);
+	out_reserve(&o, clen + rlen + 128);
+	out_add(&o, "{\"containers\":", 14);
+	out_add(&o, c, clen);
 	char head[128];
-	json_reindent("{\"containers\":", 14, &o);
-	json_reindent(c, clen, &o);
 	int hn = snprintf(head, sizeof(head), ",\"model_hash\":\"%s\",", hash);
-	json_reindent(head, (size_t)hn, &o);
-	json_reindent(rest + 1, rlen - 1, &o);
-	out_add(&o, "\n", 1);
+	out_add(&o, head, (size_t)hn);
+	out_add(&o, rest + 1, rlen - 1);
 	o.s[o.len] = '\0';
 	free(c);
 	free(rest);
+	if (ret_len)
+		*ret_len = o.len;
+	return o.s;
+}
+
+char *config_document_text(const struct schema_env *env,
+			   const struct container_specs *s)
+{
+	size_t len;
+	char *canon = config_document_canonical(env, s, &len);
+	struct outbuf o = { NULL, 0, 0, 0 };
+	out_reserve(&o, 2 * len + 64);
+	json_reindent(canon, len, &o);
+	out_add(&o, "\n", 1);
+	o.s[o.len] = '\0';
+	free(canon);
 	return o.s;
 }
 
