@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The create bodies of examples/maestro.yaml on a real Docker 20.10 daemon:
+# The create bodies of examples/maestro.yaml and of env-options.yaml (every
+# option that reaches the body) on a real Docker 20.10 daemon:
 # every container is created from `maestro config --json`'s `create` body
 # exactly as it stands (POST /containers/create?name=NAME) and started in
 # dependency order; Docker must report back the same Env, labels, binds,
@@ -41,7 +42,7 @@ api() { # method path [body-file]
 
 cleanup() {
   if [ -S "$sock" ]; then
-    for c in store-1 api-1 web-1 web-2; do
+    for c in store-1 api-1 web-1 web-2 opt-app opt-data; do
       api DELETE "/containers/$c?force=1&v=1" >/dev/null 2>&1
     done
   fi
@@ -50,7 +51,7 @@ cleanup() {
     for _ in $(seq 50); do [ -f "$pidfile" ] || break; sleep 0.2; done
   fi
   rmdir "/sys/fs/cgroup/"*/maestro-env-it 2>/dev/null
-  rm -rf "$work" /tmp/maestro-example
+  rm -rf "$work" /tmp/maestro-example /tmp/maestro-env-options
 }
 trap cleanup EXIT
 
@@ -74,6 +75,7 @@ curl -sS --unix-socket "$sock" -X POST -H 'Content-Type: application/x-tar' \
   "http://d/v1.41/images/create?fromSrc=-&repo=tiny&tag=1" >/dev/null
 
 "$maestro" -f "$root/examples/maestro.yaml" config --json >"$work/config.json" || exit 1
+"$maestro" -f "$root/tests/integration/env-options.yaml" config --json >"$work/options.json" || exit 1
 
 python3 - "$work" "$sock" <<'PY' || fail=1
 import json, socket, subprocess, sys, time
@@ -136,8 +138,47 @@ check("store serves its page: %r" % store[-40:], store.endswith("store store-1\n
 reply = fetch(19000)
 check("api knows the store from its link variables: %r" % reply,
       reply == "hello from api-1, store at 127.0.0.1:18080\n")
+# every option: created as it stands, started, reported back
+opts = json.load(open(work + "/options.json"))
+for name in ["opt-data", "opt-app"]:
+    body = opts["containers"][name]["create"]
+    code, r = api("POST", "/containers/create?name=" + name, body)
+    check("%s created (%d %s)" % (name, code, r), code == 201)
+    code, r = api("POST", "/containers/%s/start" % name)
+    check("%s started (%d %s)" % (name, code, r), code == 204)
+code, got = api("GET", "/containers/opt-app/json")
+body = opts["containers"]["opt-app"]["create"]
+c, hc, want = got["Config"], got["HostConfig"], body["HostConfig"]
+check("opt-app running", got["State"]["Running"])
+check("opt-app Env", c["Env"][:len(body["Env"])] == body["Env"])
+check("opt-app bare EMPTY and formatted values",
+      "EMPTY" in c["Env"] and not any(e.startswith("EMPTY=") for e in c["Env"]) and
+      "RATIO=1.5" in c["Env"] and "ENABLED=True" in c["Env"])
+check("opt-app User/WorkingDir", (c["User"], c["WorkingDir"]) == ("1000:1000", "/work"))
+check("opt-app Labels", c["Labels"].get("blue") == "" and c["Labels"].get("green") == "")
+for key in ["CapAdd", "CapDrop", "Dns", "ExtraHosts", "SecurityOpt", "Binds",
+            "VolumesFrom", "RestartPolicy", "LogConfig", "Memory", "CpuShares",
+            "PortBindings"]:
+    check("opt-app HostConfig.%s: %r vs %r" % (key, hc.get(key), want.get(key)),
+          hc.get(key) == want.get(key))
+check("opt-app Links", hc["Links"] == ["/opt-data:/opt-app/data"])
+check("opt-app Ulimits", hc["Ulimits"] == want["Ulimits"])
+check("opt-app ExposedPorts", set(c["ExposedPorts"]) == set(body["ExposedPorts"]))
+# volumes_from really shares the data container's volume
+code, ex = api("POST", "/containers/opt-app/exec",
+               {"Cmd": ["cat", "/shared/file"], "AttachStdout": True})
+if code == 201:
+    out = subprocess.run(["curl", "-sS", "--unix-socket", sock, "-X", "POST",
+                          "-H", "Content-Type: application/json", "--data-binary",
+                          '{"Detach": false, "Tty": true}',
+                          "http://d/v1.41/exec/%s/start" % ex["Id"]],
+                         stdout=subprocess.PIPE).stdout
+    check("opt-app sees opt-data's volume: %r" % out, out.strip() == b"shared")
+else:
+    check("exec in opt-app (%d)" % code, False)
+
 if ok:
-    print("ok: 4 containers created from their bodies and started; store: %r; api: %r"
+    print("ok: 6 containers created from their bodies and started; store: %r; api: %r"
           % (store.splitlines()[-1], reply))
 sys.exit(0 if ok else 1)
 PY
