@@ -60,6 +60,15 @@ import json, sys, yaml
 a = json.load(open('$tmp/json')); b = yaml.safe_load(open('$tmp/yaml'))
 sys.exit(0 if a == b else 1)" || { echo "FAIL config-yaml: does not read back as the JSON"; fail=1; }
 
+# standard input: env files resolve against the current directory
+(cd "$fx" && "$maestro" -f - config --json <precedence.yaml >"$tmp/stdin.json" 2>"$tmp/stdin.err")
+python3 -c "
+import json, sys
+a = json.load(open('$tmp/stdin.json'))
+env = a['containers']['alpha-1']['env']
+sys.exit(0 if env['COLOR'] == 'red' and env['LAYER'] == 'service' else 1)" \
+  || { echo "FAIL config-stdin"; cat "$tmp/stdin.err"; fail=1; }
+
 # env file problems are located errors, exit 3, nothing on stdout
 printf '%s:12:18: error: cannot read environment file '"'"'%s/does-not-exist.env'"'"': No such file or directory\n' \
   "$fx/missing-envfile.yaml" "$fx" >"$tmp/e2"
