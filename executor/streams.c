@@ -37,8 +37,8 @@ static enum ship_sink_rc jsonl_line(struct jsonl *s, const char *p, size_t n)
 		json_decref(j);
 		ship_fail(s->cl, s->r, MAE_ERR_PROTOCOL, s->e,
 			  "the daemon's stream holds a line that is not a "
-			  "JSON object: '%.60s'",
-			  p);
+			  "JSON object: '%.*s'",
+			  (int)(n > 60 ? 60 : n), p);
 		return SHIP_SINK_FAIL;
 	}
 	enum ship_sink_rc rc = s->on_obj(s->ud, j);
