@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+extern const struct cli_command cmd_validate;
+
 static const struct cli_command *const commands[] = {
+	&cmd_validate,
 	NULL, /* end */
 };
 
