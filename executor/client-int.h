@@ -86,4 +86,22 @@ char *ship_urlencode(const char *s);
  */
 char *ship_filters_path(const char *path, struct json_t *filters);
 
+/* What ship_stream_feed parses. */
+enum ship_feed_kind {
+	SHIP_FEED_OUTPUT,   /* multiplexed stdout/stderr frames */
+	SHIP_FEED_PULL,     /* a pull's JSON progress stream */
+	SHIP_FEED_EVENTS,   /* the daemon's event stream (a start awaited) */
+	SHIP_FEED_TIME,     /* an RFC 3339 time, as `since` */
+};
+
+/*
+ * For the fuzz target: give data to one of the stream parsers as if it
+ * came from the daemon, in pieces of at most piece bytes (>= 1), and
+ * finish as the request would.  Returns 0 or the error (in e).  No
+ * network.
+ */
+int ship_stream_feed(struct ship_client *cl, enum ship_feed_kind kind,
+		     const char *data, size_t n, size_t piece,
+		     struct mae_error *e);
+
 #endif

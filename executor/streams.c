@@ -518,3 +518,87 @@ int ship_container_logs(struct ship_client *cl, const char *name,
 			since[0] = '\0';
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Feeding the parsers directly (fuzzing)                               */
+
+static enum ship_sink_rc feed_pieces(enum ship_sink_rc (*sink)(void *,
+								const char *,
+								size_t),
+				     void *ud, const char *data, size_t n,
+				     size_t piece)
+{
+	enum ship_sink_rc rc = SHIP_SINK_GO;
+	for (size_t at = 0; at < n && rc == SHIP_SINK_GO; at += piece)
+		rc = sink(ud, data + at, n - at < piece ? n - at : piece);
+	return rc;
+}
+
+static int feed_discard(void *ud, enum ship_stream s, const char *p,
+			size_t n)
+{
+	(void)s;
+	size_t *total = ud;
+	/* touch every byte, so the sanitizers see a read past the end */
+	for (size_t i = 0; i < n; i++)
+		*total += (unsigned char)p[i];
+	return 0;
+}
+
+int ship_stream_feed(struct ship_client *cl, enum ship_feed_kind kind,
+		     const char *data, size_t n, size_t piece,
+		     struct mae_error *e)
+{
+	struct ship_req r = { .op = "feed", .method = "GET", .path = "/" };
+	int rc = 0;
+	if (piece == 0)
+		piece = 1;
+	switch (kind) {
+	case SHIP_FEED_OUTPUT: {
+		size_t total = 0;
+		struct demux d = { .out = feed_discard, .ud = &total, .cl = cl,
+				   .r = &r, .e = e };
+		enum ship_sink_rc s = feed_pieces(demux_sink, &d, data, n, piece);
+		if (s == SHIP_SINK_FAIL)
+			rc = e && e->code ? e->code : MAE_ERR_PROTOCOL;
+		else if (s == SHIP_SINK_GO)
+			rc = demux_finish(&d);
+		break;
+	}
+	case SHIP_FEED_PULL:
+	case SHIP_FEED_EVENTS: {
+		struct pull p = { .cl = cl, .r = &r, .e = e };
+		struct start_watch w = { .id = "" };
+		struct jsonl s = { .cl = cl, .r = &r, .e = e };
+		if (kind == SHIP_FEED_PULL) {
+			s.on_obj = pull_obj;
+			s.ud = &p;
+		} else {
+			s.on_obj = start_event;
+			s.ud = &w;
+		}
+		mae_buf_init(&s.line);
+		s.line.max = 1 << 20;
+		enum ship_sink_rc sr = feed_pieces(jsonl_sink, &s, data, n, piece);
+		if (sr == SHIP_SINK_GO)
+			sr = jsonl_finish(&s);
+		if (sr == SHIP_SINK_FAIL)
+			rc = e && e->code ? e->code : MAE_ERR_PROTOCOL;
+		else if (kind == SHIP_FEED_PULL && !p.success)
+			rc = ship_fail(cl, &r, MAE_ERR_PROTOCOL, e,
+				       "the pull stream ended without success");
+		mae_buf_release(&s.line);
+		free(p.layers);
+		break;
+	}
+	case SHIP_FEED_TIME: {
+		char *t = mae_xstrndup(data, n);
+		char out[40];
+		if (!rfc3339_to_since(t, out))
+			rc = MAE_ERR_INVALID;
+		free(t);
+		break;
+	}
+	}
+	return rc;
+}
