@@ -27,6 +27,7 @@ struct ship_client {
 	char api[16];         /* "1.41" once known */
 	int cancelled;        /* atomic */
 	const int *flag;      /* atomic reads; NULL: none */
+	long idle_s;          /* a stream's longest silence; 0: the default */
 };
 
 /* Why a sink stopped a stream. */

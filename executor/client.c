@@ -230,6 +230,11 @@ void ship_client_set_local_socket(struct ship_client *cl, const char *path)
 	set_route(cl);
 }
 
+void ship_client_set_idle_limit(struct ship_client *cl, long seconds)
+{
+	cl->idle_s = seconds > 0 ? seconds : 1;
+}
+
 void ship_client_cancel(struct ship_client *cl)
 {
 	__atomic_store_n(&cl->cancelled, 1, __ATOMIC_SEQ_CST);
@@ -337,6 +342,8 @@ struct xfer {
 	enum ship_sink_rc sink_rc;
 	struct mae_error *e;
 	long os_errno;     /* of a failed connect */
+	int64_t last_byte_ms; /* when the last byte (or the start) was */
+	bool idle_expired;    /* r->idle_s passed without a byte */
 };
 
 static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
@@ -348,6 +355,10 @@ static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
 	const struct ship_tls *t = &cl->conn.tls;
 	switch (rc) {
 	case CURLE_ABORTED_BY_CALLBACK:
+		if (x->idle_expired)
+			return ship_fail(cl, r, MAE_ERR_TIMEOUT, e,
+					 "no progress from the daemon for %ld s",
+					 r->idle_s);
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
@@ -366,10 +377,6 @@ static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
 					 "unreachable: no connection to %s "
 					 "within %d s",
 					 cl->where, secs(cl->conn.timeout_s));
-		if (r->idle_s && !r->timeout_ms)
-			return ship_fail(cl, r, MAE_ERR_TIMEOUT, e,
-					 "no progress from the daemon for %ld s",
-					 r->idle_s);
 		return ship_fail(cl, r, MAE_ERR_TIMEOUT, e,
 				 "no answer from %s within %d s", cl->where,
 				 secs((double)r->timeout_ms / 1000));
@@ -433,6 +440,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	(void)p;
 	struct xfer *x = ud;
 	x->got_header = true;
+	x->last_byte_ms = mae_now_ms();
 	return size * n;
 }
 
@@ -441,6 +449,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	struct xfer *x = ud;
 	size_t len = size * n;
 	long status = 0;
+	x->last_byte_ms = mae_now_ms();
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (x->r->sink && status >= 200 && status < 300) {
 		x->sink_rc = x->r->sink(x->r->sink_ud, p, len);
@@ -462,7 +471,16 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn,
 	(void)ut;
 	(void)un;
 	struct xfer *x = ud;
-	return ship_client_cancelled(x->cl) ? 1 : 0;
+	if (ship_client_cancelled(x->cl))
+		return 1;
+	/* a stream bounded by progress: no byte for idle_s ends it (curl's
+	 * low-speed limit averages over a window, so it comes late) */
+	if (x->r->idle_s > 0 &&
+	    mae_now_ms() - x->last_byte_ms > x->r->idle_s * 1000) {
+		x->idle_expired = true;
+		return 1;
+	}
+	return 0;
 }
 
 static int ensure_api(struct ship_client *cl, const struct ship_req *r,
@@ -515,10 +533,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 			 (long)(cl->conn.timeout_s * 1000));
 	if (r->timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
-	if (r->idle_s > 0) {
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->idle_s);
-	}
+	x.last_byte_ms = mae_now_ms();
 	/* a daemon that vanishes without closing the connection */
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	long ka = (long)cl->conn.timeout_s > 0 ? (long)cl->conn.timeout_s : 1;

@@ -97,6 +97,12 @@ const struct ship_conn *ship_client_conn(const struct ship_client *cl);
 void ship_client_set_local_socket(struct ship_client *cl, const char *path);
 
 /*
+ * How long a pull's progress stream may stay silent before the pull fails
+ * (whole seconds, >= 1); the default is max(60 s, 6 x the ship's timeout).
+ */
+void ship_client_set_idle_limit(struct ship_client *cl, long seconds);
+
+/*
  * Make every pending and later call of cl fail with MAE_ERR_CANCELLED
  * (within about a second).  Thread-safe, async-signal-unsafe.
  */

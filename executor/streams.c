@@ -81,6 +81,8 @@ static enum ship_sink_rc jsonl_finish(struct jsonl *s)
 
 static long stream_idle_s(const struct ship_client *cl)
 {
+	if (cl->idle_s > 0)
+		return cl->idle_s;
 	long t = (long)(cl->conn.timeout_s * 6);
 	return t > 60 ? t : 60;
 }

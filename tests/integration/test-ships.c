@@ -477,6 +477,35 @@ static void test_exec_wait_kill(void **st)
 	ship_client_free(cl);
 }
 
+/* a stop waits the stop timeout plus the ship's, not the ship's alone */
+static void test_stop_longer_than_timeout(void **st)
+{
+	(void)st;
+	struct ship_conn c;
+	fleet_conn(&c, ship_tcp(), FLEET_TCP);
+	c.timeout_s = 1;
+	struct ship_client *cl = NULL;
+	struct mae_error e;
+	check(ship_client_new(&c, &cl, &e), &e);
+	ship_conn_release(&c);
+	/* sleep as PID 1 ignores TERM: Docker waits the whole 3 s, then kills */
+	json_t *b = json_pack("{s:s, s:[s,s]}", "Image", "tiny:1", "Cmd",
+			      "sleep", "1000");
+	check(ship_container_create(cl, "slow-stop", b, NULL, &e), &e);
+	json_decref(b);
+	check(ship_container_start(cl, "slow-stop", &e), &e);
+	check(ship_container_stop(cl, "slow-stop", 3, &e), &e);
+	json_t *info = NULL;
+	check(ship_container_inspect(cl, "slow-stop", &info, &e), &e);
+	json_t *state = json_object_get(info, "State");
+	assert_false(json_is_true(json_object_get(state, "Running")));
+	assert_int_equal(json_integer_value(json_object_get(state, "ExitCode")),
+			 137);
+	json_decref(info);
+	check(ship_container_remove(cl, "slow-stop", true, false, &e), &e);
+	ship_client_free(cl);
+}
+
 static void test_images(void **st)
 {
 	(void)st;
@@ -620,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_error_shape),
 		cmocka_unit_test(test_api_pins),
 		cmocka_unit_test(test_exec_wait_kill),
+		cmocka_unit_test(test_stop_longer_than_timeout),
 		cmocka_unit_test(test_images),
 		cmocka_unit_test(test_logs_follow_restart),
 	};

@@ -298,6 +298,13 @@ static void pull_ok(struct fake *f, int fd, const char *path)
 		  "{\"status\":\"Status: Downloaded newer image for repo/x:1\"}");
 }
 
+/* progress, then silence with the connection open */
+static void pull_stall(struct fake *f, int fd, const char *path)
+{
+	pull_head(fd);
+	hold(f, fd, path);
+}
+
 static void pull_garbage(struct fake *f, int fd, const char *path)
 {
 	(void)f;
@@ -525,6 +532,18 @@ static void test_pull(void **st)
 	expect(rc, MAE_ERR_PROTOCOL, &e,
 	       "fake: pull 'repo/x:1': the daemon's stream holds a line that "
 	       "is not a JSON object: '<<not json>>'");
+	ship_client_free(cl);
+	fake_stop(f);
+
+	/* a stream that goes silent: bounded by progress, not a total */
+	f = fake_start(pull_stall, "1.41");
+	cl = client_to(f->port, 1, NULL);
+	ship_client_set_idle_limit(cl, 2);
+	int64_t t0 = mae_now_ms();
+	rc = ship_image_pull(cl, "repo/x:1", NULL, NULL, NULL, &e);
+	expect(rc, MAE_ERR_TIMEOUT, &e,
+	       "fake: pull 'repo/x:1': no progress from the daemon for 2 s");
+	assert_true(mae_now_ms() - t0 < 3 * 2000);
 	ship_client_free(cl);
 	fake_stop(f);
 
