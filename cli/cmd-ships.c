@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,7 @@ const struct cli_command cmd_ships = {
 
 struct probe {
 	struct ship_conn conn;
+	bool debug;
 	const char *environment;
 	char *url;
 	bool reachable;
@@ -44,6 +46,16 @@ struct probe {
 	long containers;       /* -1: unknown */
 	long containers_total; /* -1: unknown */
 };
+
+/* --debug: one line per API call on stderr (no headers, so no secret) */
+static void trace_call(void *ud, const char *ship, const char *method,
+		       const char *path, long status, int rc, int64_t ms)
+{
+	(void)ud;
+	fprintf(stderr, "maestro: debug: %s: %s %s -> %ld%s%s (%lld ms)\n",
+		ship, method, path, status, rc ? " " : "",
+		rc ? mae_err_name(rc) : "", (long long)ms);
+}
 
 static void *probe_run(void *arg)
 {
@@ -55,6 +67,8 @@ static void *probe_run(void *arg)
 	p->containers = p->containers_total = -1;
 	if (ship_client_new(&p->conn, &cl, &e))
 		goto fail;
+	if (p->debug)
+		ship_client_set_trace(cl, trace_call, NULL);
 	if (ship_ping(cl, &e))
 		goto fail;
 	p->reachable = true;
@@ -207,6 +221,7 @@ static int ships_run(const struct cli_globals *g, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		cli_ship_conn_from_model(&env->ships[i], &p[i].conn);
 		p[i].environment = env->name;
+		p[i].debug = g->debug;
 		p[i].url = ship_conn_url(&p[i].conn);
 		threaded[i] = pthread_create(&t[i], NULL, probe_run, &p[i]) == 0;
 		if (!threaded[i])

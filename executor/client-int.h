@@ -28,6 +28,8 @@ struct ship_client {
 	int cancelled;        /* atomic */
 	const int *flag;      /* atomic reads; NULL: none */
 	long idle_s;          /* a stream's longest silence; 0: the default */
+	ship_trace_fn trace;  /* or NULL */
+	void *trace_ud;
 };
 
 /* Why a sink stopped a stream. */

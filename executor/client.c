@@ -230,6 +230,13 @@ void ship_client_set_local_socket(struct ship_client *cl, const char *path)
 	set_route(cl);
 }
 
+void ship_client_set_trace(struct ship_client *cl, ship_trace_fn fn,
+			   void *ud)
+{
+	cl->trace = fn;
+	cl->trace_ud = ud;
+}
+
 void ship_client_set_idle_limit(struct ship_client *cl, long seconds)
 {
 	cl->idle_s = seconds > 0 ? seconds : 1;
@@ -577,6 +584,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 
+	int64_t t0 = mae_now_ms();
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &x.os_errno);
@@ -605,6 +613,10 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	}
 	if (ret && e && resp->status && !e->http_status)
 		e->http_status = resp->status;
+	if (cl->trace)
+		cl->trace(cl->trace_ud, cl->conn.name, r->method,
+			  url + strlen(cl->base_url), resp->status, ret,
+			  mae_now_ms() - t0);
 	curl_slist_free_all(hdrs);
 	if (auth) {
 		/* the credential does not linger in freed memory */

@@ -97,6 +97,19 @@ const struct ship_conn *ship_client_conn(const struct ship_client *cl);
 void ship_client_set_local_socket(struct ship_client *cl, const char *path);
 
 /*
+ * A trace of every request (for --debug): the ship's name, the method,
+ * the path as sent (query included; headers, which may hold a registry
+ * credential, never), the HTTP status (0 when none came), the outcome (0
+ * or an error code) and the time taken.  Called from the calling thread,
+ * after each request.  fn NULL: no trace.
+ */
+typedef void (*ship_trace_fn)(void *ud, const char *ship, const char *method,
+			      const char *path, long status, int rc,
+			      int64_t ms);
+void ship_client_set_trace(struct ship_client *cl, ship_trace_fn fn,
+			   void *ud);
+
+/*
  * How long a pull's progress stream may stay silent before the pull fails
  * (whole seconds, >= 1); the default is max(60 s, 6 x the ship's timeout).
  */
