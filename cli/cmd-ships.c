@@ -6,6 +6,7 @@
  * as the slowest ship's timeout.  Exit 1 when any ship is unreachable.
  */
 #include "cli.h"
+#include "cli-model.h"
 #include "executor.h"
 #include "schema.h"
 #include "ship-settings.h"
@@ -15,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-extern char **environ;
 
 static int ships_run(const struct cli_globals *g, int argc, char **argv);
 
@@ -205,14 +204,11 @@ static int ships_run(const struct cli_globals *g, int argc, char **argv)
 					       "unexpected argument '%s'",
 					       argv[i]);
 	}
-	struct mae_diags d;
-	mae_diags_init(&d, g->file);
-	struct schema_env *env = NULL;
-	int rc = schema_load(g->file, environ, &env, &d);
-	cli_print_diags(g, &d);
-	mae_diags_release(&d);
-	if (rc < 0)
-		return CLI_EXIT_INVALID;
+	struct cli_model m;
+	int rc = cli_model_load(g, false, &m);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const struct schema_env *env = m.env;
 
 	size_t n = env->nships;
 	struct probe *p = mae_xcalloc(n ? n : 1, sizeof(*p));
@@ -247,6 +243,6 @@ static int ships_run(const struct cli_globals *g, int argc, char **argv)
 	}
 	free(p);
 	free(t);
-	schema_env_free(env);
+	cli_model_release(&m);
 	return status;
 }
