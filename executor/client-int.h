@@ -27,6 +27,10 @@ struct ship_client {
 	char api[16];         /* "1.41" once known */
 	int cancelled;        /* atomic */
 	const int *flag;      /* atomic reads; NULL: none */
+	/* SHIP_SSH: the tunnel, opened by the first request (tunnel_mu) */
+	struct ssh_tunnel *tunnel;
+	pthread_mutex_t tunnel_mu;
+	bool tunnel_external; /* ship_client_set_local_socket() was called */
 };
 
 /* Why a sink stopped a stream. */

@@ -752,8 +752,6 @@ int ssh_tunnel_open(const struct ship_conn *c, struct ssh_tunnel **ret,
 	*ret = t;
 	return 0;
 fail:
-	if (e && c->name)
-		mae_error_prefix(e, "ship '%s'", c->name);
 	free(kh_home);
 	tunnel_free(t);
 	return rc;
