@@ -7,6 +7,7 @@
  * credentials).
  */
 #include "registry-auth.h"
+#include "client-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -563,4 +564,81 @@ bool registry_retry_wanted(const struct registry_retry *r, int attempt,
 		if (r->when[i] == status)
 			return true;
 	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pulls                                                                */
+
+static bool auth_refused(const struct mae_error *e)
+{
+	static const char *const words[] = {
+		"unauthorized", "authentication required",
+		"no basic auth credentials", "denied", "incorrect username or password",
+	};
+	if (e->http_status != 500 && e->http_status != 401 &&
+	    e->http_status != 403 && e->http_status != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(e->msg, words[i]))
+			return true;
+	return false;
+}
+
+/* A second between attempts, cut short by a cancel. */
+static void retry_pause(struct ship_client *cl)
+{
+	for (int i = 0; i < 10 && !ship_client_cancelled(cl); i++)
+		usleep(100 * 1000);
+}
+
+int registry_pull(struct ship_client *cl, const char *image,
+		  const struct registry_list *l, ship_pull_fn progress,
+		  void *ud, struct mae_error *e)
+{
+	struct registry_creds cr;
+	struct mae_error le;
+	mae_error_clear(&le);
+	int rc = registry_creds_for_image(l, image, &cr, &le);
+	if (rc < 0) {
+		mae_error_set(e, rc, "%s: pull '%s': %s", ship_client_name(cl),
+			      image, le.msg);
+		return rc;
+	}
+	char *hdr = registry_auth_header(&cr);
+	const struct registry_retry *retry = cr.entry ? &cr.entry->retry : NULL;
+	int attempt = 0;
+	for (;;) {
+		attempt++;
+		mae_error_clear(&le);
+		rc = ship_image_pull(cl, image, hdr, progress, ud, &le);
+		if (rc == 0 || rc == MAE_ERR_CANCELLED)
+			break;
+		if (!registry_retry_wanted(retry, attempt, le.http_status))
+			break;
+		retry_pause(cl);
+	}
+	if (rc < 0 && e) {
+		*e = le;
+		if (rc != MAE_ERR_CANCELLED && auth_refused(&le)) {
+			char *who = registry_creds_describe(&cr);
+			char *host = registry_host_of(image);
+			rc = MAE_ERR_AUTH;
+			mae_error_set(e, rc,
+				      "%s: pull '%s': registry '%s' refused %s: %s",
+				      ship_client_name(cl), image, host, who,
+				      le.msg);
+			e->http_status = le.http_status;
+			free(host);
+			free(who);
+		} else if (rc != MAE_ERR_CANCELLED && attempt > 1) {
+			mae_error_set(e, rc, "%s (gave up after %d attempts)",
+				      le.msg, attempt);
+			e->http_status = le.http_status;
+		}
+	} else if (rc < 0 && rc != MAE_ERR_CANCELLED && auth_refused(&le)) {
+		rc = MAE_ERR_AUTH;
+	}
+	registry_secret_free(hdr);
+	registry_creds_release(&cr);
+	return rc;
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "base.h"
+#include "executor.h"
 
 /* retry: {attempts, when} of a registries entry (spec §2.3). */
 struct registry_retry {
@@ -135,5 +136,20 @@ char *registry_creds_describe(const struct registry_creds *c);
  */
 bool registry_retry_wanted(const struct registry_retry *r, int attempt,
 			   long status);
+
+/*
+ * Pull image on the ship of cl with the credentials registry_creds_for_image()
+ * finds in l (NULL: none but the Docker configuration), reporting progress
+ * (layers, bytes) through progress as ship_image_pull() does.  A failure
+ * whose HTTP status is in the matched entry's retry.when is tried again
+ * after a second, up to retry.attempts in all; running out of attempts is
+ * an error that says how many were made.  A registry that refuses the
+ * credentials (the daemon answers 500 "unauthorized", "authentication
+ * required", "no basic auth credentials" or "denied") is MAE_ERR_AUTH,
+ * naming the user and where the credentials came from, never the password.
+ */
+int registry_pull(struct ship_client *cl, const char *image,
+		  const struct registry_list *l, ship_pull_fn progress,
+		  void *ud, struct mae_error *e);
 
 #endif

@@ -152,15 +152,24 @@ static char *fingerprint(const void *key, size_t len)
 	return fp;
 }
 
+/*
+ * As OpenSSH: port 22 looks up "host", any other port only "[host]:port"
+ * (libssh2 given the port would fall back to the plain name, so the name
+ * is formed here and no port passed).
+ */
 static int kh_check(LIBSSH2_KNOWNHOSTS *kh, const char *host, int port,
 		    const void *key, size_t len, int kh_bit)
 {
 	struct libssh2_knownhost *found = NULL;
-	return libssh2_knownhost_checkp(kh, host, port, key, len,
-					LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-						LIBSSH2_KNOWNHOST_KEYENC_RAW |
-						kh_bit,
-					&found);
+	char *name = port == 22 ? mae_xstrdup(host)
+				: mae_xasprintf("[%s]:%d", host, port);
+	int r = libssh2_knownhost_checkp(kh, name, -1, key, len,
+					 LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+						 LIBSSH2_KNOWNHOST_KEYENC_RAW |
+						 kh_bit,
+					 &found);
+	free(name);
+	return r;
 }
 
 int ssh_known_hosts_check(const char *path, const char *host, int port,
