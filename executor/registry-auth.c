@@ -617,26 +617,45 @@ int registry_pull(struct ship_client *cl, const char *image,
 			break;
 		retry_pause(cl);
 	}
-	if (rc < 0 && e) {
-		*e = le;
-		if (rc != MAE_ERR_CANCELLED && auth_refused(&le)) {
+	if (rc < 0 && rc != MAE_ERR_CANCELLED) {
+		bool refused = auth_refused(&le);
+		char tries[48] = "";
+		if (attempt > 1)
+			snprintf(tries, sizeof(tries), " (gave up after %d attempts)",
+				 attempt);
+		if (refused) {
+			/* le.msg says "SHIP: pull 'IMAGE': ..." already */
+			char *pre = mae_xasprintf("%s: pull '%s': ",
+						  ship_client_name(cl), image);
+			const char *why = mae_startswith(le.msg, pre)
+						  ? le.msg + strlen(pre)
+						  : le.msg;
 			char *who = registry_creds_describe(&cr);
 			char *host = registry_host_of(image);
 			rc = MAE_ERR_AUTH;
-			mae_error_set(e, rc,
-				      "%s: pull '%s': registry '%s' refused %s: %s",
-				      ship_client_name(cl), image, host, who,
-				      le.msg);
-			e->http_status = le.http_status;
+			if (cr.source == REGISTRY_SRC_NONE)
+				mae_error_set(e, rc,
+					      "%s: pull '%s': registry '%s' wants credentials and "
+					      "none were found (registries, DOCKER_CONFIG or "
+					      "~/.docker/config.json, ~/.dockercfg): %s%s",
+					      ship_client_name(cl), image, host, why, tries);
+			else
+				mae_error_set(e, rc,
+					      "%s: pull '%s': registry '%s' refused %s: %s%s",
+					      ship_client_name(cl), image, host, who,
+					      why, tries);
+			free(pre);
 			free(host);
 			free(who);
-		} else if (rc != MAE_ERR_CANCELLED && attempt > 1) {
-			mae_error_set(e, rc, "%s (gave up after %d attempts)",
-				      le.msg, attempt);
-			e->http_status = le.http_status;
+		} else {
+			mae_error_set(e, rc, "%s%s", le.msg, tries);
 		}
-	} else if (rc < 0 && rc != MAE_ERR_CANCELLED && auth_refused(&le)) {
-		rc = MAE_ERR_AUTH;
+		if (e) {
+			e->http_status = le.http_status;
+			e->sys_errno = le.sys_errno;
+		}
+	} else if (rc < 0 && e) {
+		*e = le;
 	}
 	registry_secret_free(hdr);
 	registry_creds_release(&cr);

@@ -8,6 +8,7 @@
 # Exit 77 when the fleet cannot run here (1 with CI=true).
 set -uo pipefail
 TOOL=$1
+CLIENT_TEST=${2:-}
 if [ -z "${FLEET_ROOT:-}" ]; then
   exec "${FLEET:-$(dirname "$0")/../fleet/fleet}" run "$0" "$@"
 fi
@@ -275,6 +276,19 @@ check "credentials from a credential helper (credsStore)" auth_from \
 check "credsStore helper that has nothing for a host: no credentials" auth_from \
   "no credentials" "other.example:5000/x/y:1" DOCKER_CONFIG="$W/dc2" PATH="$W/bin:$PATH"
 rm -f "$W/header"
+
+if [ -n "$CLIENT_TEST" ]; then
+  say "# the Docker client over ssh, registry pulls (test-ssh-client)"
+  MT_WORK=$W "$CLIENT_TEST" >"$W/client.out" 2>&1
+  rc=$?
+  cat "$W/client.out" >>"$LOG"
+  grep -E '^(ok|FAIL) - ' "$W/client.out"
+  n_ok=$(grep -c '^ok - ' "$W/client.out")
+  n_fail=$(grep -c '^FAIL - ' "$W/client.out")
+  passes=$((passes + n_ok))
+  fails=$((fails + n_fail))
+  if [ $rc -ne 0 ] && [ "$n_fail" -eq 0 ]; then fail "test-ssh-client exited $rc"; fi
+fi
 
 say "# ssh: the server vanishes mid-call"
 [ $REG_UP -eq 1 ] || { fail "the vanishing tests need the tunnel"; echo "ssh.sh: $passes passed, $fails failed"; cat "$LOG"; exit 1; }
