@@ -603,9 +603,20 @@ static int listen_local(struct ssh_tunnel *t, struct mae_error *e)
 static void tunnel_free(struct ssh_tunnel *t)
 {
 	if (t->s) {
-		libssh2_session_set_blocking(t->s, 0);
-		libssh2_session_disconnect(t->s, "maestro done");
-		libssh2_session_free(t->s);
+		/* Blocking, bounded: libssh2_session_free() in non-blocking
+		 * mode gives up (EAGAIN) while channels are still open and
+		 * frees nothing.  A lost session fails every call at once. */
+		if (t->dead && t->sock >= 0)
+			shutdown(t->sock, SHUT_RDWR);
+		libssh2_session_set_timeout(t->s, 1000);
+		libssh2_session_set_blocking(t->s, 1);
+		if (!t->dead)
+			libssh2_session_disconnect(t->s, "maestro done");
+		int r;
+		int tries = 0;
+		while ((r = libssh2_session_free(t->s)) == LIBSSH2_ERROR_EAGAIN &&
+		       tries++ < 10)
+			;
 	}
 	if (t->sock >= 0)
 		close(t->sock);
