@@ -22,6 +22,7 @@ declare -A TPID TFD
 cleanup() {
   local n
   for n in "${!TPID[@]}"; do tunnel_close "$n"; done
+  [ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -158,6 +159,23 @@ if tunnel_open ins; then
 else
   fail "insecure_host_key accepts a changed key: $(cat "$W/ins.err")"
 fi
+# no key: every identity of ssh-agent, in turn (the wrong one first)
+eval "$(ssh-agent -a "$W/agent.sock" -s)" >>"$LOG"
+ssh-add "$SHIP1_SSH_WRONG_KEY" "$SHIP1_SSH_KEY" >>"$LOG" 2>&1
+ship1_env "$SHIP1_SSH_KNOWN_HOSTS" "" ""
+if tunnel_open agent; then
+  ok "no key: ssh-agent identities are tried in turn"
+  tunnel_close agent
+else
+  fail "no key: ssh-agent identities are tried in turn: $(cat "$W/agent.err")"
+fi
+ssh-add -D >>"$LOG" 2>&1
+ssh-add "$SHIP1_SSH_WRONG_KEY" >>"$LOG" 2>&1
+check "no key: refused when no agent identity is accepted" refused_with agent2 \
+  "refused all 1 ssh-agent identities for user 'root'"
+ssh-agent -k >>"$LOG" 2>&1
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+check "no key and no agent: a clear error" refused_with noagent "no ssh-agent to ask"
 ship1_env "$SHIP1_SSH_KNOWN_HOSTS" "$SHIP1_SSH_WRONG_KEY" ""
 check "wrong key refused" refused_with wrong "refused key '$SHIP1_SSH_WRONG_KEY' for user 'root'"
 ship1_env "$SHIP1_SSH_KNOWN_HOSTS" "$W/no-such-key" ""

@@ -302,6 +302,71 @@ static void vanish(int n)
 	free(cmd);
 }
 
+/*
+ * The network to ship n cut (its bridge port down: no RST, no FIN) while
+ * three waits are pending: TCP keepalives and the TCP user timeout must
+ * end them within 3x the ssh timeout (2 s).
+ */
+static void network_cut(int n)
+{
+	struct ship_conn c = ssh_conn(n, true, NULL, NULL);
+	struct ship_client *cl = client(&c);
+	struct mae_error e;
+	mae_error_clear(&e);
+	json_t *body = sleeper_body();
+	int rc = ship_container_create(cl, "sshc-vanish", body, NULL, &e);
+	json_decref(body);
+	if (!rc)
+		rc = ship_container_start(cl, "sshc-vanish", &e);
+	CHECK(rc == 0, "network cut: container started");
+	struct waiter ws[3];
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		ws[i] = (struct waiter){ .cl = cl };
+		pthread_create(&th[i], NULL, wait_one, &ws[i]);
+	}
+	sleep(1);
+	char *port = mae_xasprintf("%s-s%d", env("FLEET_BRIDGE"), n);
+	char *cmd = mae_xasprintf("ip link set %s down", port);
+	int64_t t0 = mae_now_ms();
+	if (system(cmd) != 0)
+		printf("# could not cut the network\n");
+	free(cmd);
+	int64_t worst = 0;
+	int bad = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		if (ws[i].ended - t0 > worst)
+			worst = ws[i].ended - t0;
+		if (ws[i].rc != MAE_ERR_CONNECT || !strstr(ws[i].e.msg, "ssh session to"))
+			bad++;
+		show("pending wait (network cut)", &ws[i].e);
+	}
+	cmd = mae_xasprintf("ip link set %s up", port);
+	if (system(cmd) != 0)
+		printf("# could not restore the network\n");
+	free(cmd);
+	free(port);
+	CHECK(worst <= 6000, "network cut: every pending call ended within 3x the timeout (%lld ms)",
+	      (long long)worst);
+	CHECK(bad == 0, "network cut: every pending call failed, saying the ssh session was lost");
+	ship_client_free(cl);
+	ship_conn_release(&c);
+	/* the container, through a new session once the port is up again */
+	c = ssh_conn(n, true, NULL, NULL);
+	c.timeout_s = 10;
+	cl = client(&c);
+	for (int i = 0; i < 50; i++) {
+		if (ship_container_remove(cl, "sshc-vanish", true, true, &e) == 0)
+			break;
+		ship_client_free(cl);
+		usleep(200 * 1000);
+		cl = client(&c);
+	}
+	ship_client_free(cl);
+	ship_conn_release(&c);
+}
+
 static void refused(const char *label, struct ship_conn *c, int want, const char *pat)
 {
 	struct ship_client *cl = client(c);
@@ -479,6 +544,7 @@ int main(void)
 	refused("wrong key refused", &c, MAE_ERR_AUTH, "refused key");
 
 	pulls(pw);
+	network_cut(1);
 	vanish(1);
 
 	explicit_bzero(pw, pwlen);
