@@ -10,7 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+extern const struct cli_command cmd_validate;
+extern const struct cli_command cmd_ships;
+
 static const struct cli_command *const commands[] = {
+	&cmd_validate,
+	&cmd_ships,
 	NULL, /* end */
 };
 
