@@ -529,16 +529,9 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	resp->body.max = (size_t)64 << 20;
 	if (ship_client_cancelled(cl))
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
-<<<<<<< HEAD
 	int trc = ensure_tunnel(cl, e);
 	if (trc)
 		return trc;
-=======
-	if (cl->conn.transport == SHIP_SSH && !cl->local_socket)
-		return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
-				 "unreachable: no SSH tunnel is open to %s",
-				 cl->conn.endpoint);
->>>>>>> h-docker
 	if (!r->unversioned) {
 		int rc = ensure_api(cl, r, e);
 		if (rc)
