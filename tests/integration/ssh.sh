@@ -9,6 +9,7 @@
 set -uo pipefail
 TOOL=$1
 CLIENT_TEST=${2:-}
+MAESTRO=${3:-}
 if [ -z "${FLEET_ROOT:-}" ]; then
   exec "${FLEET:-$(dirname "$0")/../fleet/fleet}" run "$0" "$@"
 fi
@@ -294,6 +295,49 @@ check "credentials from a credential helper (credsStore)" auth_from \
 check "credsStore helper that has nothing for a host: no credentials" auth_from \
   "no credentials" "other.example:5000/x/y:1" DOCKER_CONFIG="$W/dc2" PATH="$W/bin:$PATH"
 rm -f "$W/header"
+
+if [ -n "$MAESTRO" ]; then
+  say "# maestro ships over ssh (the description's ssh_tunnel settings)"
+  cat >"$W/maestro.yaml" <<EOF
+__maestro: {schema: 2}
+name: sshtest
+ship_defaults: {ssh_timeout: 3}
+ships:
+  sl:
+    ip: $SHIP1_IP
+    socket_path: $SHIP1_REMOTE_SOCK
+    ssh_tunnel: {user: root, key: $SHIP1_SSH_KEY, known_hosts: $SHIP1_SSH_KNOWN_HOSTS}
+  tcp:
+    ip: $SHIP1_IP
+    ssh_tunnel: {user: root, key: $SHIP1_SSH_KEY, known_hosts: $SHIP1_SSH_KNOWN_HOSTS_HASHED}
+  tls:
+    ip: $SHIP2_IP
+    tls: true
+    tls_verify: true
+    tls_ca_cert: $SHIP2_TLS_CA
+    tls_cert: $SHIP2_TLS_CERT
+    tls_key: $SHIP2_TLS_KEY
+    ssh_tunnel: {user: root, key: $SHIP2_SSH_KEY, known_hosts: $SHIP2_SSH_KNOWN_HOSTS}
+  unknown:
+    ip: $SHIP1_IP
+    ssh_tunnel: {user: root, key: $SHIP1_SSH_KEY, known_hosts: $SHIP1_SSH_KNOWN_HOSTS_EMPTY}
+services:
+  web:
+    image: tiny:1
+    instances:
+      web-1: {ship: sl}
+EOF
+  (cd "$W" && "$MAESTRO" -f maestro.yaml ships --json) >"$W/ships.json" 2>"$W/ships.err"
+  rc=$?
+  cat "$W/ships.json" "$W/ships.err" >>"$LOG"
+  check "maestro ships: exit 1 (one ship's host key is unknown)" test $rc -eq 1
+  for s in sl tcp tls; do
+    check "maestro ships: '$s' reachable over ssh" \
+      test "$(jq -r ".ships[] | select(.name == \"$s\") | \"\(.transport) \(.reachable) \(.api_version)\"" "$W/ships.json")" = "ssh true 1.41"
+  done
+  check "maestro ships: 'unknown' refused for its host key" \
+    jq -e '.ships[] | select(.name == "unknown") | (.reachable == false) and (.error | test("host key of .* is unknown"))' "$W/ships.json"
+fi
 
 if [ -n "$CLIENT_TEST" ]; then
   say "# the Docker client over ssh, registry pulls (test-ssh-client)"
