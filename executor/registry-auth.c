@@ -381,32 +381,66 @@ out:
 	return rc;
 }
 
-static int load_json_file(const char *path, json_t **ret, struct mae_error *e)
+/* Read a whole file: 1 with its text, 0 when it does not exist. */
+static int read_config(const char *path, char **ret, size_t *ret_len,
+		       struct mae_error *e)
 {
-	char *data = NULL;
-	size_t len = 0;
-	*ret = NULL;
 	struct mae_error fe;
 	mae_error_clear(&fe);
-	if (mae_read_file(path, CONFIG_MAX, &data, &len, &fe) < 0) {
+	*ret = NULL;
+	if (mae_read_file(path, CONFIG_MAX, ret, ret_len, &fe) < 0) {
 		if (fe.sys_errno == ENOENT)
 			return 0;
 		return mae_error_set(e, MAE_ERR_IO, "%s", fe.msg);
 	}
-	json_error_t jerr;
-	json_t *j = json_loadb(data, len, 0, &jerr);
-	explicit_bzero(data, len);
-	free(data);
-	if (!j)
-		return mae_error_set(e, MAE_ERR_INVALID, "%s:%d:%d: error: %s", path,
-				     jerr.line, jerr.column, jerr.text);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return mae_error_set(e, MAE_ERR_INVALID,
-				     "'%s' is not a JSON object", path);
-	}
-	*ret = j;
 	return 1;
+}
+
+int registry_config_parse(const char *text, size_t len, const char *file,
+			  const char *host, bool dockercfg, char **ret_helper,
+			  struct registry_creds *ret, struct mae_error *e)
+{
+	memset(ret, 0, sizeof(*ret));
+	*ret_helper = NULL;
+	json_error_t jerr;
+	json_t *cfg = json_loadb(text, len, 0, &jerr);
+	if (!cfg)
+		return mae_error_set(e, MAE_ERR_INVALID, "%s:%d:%d: error: %s", file,
+				     jerr.line, jerr.column, jerr.text);
+	int rc = 0;
+	if (!json_is_object(cfg)) {
+		rc = mae_error_set(e, MAE_ERR_INVALID, "'%s' is not a JSON object",
+				   file);
+		goto out;
+	}
+	json_t *auths = cfg;
+	if (!dockercfg) {
+		json_t *helpers = json_object_get(cfg, "credHelpers");
+		const char *helper = json_string_value(object_for_host(helpers, host));
+		if (!helper)
+			helper = json_string_value(json_object_get(cfg, "credsStore"));
+		if (helper && *helper)
+			*ret_helper = mae_xstrdup(helper);
+		auths = json_object_get(cfg, "auths");
+	}
+	json_t *ent = object_for_host(auths, host);
+	if (ent)
+		rc = creds_from_auth_entry(ent, file, host, ret, e);
+	if (rc == 1) {
+		ret->source = dockercfg ? REGISTRY_SRC_DOCKERCFG : REGISTRY_SRC_CONFIG;
+		ret->origin = mae_xstrdup(file);
+		ret->serveraddress = mae_xstrdup(host);
+	}
+out:
+	json_decref(cfg);
+	if (rc <= 0) {
+		registry_creds_release(ret);
+		if (rc < 0) {
+			free(*ret_helper);
+			*ret_helper = NULL;
+		}
+	}
+	return rc;
 }
 
 int registry_creds_from_docker_config(const char *host,
@@ -419,57 +453,46 @@ int registry_creds_from_docker_config(const char *host,
 	char *path = dc && *dc ? mae_xasprintf("%s/config.json", dc)
 			       : mae_xasprintf("%s/.docker/config.json",
 					       home ? home : "");
-	json_t *cfg = NULL;
-	int rc = load_json_file(path, &cfg, e);
-	if (rc < 0)
-		goto out;
-	if (rc == 1) {
-		json_t *helpers = json_object_get(cfg, "credHelpers");
-		const char *helper = json_string_value(object_for_host(helpers, host));
-		if (!helper)
-			helper = json_string_value(json_object_get(cfg, "credsStore"));
-		if (helper && *helper) {
-			rc = creds_from_helper(helper, host, ret, e);
-			if (rc != 0)
-				goto out;
-			registry_creds_release(ret);
-		}
-		json_t *ent = object_for_host(json_object_get(cfg, "auths"), host);
-		rc = 0;
-		if (ent) {
-			rc = creds_from_auth_entry(ent, path, host, ret, e);
-			if (rc == 1) {
-				ret->source = REGISTRY_SRC_CONFIG;
-				ret->origin = mae_xstrdup(path);
-			}
-		}
-		goto out;
-	}
-	/* No config.json: the old ~/.dockercfg (entries at the top level). */
-	free(path);
-	path = mae_xasprintf("%s/.dockercfg", home ? home : "");
-	rc = load_json_file(path, &cfg, e);
-	if (rc == 1) {
-		json_t *ent = object_for_host(cfg, host);
-		rc = 0;
-		if (ent) {
-			rc = creds_from_auth_entry(ent, path, host, ret, e);
-			if (rc == 1) {
-				ret->source = REGISTRY_SRC_DOCKERCFG;
-				ret->origin = mae_xstrdup(path);
-			}
-		}
-	}
-out:
-	json_decref(cfg);
-	free(path);
-	if (rc < 0) {
-		registry_creds_release(ret);
-		return rc;
+	bool legacy = false;
+	char *text = NULL, *helper = NULL;
+	size_t len = 0;
+	int rc = read_config(path, &text, &len, e);
+	if (rc == 0) {
+		/* No config.json: the old ~/.dockercfg (entries at the top level). */
+		free(path);
+		path = mae_xasprintf("%s/.dockercfg", home ? home : "");
+		legacy = true;
+		rc = read_config(path, &text, &len, e);
 	}
 	if (rc == 1)
-		ret->serveraddress = mae_xstrdup(host);
-	else
+		rc = registry_config_parse(text, len, path, host, legacy, &helper,
+					   ret, e);
+	if (text) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	if (rc >= 0 && helper) {
+		/* the helper first; the auths entry when it has nothing */
+		struct registry_creds hc;
+		memset(&hc, 0, sizeof(hc));
+		int hr = creds_from_helper(helper, host, &hc, e);
+		if (hr < 0) {
+			registry_creds_release(ret);
+			rc = hr;
+		} else if (hr == 1) {
+			registry_creds_release(ret);
+			*ret = hc;
+			ret->serveraddress = mae_xstrdup(host);
+			rc = 1;
+		} else {
+			registry_creds_release(&hc);
+		}
+	}
+	free(helper);
+	free(path);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
 		registry_creds_release(ret);
 	return 0;
 }

@@ -112,6 +112,19 @@ int registry_creds_from_docker_config(const char *host,
 				      struct mae_error *e);
 
 /*
+ * The pure part of the above, for one configuration text (the seam the
+ * fuzz target uses): `file` names it in messages; dockercfg selects the old
+ * format (entries at the top level, no helpers).  Returns 1 with the
+ * "auths" credentials for host in *ret, 0 with none, or an error
+ * (MAE_ERR_INVALID).  *ret_helper gets the credential helper config.json
+ * names for host (credHelpers, else credsStore), newly allocated, or NULL:
+ * the caller asks it first.
+ */
+int registry_config_parse(const char *text, size_t len, const char *file,
+			  const char *host, bool dockercfg, char **ret_helper,
+			  struct registry_creds *ret, struct mae_error *e);
+
+/*
  * The X-Registry-Auth header value for c: base64url, with '=' padding
  * (dockerd 20.10 ignores it unpadded), of the JSON
  * {"username","password","email","serveraddress"} or
