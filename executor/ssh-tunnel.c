@@ -99,6 +99,38 @@ static int lib_ready(struct mae_error *e)
 	return 0;
 }
 
+/* [p, p + n) is 20 bytes in standard padded base64 (28 characters) */
+static bool b64_sha1_ok(const char *p, size_t n)
+{
+	if (n != 28 || p[27] != '=')
+		return false;
+	for (size_t i = 0; i < 27; i++) {
+		char c = p[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A hashed name ("|1|salt|hash", both 20 bytes, as OpenSSH writes them)
+ * that libssh2 can check: it leaks an HMAC context on hashes of another
+ * length, and OpenSSH ignores such lines anyway.
+ */
+static bool hashed_name_ok(const char *line)
+{
+	if (!mae_startswith(line, "|1|"))
+		return true; /* not hashed */
+	const char *salt = line + 3;
+	const char *bar = strchr(salt, '|');
+	if (!bar)
+		return false;
+	const char *hash = bar + 1;
+	size_t hn = strcspn(hash, " \t");
+	return b64_sha1_ok(salt, (size_t)(bar - salt)) && b64_sha1_ok(hash, hn);
+}
+
 /*
  * Load a known_hosts file line by line: libssh2's own reader gives up at
  * the first line it does not understand (a @cert-authority marker, a key
@@ -124,6 +156,9 @@ static int known_hosts_load(LIBSSH2_KNOWNHOSTS *kh, const char *path,
 	ssize_t n;
 	while ((n = getline(&line, &cap, f)) > 0) {
 		/* Unparsable lines are skipped, as OpenSSH does. */
+		const char *p = line + strspn(line, " \t");
+		if (!hashed_name_ok(p))
+			continue;
 		(void)libssh2_knownhost_readline(kh, line, (size_t)n,
 						 LIBSSH2_KNOWNHOST_FILE_OPENSSH);
 	}
