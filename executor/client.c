@@ -745,3 +745,15 @@ char *ship_urlencode(const char *s)
 	}
 	return mae_buf_detach(&b);
 }
+
+char *ship_filters_path(const char *path, json_t *filters)
+{
+	char *f = json_dumps(filters, JSON_COMPACT);
+	char *fe = ship_urlencode(f ? f : "{}");
+	char *out = mae_xasprintf("%s%cfilters=%s", path,
+				  strchr(path, '?') ? '&' : '?', fe);
+	free(fe);
+	free(f);
+	json_decref(filters);
+	return out;
+}

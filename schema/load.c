@@ -114,7 +114,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	};
 	b.file = arena_strdup(b.a, name);
 	env->file = b.file;
-	env->base_dir = arena_strdup(b.a, base_dir ? base_dir : ".");
+	env->base_dir = arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
 	model_build(&b, root);
 	free(b.files_src);
 	free(b.files_dst);
@@ -156,8 +156,8 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 			base_dir = mae_xstrdup(".");
 	} else {
 		const char *slash = strrchr(path, '/');
-		if (!slash)
-			base_dir = mae_xstrdup(".");
+		if (!slash) /* "": names stay as written ("inc.yaml", not "./inc.yaml") */
+			base_dir = mae_xstrdup("");
 		else if (slash == path)
 			base_dir = mae_xstrdup("/");
 		else

@@ -241,13 +241,13 @@ static void check_keys(struct builder *b, const struct ynode *map,
 		const char *k = key_of(&map->pairs[i]);
 		if (is_scratch(k) || in_list(k, keys))
 			continue;
-		const char *belongs = NULL;
-		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
-			if (levels[l].keys != keys && in_list(k, levels[l].keys)) {
-				belongs = levels[l].where;
-				break;
-			}
-		}
+		struct mae_buf where_else = MAE_BUF_INIT;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+			if (levels[l].keys != keys && in_list(k, levels[l].keys))
+				mae_buf_addf(&where_else, "%s%s",
+					     where_else.len ? " or " : "",
+					     levels[l].where);
+		const char *belongs = where_else.len ? mae_buf_str(&where_else) : NULL;
 		const char *hint = mae_suggest(k, (const char *const *)keys,
 					       list_len(keys));
 		if (belongs)
@@ -261,6 +261,7 @@ static void check_keys(struct builder *b, const struct ynode *map,
 		else
 			model_err(b, map->pairs[i].key, "unknown key '%s' %s", k,
 				  where);
+		mae_buf_release(&where_else);
 	}
 }
 
@@ -897,6 +898,8 @@ static void parse_check(struct builder *b, const struct ynode *v,
 				mae_buf_addf(&types, "%s%s", types.len ? ", " : "",
 					     check_type_names[ty]);
 		const char *hint = mae_suggest(k, keys, list_len(keys));
+		if (strcmp(k, "cmd") == 0 && in_list("command", keys))
+			hint = "command"; /* MaestroNG's docs wrote cmd */
 		if (types.len)
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",

@@ -467,7 +467,8 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 
 /*
  * The same from text in memory: name is the display name, base_dir the
- * directory includes and envfiles resolve against.
+ * directory includes and envfiles resolve against ("" or "." for the
+ * current directory).
  */
 int schema_load_text(const char *name, const char *text, size_t len,
 		     const char *base_dir, char *const *envp,
