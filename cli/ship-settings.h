@@ -22,4 +22,12 @@
 void cli_ship_conn_from_model(const struct schema_ship *s,
 			      struct ship_conn *out);
 
+/*
+ * What `validate` says about the ships' api_version pins (for cmd-validate
+ * to call): an error at each ship whose pin is neither `auto` nor "1.N",
+ * and one warning, at the first, when pins below 1.24 are raised (naming
+ * how many other ships share it).  Returns the number of errors added.
+ */
+size_t cli_ship_api_notes(const struct schema_env *env, struct mae_diags *d);
+
 #endif

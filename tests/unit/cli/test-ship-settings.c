@@ -195,6 +195,49 @@ static void test_transport_precedence(void **st)
 	schema_env_free(env);
 }
 
+/* the notes validate prints about api_version pins */
+static void test_api_notes(void **st)
+{
+	(void)st;
+	struct schema_env *env = load(
+		"__maestro: {schema: 2}\n"
+		"name: ships-e\n"
+		"ships:\n"
+		"  a: {ip: 10.4.0.1, api_version: '1.18'}\n"
+		"  b: {ip: 10.4.0.2, api_version: 1.20}\n"
+		"  c: {ip: 10.4.0.3, api_version: auto}\n"
+		"  d: {ip: 10.4.0.4, api_version: '1.41'}\n"
+		"  e: {ip: 10.4.0.5, api_version: latest}\n");
+	struct mae_diags d;
+	mae_diags_init(&d, "test.yaml");
+	assert_int_equal(cli_ship_api_notes(env, &d), 1);
+	assert_int_equal(d.nerrors, 1);
+	assert_int_equal(d.nwarnings, 1);
+	int seen = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		char *s = mae_diag_format(&d.v[i]);
+		if (d.v[i].sev == MAE_SEV_WARNING) {
+			/* 1.20 unquoted is the float 1.2: raised too */
+			assert_string_equal(s, "test.yaml:4:3: warning: api_version "
+					       "'1.18' of ship 'a' is older than "
+					       "1.24, the oldest API maestro "
+					       "speaks: 1.24 is used (so is the "
+					       "pin of 1 more ship)");
+			seen |= 1;
+		} else {
+			assert_string_equal(s, "test.yaml:8:3: error: invalid "
+					       "api_version 'latest' for ship 'e' "
+					       "(expected 'auto' or a version such "
+					       "as '1.41')");
+			seen |= 2;
+		}
+		free(s);
+	}
+	assert_int_equal(seen, 3);
+	mae_diags_release(&d);
+	schema_env_free(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_config_ships),
 		cmocka_unit_test(test_tls_rules),
 		cmocka_unit_test(test_transport_precedence),
+		cmocka_unit_test(test_api_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
