@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -280,11 +282,20 @@ static int creds_from_helper(const char *name, const char *host,
 	in[0] = -1;
 	close(out[1]);
 	out[1] = -1;
-	/* The address is short: one write fits the pipe. */
-	signal(SIGPIPE, SIG_IGN);
-	if (write(in[1], server, strlen(server)) < 0) {
-		/* the helper may exit without reading; its status says more */
+	/* The address is short: one write fits the pipe.  A helper that
+	 * exits without reading must not kill us with SIGPIPE: it is blocked
+	 * for this thread and a pending one taken back, the process's
+	 * disposition left alone. */
+	sigset_t pipe_set, old_set;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	if (write(in[1], server, strlen(server)) < 0 && errno == EPIPE) {
+		const struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
 	}
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	close(in[1]);
 	in[1] = -1;
 

@@ -342,6 +342,14 @@ static void test_helpers(void **state)
 	lookup("missing.example", &c, MAE_ERR_AUTH, &e);
 	assert_non_null(strstr(e.msg, "cannot run credential helper 'docker-credential-nosuchhelper'"));
 
+	/* a helper that exits without reading its input: no SIGPIPE death */
+	write_file("bin/docker-credential-t2", "#!/bin/sh\nexec 0<&-\nexit 4\n", 0755);
+	write_file("dc/config.json", "{\"credHelpers\": {\"c.example\": \"t2\"}}", 0600);
+	for (int i = 0; i < 20; i++) {
+		lookup("c.example", &c, MAE_ERR_AUTH, &e);
+		assert_non_null(strstr(e.msg, "(exit status 4)"));
+	}
+
 	/* credsStore: every host, Docker Hub by its old URL */
 	write_file("dc/config.json", "{\"credsStore\": \"t1\"}", 0600);
 	lookup("docker.io", &c, 0, &e);
