@@ -243,11 +243,16 @@ static void *wait_one(void *arg)
 	return NULL;
 }
 
-/* Every sshd of ship n killed while five waits are pending. */
-static void vanish(int n)
+/*
+ * Start a container on the ship of c, make nwait calls wait on it, run
+ * cmd (which breaks the connection) and check that every wait ended
+ * within 3x the ssh timeout (2 s) with the lost session as the reason.
+ * Returns the client, for checks after the loss.
+ */
+static struct ship_client *under_waits(const char *label, const struct ship_conn *c,
+				       int nwait, const char *cmd)
 {
-	struct ship_conn c = ssh_conn(n, true, NULL, NULL);
-	struct ship_client *cl = client(&c);
+	struct ship_client *cl = client(c);
 	struct mae_error e;
 	mae_error_clear(&e);
 	json_t *body = sleeper_body();
@@ -255,25 +260,20 @@ static void vanish(int n)
 	json_decref(body);
 	if (!rc)
 		rc = ship_container_start(cl, "sshc-vanish", &e);
-	CHECK(rc == 0, "vanish: container started");
-	struct waiter ws[5];
-	pthread_t th[5];
-	for (int i = 0; i < 5; i++) {
+	CHECK(rc == 0, "%s: container started", label);
+	struct waiter ws[8];
+	pthread_t th[8];
+	for (int i = 0; i < nwait; i++) {
 		ws[i] = (struct waiter){ .cl = cl };
 		pthread_create(&th[i], NULL, wait_one, &ws[i]);
 	}
 	sleep(1);
-	char *cmd = mae_xasprintf(
-		"for p in $(ip netns pids %s); do "
-		"[ \"$(cat /proc/$p/comm 2>/dev/null)\" = sshd ] && kill -KILL $p; done; true",
-		envf("SHIP%d_NS", n));
 	int64_t t0 = mae_now_ms();
 	if (system(cmd) != 0)
-		printf("# could not kill sshd\n");
-	free(cmd);
+		printf("# %s: '%s' failed\n", label, cmd);
 	int64_t worst = 0;
 	int bad = 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < nwait; i++) {
 		pthread_join(th[i], NULL);
 		if (ws[i].ended - t0 > worst)
 			worst = ws[i].ended - t0;
@@ -281,12 +281,26 @@ static void vanish(int n)
 			bad++;
 		show("pending wait", &ws[i].e);
 	}
-	/* 3x the ssh timeout (2 s) */
-	CHECK(worst <= 6000, "vanish: every pending call ended within 3x the timeout (%lld ms)",
-	      (long long)worst);
-	CHECK(bad == 0, "vanish: every pending call failed, saying the ssh session was lost");
+	CHECK(worst <= 6000, "%s: every pending call ended within 3x the timeout (%lld ms)",
+	      label, (long long)worst);
+	CHECK(bad == 0, "%s: every pending call failed, saying the ssh session was lost", label);
+	return cl;
+}
+
+/* Every sshd of ship n killed while five waits are pending. */
+static void vanish(int n)
+{
+	struct ship_conn c = ssh_conn(n, true, NULL, NULL);
+	char *cmd = mae_xasprintf(
+		"for p in $(ip netns pids %s); do "
+		"[ \"$(cat /proc/$p/comm 2>/dev/null)\" = sshd ] && kill -KILL $p; done; true",
+		envf("SHIP%d_NS", n));
+	struct ship_client *cl = under_waits("vanish", &c, 5, cmd);
+	free(cmd);
+	struct mae_error e;
+	mae_error_clear(&e);
 	int64_t t1 = mae_now_ms();
-	rc = ship_ping(cl, &e);
+	int rc = ship_ping(cl, &e);
 	show("ping after the loss", &e);
 	CHECK(rc == MAE_ERR_CONNECT && strstr(e.msg, "ship1: ssh session to") &&
 		      mae_now_ms() - t1 < 1000,
@@ -305,54 +319,25 @@ static void vanish(int n)
 /*
  * The network to ship n cut (its bridge port down: no RST, no FIN) while
  * three waits are pending: TCP keepalives and the TCP user timeout must
- * end them within 3x the ssh timeout (2 s).
+ * end them.
  */
 static void network_cut(int n)
 {
 	struct ship_conn c = ssh_conn(n, true, NULL, NULL);
-	struct ship_client *cl = client(&c);
-	struct mae_error e;
-	mae_error_clear(&e);
-	json_t *body = sleeper_body();
-	int rc = ship_container_create(cl, "sshc-vanish", body, NULL, &e);
-	json_decref(body);
-	if (!rc)
-		rc = ship_container_start(cl, "sshc-vanish", &e);
-	CHECK(rc == 0, "network cut: container started");
-	struct waiter ws[3];
-	pthread_t th[3];
-	for (int i = 0; i < 3; i++) {
-		ws[i] = (struct waiter){ .cl = cl };
-		pthread_create(&th[i], NULL, wait_one, &ws[i]);
-	}
-	sleep(1);
 	char *port = mae_xasprintf("%s-s%d", env("FLEET_BRIDGE"), n);
 	char *cmd = mae_xasprintf("ip link set %s down", port);
-	int64_t t0 = mae_now_ms();
-	if (system(cmd) != 0)
-		printf("# could not cut the network\n");
+	struct ship_client *cl = under_waits("network cut", &c, 3, cmd);
 	free(cmd);
-	int64_t worst = 0;
-	int bad = 0;
-	for (int i = 0; i < 3; i++) {
-		pthread_join(th[i], NULL);
-		if (ws[i].ended - t0 > worst)
-			worst = ws[i].ended - t0;
-		if (ws[i].rc != MAE_ERR_CONNECT || !strstr(ws[i].e.msg, "ssh session to"))
-			bad++;
-		show("pending wait (network cut)", &ws[i].e);
-	}
 	cmd = mae_xasprintf("ip link set %s up", port);
 	if (system(cmd) != 0)
 		printf("# could not restore the network\n");
 	free(cmd);
 	free(port);
-	CHECK(worst <= 6000, "network cut: every pending call ended within 3x the timeout (%lld ms)",
-	      (long long)worst);
-	CHECK(bad == 0, "network cut: every pending call failed, saying the ssh session was lost");
 	ship_client_free(cl);
 	ship_conn_release(&c);
 	/* the container, through a new session once the port is up again */
+	struct mae_error e;
+	mae_error_clear(&e);
 	c = ssh_conn(n, true, NULL, NULL);
 	c.timeout_s = 10;
 	cl = client(&c);
