@@ -30,6 +30,10 @@ struct ship_client {
 	long idle_s;          /* a stream's longest silence; 0: the default */
 	ship_trace_fn trace;  /* or NULL */
 	void *trace_ud;
+	/* SHIP_SSH: the tunnel, opened by the first request (tunnel_mu) */
+	struct ssh_tunnel *tunnel;
+	pthread_mutex_t tunnel_mu;
+	bool tunnel_external; /* ship_client_set_local_socket() was called */
 };
 
 /* Why a sink stopped a stream. */

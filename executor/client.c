@@ -8,6 +8,7 @@
  * put a registry credential into an error.
  */
 #include "client-int.h"
+#include "ssh-tunnel.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -174,6 +175,7 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 	for (int i = 0; i < SHIP_NLOCKS; i++)
 		pthread_mutex_init(&cl->locks[i], NULL);
 	pthread_mutex_init(&cl->api_mu, NULL);
+	pthread_mutex_init(&cl->tunnel_mu, NULL);
 	CURLSH *sh = curl_share_init();
 	if (!sh) {
 		ship_client_free(cl);
@@ -201,9 +203,11 @@ void ship_client_free(struct ship_client *cl)
 		return;
 	if (cl->share)
 		curl_share_cleanup(cl->share);
+	ssh_tunnel_close(cl->tunnel);
 	for (int i = 0; i < SHIP_NLOCKS; i++)
 		pthread_mutex_destroy(&cl->locks[i]);
 	pthread_mutex_destroy(&cl->api_mu);
+	pthread_mutex_destroy(&cl->tunnel_mu);
 	ship_conn_release(&cl->conn);
 	free(cl->local_socket);
 	free(cl->base_url);
@@ -225,6 +229,7 @@ void ship_client_set_local_socket(struct ship_client *cl, const char *path)
 {
 	free(cl->local_socket);
 	cl->local_socket = path ? mae_xstrdup(path) : NULL;
+	cl->tunnel_external = path != NULL;
 	if (!cl->local_socket && cl->conn.transport == SHIP_UNIX)
 		cl->local_socket = mae_xstrdup(cl->conn.socket_path);
 	set_route(cl);
@@ -493,6 +498,54 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn,
 static int ensure_api(struct ship_client *cl, const struct ship_req *r,
 		      struct mae_error *e);
 
+/*
+ * An SSH ship: open its tunnel on the first request (once; every request
+ * passes the mutex, so local_socket and the route are settled before any
+ * of them reads them).  A lost session is not reopened: the calls of this
+ * client fail with the reason.
+ */
+static int ensure_tunnel(struct ship_client *cl, struct mae_error *e)
+{
+	if (cl->conn.transport != SHIP_SSH || cl->tunnel_external)
+		return 0;
+	int rc = 0;
+	struct mae_error te;
+	mae_error_clear(&te);
+	pthread_mutex_lock(&cl->tunnel_mu);
+	if (!cl->tunnel) {
+		rc = ssh_tunnel_open(&cl->conn, &cl->tunnel, &te);
+		if (rc == 0) {
+			free(cl->local_socket);
+			cl->local_socket = mae_xstrdup(ssh_tunnel_path(cl->tunnel));
+			set_route(cl);
+		}
+	} else {
+		rc = ssh_tunnel_status(cl->tunnel, &te);
+	}
+	pthread_mutex_unlock(&cl->tunnel_mu);
+	if (rc < 0) {
+		ship_fail(cl, NULL, rc, e, "%s", te.msg);
+		if (e)
+			e->sys_errno = te.sys_errno;
+		return rc;
+	}
+	return 0;
+}
+
+/* After a failed transfer: if the SSH session went away, say that. */
+static int tunnel_fail(struct ship_client *cl, const struct ship_req *r,
+		       int ret, struct mae_error *e)
+{
+	if (!cl->tunnel || ret == MAE_ERR_CANCELLED || ret == MAE_ERR_REMOTE ||
+	    ret == MAE_ERR_NOTFOUND)
+		return ret;
+	struct mae_error te;
+	mae_error_clear(&te);
+	if (ssh_tunnel_status(cl->tunnel, &te) == 0)
+		return ret;
+	return ship_fail(cl, r, MAE_ERR_CONNECT, e, "%s", te.msg);
+}
+
 int ship_request(struct ship_client *cl, const struct ship_req *r,
 		 struct ship_resp *resp, struct mae_error *e)
 {
@@ -501,10 +554,9 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	resp->body.max = (size_t)64 << 20;
 	if (ship_client_cancelled(cl))
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
-	if (cl->conn.transport == SHIP_SSH && !cl->local_socket)
-		return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
-				 "unreachable: no SSH tunnel is open to %s",
-				 cl->conn.endpoint);
+	int trc = ensure_tunnel(cl, e);
+	if (trc)
+		return trc;
 	if (!r->unversioned) {
 		int rc = ensure_api(cl, r, e);
 		if (rc)
@@ -611,6 +663,8 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 				"unexpected answer %ld from %s", resp->status,
 				cl->where);
 	}
+	if (ret)
+		ret = tunnel_fail(cl, r, ret, e);
 	if (ret && e && resp->status && !e->http_status)
 		e->http_status = resp->status;
 	if (cl->trace)

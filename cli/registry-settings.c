@@ -1,0 +1,38 @@
+/*
+ * registry-settings.c - the model's registries as a registry_list
+ * (registry-settings.h).
+ */
+#include "registry-settings.h"
+
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? mae_xstrdup(s) : NULL;
+}
+
+void cli_registries_from_model(const struct schema_env *env,
+			       struct registry_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!env->nregistries)
+		return;
+	out->v = mae_xcalloc(env->nregistries, sizeof(*out->v));
+	out->n = env->nregistries;
+	for (size_t i = 0; i < env->nregistries; i++) {
+		const struct schema_registry *r = &env->registries[i];
+		struct registry_entry *o = &out->v[i];
+		o->name = mae_xstrdup(r->name);
+		o->registry = dup_or_null(r->registry);
+		o->username = dup_or_null(r->username);
+		o->password = dup_or_null(r->password);
+		o->email = dup_or_null(r->email);
+		o->retry.attempts = r->retry_attempts > 0 ? r->retry_attempts : 3;
+		o->retry.n_when = r->nretry_when;
+		if (r->nretry_when) {
+			o->retry.when = mae_xcalloc(r->nretry_when, sizeof(long));
+			for (size_t k = 0; k < r->nretry_when; k++)
+				o->retry.when[k] = r->retry_when[k];
+		}
+	}
+}

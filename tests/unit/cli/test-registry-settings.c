@@ -1,0 +1,131 @@
+/*
+ * test-registry-settings.c - spec §10 LoginTaskTest from a description:
+ * a fixture of the shape of MaestroNG's test_find_registry.yaml (our own
+ * names) goes through the real template pass and model, then through
+ * cli_registries_from_model() and registry_find().  Also: a password taken
+ * from the process environment by the template pass ({{ env.NAME }}), and
+ * the retry settings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry-settings.h"
+
+static const char fixture[] =
+	"__maestro:\n"
+	"  schema: 2\n"
+	"name: find_registry\n"
+	"registries:\n"
+	"  registry.example:\n"
+	"    registry: https://registry.example/v1\n"
+	"    username: user\n"
+	"    password: '{{ env.REGISTRY_PASSWORD }}'\n"
+	"  mirror:\n"
+	"    registry: https://mirror1.example/v1\n"
+	"    username: user\n"
+	"    password: secret\n"
+	"    retry: {attempts: 5, when: [500, 503]}\n"
+	"  lib:\n"
+	"    registry: https://lib.example/v1\n"
+	"    username: user\n"
+	"    password: secret\n"
+	"ships:\n"
+	"  ship1: {ip: localhost}\n"
+	"services:\n"
+	"  service1:\n"
+	"    image: registry.example/user/app1\n"
+	"    instances: {app1: {ship: ship1}}\n"
+	"  service2:\n"
+	"    image: mirror1.example/user/app2\n"
+	"    instances: {app2: {ship: ship1}}\n"
+	"  service3:\n"
+	"    image: mirror2.example/user/app2\n"
+	"    instances: {app3: {ship: ship1}}\n"
+	"  service4:\n"
+	"    image: lib/thing\n"
+	"    instances: {app4: {ship: ship1}}\n";
+
+static struct schema_env *load(void)
+{
+	char *envp[] = { (char *)"REGISTRY_PASSWORD=from-the-environment", NULL };
+	struct schema_env *env = NULL;
+	struct mae_diags d;
+	mae_diags_init(&d, "find_registry.yaml");
+	int rc = schema_load_text("find_registry.yaml", fixture, strlen(fixture), ".",
+				  envp, &env, &d);
+	for (size_t i = 0; i < d.n; i++) {
+		char *m = mae_diag_format(&d.v[i]);
+		print_message("%s\n", m);
+		free(m);
+	}
+	mae_diags_release(&d);
+	assert_int_equal(rc, 0);
+	return env;
+}
+
+static const char *found(const struct registry_list *l, const struct schema_env *env,
+			 const char *service)
+{
+	for (size_t i = 0; i < env->nservices; i++)
+		if (mae_streq(env->services[i].name, service)) {
+			const struct registry_entry *r = registry_find(l, env->services[i].image);
+			return r ? r->name : NULL;
+		}
+	fail_msg("no service %s", service);
+	return NULL;
+}
+
+static void test_login_task(void **state)
+{
+	(void)state;
+	struct schema_env *env = load();
+	struct registry_list l;
+	cli_registries_from_model(env, &l);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(found(&l, env, "service1"), "registry.example"); /* by name */
+	assert_string_equal(found(&l, env, "service2"), "mirror");           /* by FQDN */
+	assert_null(found(&l, env, "service3"));                             /* none */
+	assert_string_equal(found(&l, env, "service4"), "lib");              /* first component */
+	registry_list_release(&l);
+	schema_env_free(env);
+}
+
+static void test_settings(void **state)
+{
+	(void)state;
+	struct schema_env *env = load();
+	struct registry_list l;
+	cli_registries_from_model(env, &l);
+	/* the password came from the process environment */
+	assert_string_equal(l.v[0].password, "from-the-environment");
+	assert_int_equal(l.v[0].retry.attempts, 3);
+	assert_int_equal(l.v[0].retry.n_when, 0);
+	assert_int_equal(l.v[1].retry.attempts, 5);
+	assert_int_equal(l.v[1].retry.n_when, 2);
+	assert_int_equal(l.v[1].retry.when[0], 500);
+	assert_int_equal(l.v[1].retry.when[1], 503);
+	struct registry_creds c;
+	struct mae_error e;
+	mae_error_clear(&e);
+	assert_int_equal(registry_creds_for_image(&l, "registry.example/user/app1:2", &c, &e), 0);
+	assert_string_equal(c.password, "from-the-environment");
+	assert_string_equal(c.serveraddress, "registry.example");
+	registry_creds_release(&c);
+	registry_list_release(&l);
+	schema_env_free(env);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_login_task),
+		cmocka_unit_test(test_settings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
