@@ -442,10 +442,8 @@ static bool wants_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		print_help();
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return usage_error(NULL, "%s", "missing command");
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "help") == 0) {
