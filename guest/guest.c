@@ -66,47 +66,116 @@ const char *guest_env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-/* The length of the UTF-8 sequence starting at s, or 1 for a stray byte. */
-static size_t utf8_len(const unsigned char *s)
+/*
+ * Decodes the UTF-8 sequence at s into *cp; returns its length, or 0 for
+ * a byte that does not start a valid sequence (overlong forms, surrogates
+ * and code points past U+10FFFF are invalid).
+ */
+static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
 {
-	size_t n;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
+	static const unsigned long min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len;
+	unsigned long c;
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
 	}
-	return n;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Python's \w for code points below U+0100 (letters, digits, the
+ * superscripts, fractions and ordinals that str.isalnum() accepts, '_');
+ * above, everything counts as a word character, as maestro's own
+ * normalisation has it.
+ */
+static bool is_word(unsigned long c)
+{
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9') || c == '_';
+	if (c < 0x100)
+		return c == 0xaa || c == 0xb2 || c == 0xb3 || c == 0xb5 ||
+		       c == 0xb9 || c == 0xba || (c >= 0xbc && c <= 0xbe) ||
+		       (c >= 0xc0 && c != 0xd7 && c != 0xf7);
+	return true;
+}
+
+/* Appends word character c upper-cased as Python's str.upper() does below
+ * U+0100 (ß becomes "SS"); others are kept as they are. */
+static size_t put_upper(char *out, unsigned long c, const unsigned char *src,
+			size_t len)
+{
+	if (c >= 'a' && c <= 'z')
+		c -= 'a' - 'A';
+	else if (c == 0xdf) {
+		memcpy(out, "SS", 2);
+		return 2;
+	} else if (c == 0xb5)
+		c = 0x39c; /* micro sign -> Greek capital mu */
+	else if (c == 0xff)
+		c = 0x178; /* y diaeresis -> Y diaeresis */
+	else if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
+		c -= 0x20;
+	else if (c >= 0x100) {
+		memcpy(out, src, len);
+		return len;
+	}
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | (c >> 12));
+	out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (c & 0x3f));
+	return 3;
 }
 
 char *guest_var_name(const char *s)
 {
-	char *out = malloc(strlen(s) + 1);
+	/* Upper-casing grows a character by one byte at most (ß, ÿ, µ). */
+	char *out = malloc(2 * strlen(s) + 1);
 	if (!out)
 		return NULL;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
 	while (*p) {
-		unsigned char c = *p;
-		if (c >= 0x80) {
-			p += utf8_len(p);
+		unsigned long c;
+		size_t len = utf8_decode(p, &c);
+		if (!len) {
 			out[o++] = '_';
-			continue;
+			p++;
+		} else if (is_word(c)) {
+			o += put_upper(out + o, c, p, len);
+			p += len;
+		} else {
+			out[o++] = '_';
+			p += len;
 		}
-		if (c >= 'a' && c <= 'z')
-			out[o++] = (char)(c - 'a' + 'A');
-		else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '_')
-			out[o++] = (char)c;
-		else
-			out[o++] = '_';
-		p++;
 	}
 	out[o] = '\0';
 	return out;

@@ -62,11 +62,13 @@ struct guest_error {
 const char *guest_env_get(char *const *envp, const char *name);
 
 /*
- * MaestroNG's name normalisation (spec §3.2): every character other than an
- * ASCII letter, digit or underscore becomes '_' and letters are
- * upper-cased ("zk-node-1" -> "ZK_NODE_1").  A non-ASCII character (one
- * UTF-8 sequence; a stray byte counts alone) becomes one '_'.  Returns a
- * new string, or NULL when out of memory.
+ * MaestroNG's name normalisation (spec §3.2), re.sub(r'[^\w]', '_', s)
+ * .upper(): every character that is not a word character becomes '_' and
+ * letters are upper-cased ("zk-node-1" -> "ZK_NODE_1").  Exact as Python 3
+ * for ASCII and Latin-1 (U+00DF becomes "SS"); characters beyond U+00FF
+ * are kept as they are, and each byte of invalid UTF-8 becomes '_' - the
+ * same rule as maestro's own normalisation (schema/env.c).  Returns a new
+ * string, or NULL when out of memory.
  */
 char *guest_var_name(const char *s);
 

@@ -57,10 +57,22 @@ static void test_var_name(void **state)
 		{ "a_b", "A_B" },
 		{ "Mixed Case/9", "MIXED_CASE_9" },
 		{ "", "" },
-		{ "caf\xc3\xa9", "CAF_" },          /* one character, one '_' */
-		{ "\xe2\x82\xac-x", "__X" },         /* euro sign */
-		{ "\xff\xfe", "__" },                /* stray bytes, one each */
-		{ "\xc3(", "__" },                   /* broken sequence */
+		/* Latin-1 as Python: letters kept and upper-cased */
+		{ "caf\xc3\xa9", "CAF\xc3\x89" },
+		{ "stra\xc3\x9f" "e", "STRASSE" },
+		{ "\xc2\xb5s", "\xce\x9cS" },       /* micro sign -> capital mu */
+		{ "\xc3\xbf", "\xc5\xb8" },          /* y diaeresis */
+		{ "a\xc3\x97" "b", "A_B" },           /* multiplication sign */
+		{ "\xc2\xbd", "\xc2\xbd" },          /* one half is alnum */
+		{ "\xc2\xa0", "_" },                 /* no-break space */
+		/* beyond Latin-1: kept as is, as maestro's normalisation */
+		{ "\xe2\x82\xac-x", "\xe2\x82\xac_X" },
+		/* invalid UTF-8: one '_' per byte */
+		{ "\xff\xfe", "__" },
+		{ "\xc3(", "__" },
+		{ "\xe0\x80\x80", "___" },           /* overlong */
+		{ "\xed\xa0\x80", "___" },           /* surrogate */
+		{ "\xf4\x90\x80\x80", "____" },      /* past U+10FFFF */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *s = guest_var_name(cases[i][0]);
