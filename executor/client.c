@@ -1,0 +1,681 @@
+/*
+ * client.c - a ship client's transport: libcurl easy handles sharing one
+ * connection cache per ship (so calls from many threads reuse
+ * connections), the API version, cancellation, timeouts, and the mapping
+ * of every transport failure to one error shape.
+ *
+ * Must not: print, read the description, let a proxy variable apply, or
+ * put a registry credential into an error.
+ */
+#include "client-int.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+}
+
+/* ------------------------------------------------------------------ */
+/* API versions                                                         */
+
+/* "1.41" -> 1041; -1 when not "1.N" */
+static int api_parse(const char *s)
+{
+	if (!s || s[0] != '1' || s[1] != '.' || !s[2])
+		return -1;
+	int minor = 0;
+	for (const char *p = s + 2; *p; p++) {
+		if (*p < '0' || *p > '9' || minor > 1000)
+			return -1;
+		minor = minor * 10 + (*p - '0');
+	}
+	return 1000 + minor;
+}
+
+static void api_format(int v, char out[16])
+{
+	snprintf(out, 16, "%d.%d", v / 1000, v % 1000);
+}
+
+enum ship_api_pin ship_api_pin_check(const char *pin, char out[16])
+{
+	if (!pin || strcmp(pin, "auto") == 0)
+		return SHIP_API_PIN_AUTO;
+	int v = api_parse(pin);
+	if (v < 0)
+		return SHIP_API_PIN_INVALID;
+	int lo = api_parse(SHIP_API_MIN), hi = api_parse(SHIP_API_MAX);
+	enum ship_api_pin r = SHIP_API_PIN_OK;
+	if (v < lo) {
+		v = lo;
+		r = SHIP_API_PIN_RAISED;
+	} else if (v > hi) {
+		v = hi;
+		r = SHIP_API_PIN_LOWERED;
+	}
+	if (out)
+		api_format(v, out);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Clients                                                              */
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
+		       void *ud)
+{
+	(void)h;
+	(void)a;
+	struct ship_client *cl = ud;
+	pthread_mutex_lock(&cl->locks[(unsigned)data % SHIP_NLOCKS]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+	(void)h;
+	struct ship_client *cl = ud;
+	pthread_mutex_unlock(&cl->locks[(unsigned)data % SHIP_NLOCKS]);
+}
+
+/* "[::1]" for IPv6 literals in URLs */
+static char *url_host(const char *host)
+{
+	if (strchr(host, ':') && host[0] != '[')
+		return mae_xasprintf("[%s]", host);
+	return mae_xstrdup(host);
+}
+
+static void set_route(struct ship_client *cl)
+{
+	const struct ship_conn *c = &cl->conn;
+	free(cl->base_url);
+	free(cl->where);
+	if (cl->local_socket && c->transport != SHIP_UNIX) {
+		/* through a local socket (an SSH tunnel), URLs name the
+		 * daemon so that TLS checks the right name */
+		char *h = url_host(c->endpoint ? c->endpoint : "localhost");
+		cl->base_url = mae_xasprintf("%s://%s:%d",
+					     c->tls_on ? "https" : "http", h,
+					     c->port);
+		cl->where = mae_xasprintf("%s:%d (through %s)", h, c->port,
+					  cl->local_socket);
+		free(h);
+		return;
+	}
+	switch (c->transport) {
+	case SHIP_UNIX:
+		cl->base_url = mae_xstrdup(c->tls_on ? "https://localhost"
+						     : "http://localhost");
+		cl->where = mae_xasprintf("unix://%s", cl->local_socket);
+		break;
+	default: {
+		char *h = url_host(c->endpoint);
+		cl->base_url = mae_xasprintf("%s://%s:%d",
+					     c->tls_on ? "https" : "http", h,
+					     c->port);
+		cl->where = mae_xasprintf("%s:%d", h, c->port);
+		free(h);
+		break;
+	}
+	}
+}
+
+int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
+		    struct mae_error *e)
+{
+	const char *name = conn->name ? conn->name : "ship";
+	switch (conn->transport) {
+	case SHIP_UNIX:
+		if (!conn->socket_path || !*conn->socket_path)
+			return mae_error_set(e, MAE_ERR_INVALID,
+					     "%s: no socket path", name);
+		break;
+	case SHIP_TCP:
+	case SHIP_TLS:
+	case SHIP_SSH:
+		if (!conn->endpoint || !*conn->endpoint)
+			return mae_error_set(e, MAE_ERR_INVALID,
+					     "%s: no endpoint", name);
+		if (conn->port <= 0 || conn->port > 65535)
+			return mae_error_set(e, MAE_ERR_INVALID,
+					     "%s: invalid port %d", name,
+					     conn->port);
+		break;
+	default:
+		return mae_error_set(e, MAE_ERR_INVALID,
+				     "%s: unknown transport", name);
+	}
+	if (!conn->tls.cert != !conn->tls.key)
+		return mae_error_set(e, MAE_ERR_INVALID,
+				     "%s: a TLS client certificate needs both "
+				     "tls_cert and tls_key", name);
+	if (ship_api_pin_check(conn->api_version, NULL) ==
+	    SHIP_API_PIN_INVALID)
+		return mae_error_set(e, MAE_ERR_INVALID,
+				     "%s: invalid api_version '%s'", name,
+				     conn->api_version);
+	pthread_once(&global_once, global_init);
+
+	struct ship_client *cl = mae_xcalloc(1, sizeof(*cl));
+	ship_conn_copy(&cl->conn, conn);
+	if (!cl->conn.name)
+		cl->conn.name = mae_xstrdup(name);
+	if (cl->conn.timeout_s <= 0)
+		cl->conn.timeout_s = 5;
+	if (conn->transport == SHIP_UNIX)
+		cl->local_socket = mae_xstrdup(conn->socket_path);
+	for (int i = 0; i < SHIP_NLOCKS; i++)
+		pthread_mutex_init(&cl->locks[i], NULL);
+	pthread_mutex_init(&cl->api_mu, NULL);
+	CURLSH *sh = curl_share_init();
+	if (!sh) {
+		ship_client_free(cl);
+		return mae_error_set(e, MAE_ERR_INTERNAL,
+				     "%s: cannot initialise libcurl", name);
+	}
+	curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(sh, CURLSHOPT_USERDATA, cl);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	cl->share = sh;
+	char pinned[16];
+	if (ship_api_pin_check(conn->api_version, pinned) != SHIP_API_PIN_AUTO)
+		memcpy(cl->api, pinned, sizeof(cl->api));
+	set_route(cl);
+	*ret = cl;
+	return 0;
+}
+
+void ship_client_free(struct ship_client *cl)
+{
+	if (!cl)
+		return;
+	if (cl->share)
+		curl_share_cleanup(cl->share);
+	for (int i = 0; i < SHIP_NLOCKS; i++)
+		pthread_mutex_destroy(&cl->locks[i]);
+	pthread_mutex_destroy(&cl->api_mu);
+	ship_conn_release(&cl->conn);
+	free(cl->local_socket);
+	free(cl->base_url);
+	free(cl->where);
+	free(cl);
+}
+
+const char *ship_client_name(const struct ship_client *cl)
+{
+	return cl->conn.name;
+}
+
+const struct ship_conn *ship_client_conn(const struct ship_client *cl)
+{
+	return &cl->conn;
+}
+
+void ship_client_set_local_socket(struct ship_client *cl, const char *path)
+{
+	free(cl->local_socket);
+	cl->local_socket = path ? mae_xstrdup(path) : NULL;
+	if (!cl->local_socket && cl->conn.transport == SHIP_UNIX)
+		cl->local_socket = mae_xstrdup(cl->conn.socket_path);
+	set_route(cl);
+}
+
+void ship_client_cancel(struct ship_client *cl)
+{
+	__atomic_store_n(&cl->cancelled, 1, __ATOMIC_SEQ_CST);
+}
+
+void ship_client_watch_flag(struct ship_client *cl, const int *flag)
+{
+	cl->flag = flag;
+}
+
+bool ship_client_cancelled(const struct ship_client *cl)
+{
+	if (__atomic_load_n(&cl->cancelled, __ATOMIC_SEQ_CST))
+		return true;
+	return cl->flag && __atomic_load_n(cl->flag, __ATOMIC_SEQ_CST);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+static const char *reason_phrase(long status)
+{
+	switch (status) {
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 406: return "Not Acceptable";
+	case 409: return "Conflict";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "";
+	}
+}
+
+int ship_fail(struct ship_client *cl, const struct ship_req *r, int code,
+	      struct mae_error *e, const char *fmt, ...)
+{
+	if (!e)
+		return code;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = mae_xvasprintf(fmt, ap);
+	va_end(ap);
+	if (r && r->subject)
+		mae_error_set(e, code, "%s: %s '%s': %s", cl->conn.name,
+			      r->op, r->subject, msg);
+	else if (r)
+		mae_error_set(e, code, "%s: %s: %s", cl->conn.name, r->op, msg);
+	else
+		mae_error_set(e, code, "%s: %s", cl->conn.name, msg);
+	free(msg);
+	return code;
+}
+
+/* Docker's own message from an error body: {"message": ...} or the text */
+static char *docker_message(const struct mae_buf *body)
+{
+	json_t *j = json_loadb(mae_buf_str(body), body->len, 0, NULL);
+	const char *m = json_is_object(j)
+				? json_string_value(json_object_get(j, "message"))
+				: NULL;
+	char *out;
+	if (m)
+		out = mae_xstrdup(m);
+	else
+		out = mae_xstrndup(mae_buf_str(body),
+				   body->len > 300 ? 300 : body->len);
+	json_decref(j);
+	size_t n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+		     out[n - 1] == ' '))
+		out[--n] = '\0';
+	return out;
+}
+
+static int http_fail(struct ship_client *cl, const struct ship_req *r,
+		     const struct ship_resp *resp, struct mae_error *e)
+{
+	char *m = docker_message(&resp->body);
+	const char *reason = reason_phrase(resp->status);
+	int code = resp->status == 404 ? MAE_ERR_NOTFOUND : MAE_ERR_REMOTE;
+	ship_fail(cl, r, code, e, "%ld%s%s: %s", resp->status,
+		  *reason ? " " : "", reason, *m ? m : "(no message)");
+	if (e)
+		e->http_status = resp->status;
+	free(m);
+	return code;
+}
+
+static int secs(double s)
+{
+	return (int)(s + 0.999);
+}
+
+struct xfer {
+	struct ship_client *cl;
+	const struct ship_req *r;
+	struct ship_resp *resp;
+	CURL *h;
+	bool got_header;
+	enum ship_sink_rc sink_rc;
+	struct mae_error *e;
+	bool sink_failed;  /* the sink filled e */
+};
+
+static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
+{
+	struct ship_client *cl = x->cl;
+	const struct ship_req *r = x->r;
+	struct mae_error *e = x->e;
+	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+	const struct ship_tls *t = &cl->conn.tls;
+	switch (rc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
+				 "unreachable: cannot connect to %s: %s",
+				 cl->where, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		if (!x->got_header &&
+		    (mae_startswith(detail, "Connection time") ||
+		     mae_startswith(detail, "Failed to connect") ||
+		     mae_startswith(detail, "Resolving timed out")))
+			return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
+					 "unreachable: no connection to %s "
+					 "within %d s",
+					 cl->where, secs(cl->conn.timeout_s));
+		if (r->idle_s && !r->timeout_ms)
+			return ship_fail(cl, r, MAE_ERR_TIMEOUT, e,
+					 "no progress from the daemon for %ld s",
+					 r->idle_s);
+		return ship_fail(cl, r, MAE_ERR_TIMEOUT, e,
+				 "no answer from %s within %d s", cl->where,
+				 secs((double)r->timeout_ms / 1000));
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return ship_fail(cl, r, MAE_ERR_AUTH, e,
+				 "TLS: the daemon's certificate is not trusted "
+				 "(tls_ca_cert %s): %s",
+				 t->ca_cert ? t->ca_cert : "not set", detail);
+	case CURLE_SSL_CERTPROBLEM:
+		return ship_fail(cl, r, MAE_ERR_INVALID, e,
+				 "TLS: cannot use the client certificate "
+				 "(tls_cert %s, tls_key %s): %s",
+				 t->cert ? t->cert : "not set",
+				 t->key ? t->key : "not set", detail);
+	case CURLE_SSL_CACERT_BADFILE:
+		return ship_fail(cl, r, MAE_ERR_INVALID, e,
+				 "TLS: cannot read the CA certificate "
+				 "(tls_ca_cert %s): %s",
+				 t->ca_cert ? t->ca_cert : "not set", detail);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		if (cl->conn.tls_on && !x->got_header &&
+		    (strstr(detail, "alert") || strstr(detail, "SSL") ||
+		     strstr(detail, "TLS")))
+			return ship_fail(cl, r, MAE_ERR_AUTH, e,
+					 "TLS handshake refused by %s%s: %s",
+					 cl->where,
+					 t->cert ? ""
+						 : " (it may require a client "
+						   "certificate: tls_cert, "
+						   "tls_key)",
+					 detail);
+		/* fall through */
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+		return ship_fail(cl, r, MAE_ERR_CONNECT, e,
+				 "connection to %s lost before the answer "
+				 "was complete: %s",
+				 cl->where, detail);
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
+				 "the answer from %s is not HTTP: %s",
+				 cl->where, detail);
+	default:
+		return ship_fail(cl, r, MAE_ERR_PROTOCOL, e, "%s", detail);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* One request                                                          */
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	struct xfer *x = ud;
+	x->got_header = true;
+	return size * n;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n;
+	long status = 0;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (x->r->sink && status >= 200 && status < 300) {
+		x->sink_rc = x->r->sink(x->r->sink_ud, p, len);
+		if (x->sink_rc != SHIP_SINK_GO)
+			return 0; /* stops the transfer */
+		return len;
+	}
+	mae_buf_add(&x->resp->body, p, len);
+	if (x->resp->body.overflow)
+		return 0;
+	return len;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn,
+		       curl_off_t ut, curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	struct xfer *x = ud;
+	return ship_client_cancelled(x->cl) ? 1 : 0;
+}
+
+static int ensure_api(struct ship_client *cl, const struct ship_req *r,
+		      struct mae_error *e);
+
+int ship_request(struct ship_client *cl, const struct ship_req *r,
+		 struct ship_resp *resp, struct mae_error *e)
+{
+	memset(resp, 0, sizeof(*resp));
+	mae_buf_init(&resp->body);
+	resp->body.max = (size_t)64 << 20;
+	if (ship_client_cancelled(cl))
+		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
+	if (!r->unversioned) {
+		int rc = ensure_api(cl, r, e);
+		if (rc)
+			return rc;
+	}
+
+	char *url = r->unversioned
+			    ? mae_xasprintf("%s%s", cl->base_url, r->path)
+			    : mae_xasprintf("%s/v%s%s", cl->base_url, cl->api,
+					    r->path);
+	CURL *h = curl_easy_init();
+	if (!h) {
+		free(url);
+		return ship_fail(cl, r, MAE_ERR_INTERNAL, e,
+				 "cannot initialise libcurl");
+	}
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct xfer x = { .cl = cl, .r = r, .resp = resp, .h = h, .e = e };
+	struct curl_slist *hdrs = NULL;
+	char *auth = NULL;
+
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_SHARE, cl->share);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cl->local_socket)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cl->local_socket);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(cl->conn.timeout_s * 1000));
+	if (r->timeout_ms > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	if (r->idle_s > 0) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, r->idle_s);
+	}
+	/* a daemon that vanishes without closing the connection */
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	long ka = (long)cl->conn.timeout_s > 0 ? (long)cl->conn.timeout_s : 1;
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, ka);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, ka);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "maestro/" MAESTRO_VERSION);
+
+	if (cl->conn.tls_on) {
+		const struct ship_tls *t = &cl->conn.tls;
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, t->verify ? 1L : 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, t->verify ? 2L : 0L);
+		if (t->ca_cert)
+			curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_cert);
+		if (t->cert) {
+			curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert);
+			curl_easy_setopt(h, CURLOPT_SSLKEY, t->key);
+		}
+	}
+
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (r->body) {
+		hdrs = curl_slist_append(hdrs,
+					 "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+	} else if (strcmp(r->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+	}
+	if (r->registry_auth) {
+		auth = mae_xasprintf("X-Registry-Auth: %s", r->registry_auth);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
+
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	int ret = 0;
+	if (rc == CURLE_WRITE_ERROR && x.sink_rc == SHIP_SINK_STOP) {
+		ret = 0;
+	} else if (rc == CURLE_WRITE_ERROR && x.sink_rc == SHIP_SINK_FAIL) {
+		ret = e ? e->code : MAE_ERR_PROTOCOL;
+		if (!ret)
+			ret = MAE_ERR_PROTOCOL;
+	} else if (rc == CURLE_WRITE_ERROR && resp->body.overflow) {
+		ret = ship_fail(cl, r, MAE_ERR_LIMIT, e,
+				"the answer is larger than %zu bytes",
+				resp->body.max);
+	} else if (rc != CURLE_OK) {
+		ret = curl_fail(&x, rc, errbuf);
+	} else if (resp->status == 304 ||
+		   (resp->status >= 200 && resp->status < 300)) {
+		ret = 0;
+	} else if (resp->status >= 400) {
+		ret = http_fail(cl, r, resp, e);
+	} else {
+		ret = ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
+				"unexpected answer %ld from %s", resp->status,
+				cl->where);
+	}
+	if (ret && e && resp->status && !e->http_status)
+		e->http_status = resp->status;
+	curl_slist_free_all(hdrs);
+	if (auth) {
+		/* the credential does not linger in freed memory */
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	curl_easy_cleanup(h);
+	free(url);
+	return ret;
+}
+
+int ship_resp_json(struct ship_client *cl, const struct ship_req *r,
+		   const struct ship_resp *resp, json_t **ret,
+		   struct mae_error *e)
+{
+	json_error_t je;
+	json_t *j = json_loadb(mae_buf_str(&resp->body), resp->body.len, 0,
+			       &je);
+	if (!j) {
+		size_t n = resp->body.len > 60 ? 60 : resp->body.len;
+		char *head = mae_xstrndup(mae_buf_str(&resp->body), n);
+		for (char *p = head; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = ' ';
+		int rc = ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
+				   "the daemon's answer is not JSON (%s): "
+				   "'%s%s'",
+				   je.text, head,
+				   resp->body.len > n ? "..." : "");
+		free(head);
+		return rc;
+	}
+	*ret = j;
+	return 0;
+}
+
+static int ensure_api(struct ship_client *cl, const struct ship_req *r,
+		      struct mae_error *e)
+{
+	(void)r;
+	int rc = 0;
+	pthread_mutex_lock(&cl->api_mu);
+	if (cl->api[0])
+		goto out;
+	struct ship_req vr = { .op = "version", .method = "GET",
+			       .path = "/version", .unversioned = true,
+			       .timeout_ms = (long)(cl->conn.timeout_s * 1000) };
+	struct ship_resp resp;
+	rc = ship_request(cl, &vr, &resp, e);
+	json_t *j = NULL;
+	if (!rc)
+		rc = ship_resp_json(cl, &vr, &resp, &j, e);
+	mae_buf_release(&resp.body);
+	if (rc)
+		goto out;
+	const char *v = json_string_value(json_object_get(j, "ApiVersion"));
+	int daemon = api_parse(v);
+	if (daemon < 0) {
+		rc = ship_fail(cl, &vr, MAE_ERR_PROTOCOL, e,
+			       "the daemon reports no usable ApiVersion");
+	} else if (daemon < api_parse(SHIP_API_MIN)) {
+		rc = ship_fail(cl, &vr, MAE_ERR_REMOTE, e,
+			       "the daemon speaks API %s, maestro needs at "
+			       "least %s",
+			       v, SHIP_API_MIN);
+	} else {
+		int hi = api_parse(SHIP_API_MAX);
+		api_format(daemon < hi ? daemon : hi, cl->api);
+	}
+	json_decref(j);
+out:
+	pthread_mutex_unlock(&cl->api_mu);
+	return rc;
+}
+
+int ship_client_api_version(struct ship_client *cl, const char **ret,
+			    struct mae_error *e)
+{
+	struct ship_req r = { .op = "version" };
+	int rc = ensure_api(cl, &r, e);
+	if (!rc)
+		*ret = cl->api;
+	return rc;
+}
+
+char *ship_urlencode(const char *s)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			mae_buf_addc(&b, (char)*p);
+		} else {
+			mae_buf_addc(&b, '%');
+			mae_buf_addc(&b, hex[*p >> 4]);
+			mae_buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return mae_buf_detach(&b);
+}

@@ -1,0 +1,508 @@
+/*
+ * streams.c - the ship client's streaming calls: image pulls (a JSON
+ * progress stream read to its end), logs and exec output (Docker's
+ * stdout/stderr multiplexing), followed logs that survive a restart of the
+ * container (by watching the daemon's events for its name).
+ *
+ * Streams are bounded by progress and by the connection, not by a total.
+ */
+#include "client-int.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ */
+/* Line-delimited JSON streams                                          */
+
+struct jsonl {
+	struct mae_buf line;
+	/* called per JSON object; returns a sink code */
+	enum ship_sink_rc (*on_obj)(void *ud, json_t *obj);
+	void *ud;
+	struct ship_client *cl;
+	const struct ship_req *r;
+	struct mae_error *e;
+};
+
+static enum ship_sink_rc jsonl_line(struct jsonl *s, const char *p, size_t n)
+{
+	while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+		n--;
+	if (!n)
+		return SHIP_SINK_GO;
+	json_t *j = json_loadb(p, n, 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		ship_fail(s->cl, s->r, MAE_ERR_PROTOCOL, s->e,
+			  "the daemon's stream holds a line that is not a "
+			  "JSON object: '%.60s'",
+			  p);
+		return SHIP_SINK_FAIL;
+	}
+	enum ship_sink_rc rc = s->on_obj(s->ud, j);
+	json_decref(j);
+	return rc;
+}
+
+static enum ship_sink_rc jsonl_sink(void *ud, const char *p, size_t n)
+{
+	struct jsonl *s = ud;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			mae_buf_addc(&s->line, p[i]);
+			if (s->line.overflow) {
+				ship_fail(s->cl, s->r, MAE_ERR_LIMIT, s->e,
+					  "a line of the daemon's stream is "
+					  "too long");
+				return SHIP_SINK_FAIL;
+			}
+			continue;
+		}
+		enum ship_sink_rc rc =
+			jsonl_line(s, mae_buf_str(&s->line), s->line.len);
+		mae_buf_reset(&s->line);
+		if (rc != SHIP_SINK_GO)
+			return rc;
+	}
+	return SHIP_SINK_GO;
+}
+
+/* the last line when the stream ends without a newline */
+static enum ship_sink_rc jsonl_finish(struct jsonl *s)
+{
+	enum ship_sink_rc rc = SHIP_SINK_GO;
+	if (s->line.len)
+		rc = jsonl_line(s, mae_buf_str(&s->line), s->line.len);
+	mae_buf_release(&s->line);
+	return rc;
+}
+
+static long stream_idle_s(const struct ship_client *cl)
+{
+	long t = (long)(cl->conn.timeout_s * 6);
+	return t > 60 ? t : 60;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pull                                                                 */
+
+struct layer {
+	char id[80];
+	int64_t current, total;
+	bool done;
+};
+
+struct pull {
+	struct layer *layers;
+	size_t n;
+	bool success;
+	char status[256];
+	ship_pull_fn progress;
+	void *ud;
+	struct ship_client *cl;
+	const struct ship_req *r;
+	struct mae_error *e;
+};
+
+static struct layer *pull_layer(struct pull *p, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->layers[i].id, id) == 0)
+			return &p->layers[i];
+	if (p->n >= 4096)
+		return NULL;
+	p->layers = mae_xrealloc(p->layers, (p->n + 1) * sizeof(*p->layers));
+	struct layer *l = &p->layers[p->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->id, sizeof(l->id), "%s", id);
+	return l;
+}
+
+static enum ship_sink_rc pull_obj(void *ud, json_t *j)
+{
+	struct pull *p = ud;
+	const char *err = json_string_value(json_object_get(j, "error"));
+	if (err) {
+		ship_fail(p->cl, p->r, MAE_ERR_REMOTE, p->e, "%s", err);
+		return SHIP_SINK_FAIL;
+	}
+	const char *status = json_string_value(json_object_get(j, "status"));
+	if (!status)
+		return SHIP_SINK_GO;
+	snprintf(p->status, sizeof(p->status), "%s", status);
+	if (mae_startswith(status, "Status: Downloaded newer image") ||
+	    mae_startswith(status, "Status: Image is up to date"))
+		p->success = true;
+	const char *id = json_string_value(json_object_get(j, "id"));
+	/* per-layer lines carry a short id and no "Pulling from" */
+	if (id && !mae_startswith(status, "Pulling from") &&
+	    !strchr(id, ':')) {
+		struct layer *l = pull_layer(p, id);
+		if (l) {
+			json_t *d = json_object_get(j, "progressDetail");
+			if (strcmp(status, "Downloading") == 0) {
+				json_t *c = json_object_get(d, "current");
+				json_t *t = json_object_get(d, "total");
+				if (json_is_integer(c))
+					l->current = json_integer_value(c);
+				if (json_is_integer(t))
+					l->total = json_integer_value(t);
+			} else if (strcmp(status, "Download complete") == 0 ||
+				   strcmp(status, "Pull complete") == 0 ||
+				   strcmp(status, "Already exists") == 0) {
+				l->done = true;
+				if (l->total)
+					l->current = l->total;
+			}
+		}
+	}
+	if (p->progress) {
+		struct ship_pull_progress pr = { .status = p->status };
+		pr.layers = (int)p->n;
+		for (size_t i = 0; i < p->n; i++) {
+			pr.layers_done += p->layers[i].done;
+			pr.bytes += p->layers[i].current;
+			pr.bytes_total += p->layers[i].total;
+		}
+		p->progress(p->ud, &pr);
+	}
+	return SHIP_SINK_GO;
+}
+
+int ship_image_pull(struct ship_client *cl, const char *image,
+		    const char *registry_auth, ship_pull_fn progress,
+		    void *ud, struct mae_error *e)
+{
+	/* repo, and tag or digest: "host:5000/a/b:tag", "a/b@sha256:..." */
+	char *repo = mae_xstrdup(image);
+	const char *tag = "latest";
+	char *at = strchr(repo, '@');
+	char *slash = strrchr(repo, '/');
+	char *colon = strrchr(repo, ':');
+	if (at) {
+		*at = '\0';
+		tag = at + 1;
+	} else if (colon && (!slash || colon > slash)) {
+		*colon = '\0';
+		tag = colon + 1;
+	}
+	char *re = ship_urlencode(repo), *te = ship_urlencode(tag);
+	char *path = mae_xasprintf("/images/create?fromImage=%s&tag=%s", re, te);
+	struct ship_req r = { .op = "pull", .subject = image, .method = "POST",
+			      .path = path, .registry_auth = registry_auth,
+			      .idle_s = stream_idle_s(cl) };
+	struct pull p = { .progress = progress, .ud = ud, .cl = cl, .r = &r,
+			  .e = e };
+	struct jsonl s = { .on_obj = pull_obj, .ud = &p, .cl = cl, .r = &r,
+			   .e = e };
+	mae_buf_init(&s.line);
+	s.line.max = 1 << 20;
+	r.sink = jsonl_sink;
+	r.sink_ud = &s;
+	struct ship_resp resp;
+	int rc = ship_request(cl, &r, &resp, e);
+	if (!rc && jsonl_finish(&s) == SHIP_SINK_FAIL)
+		rc = e && e->code ? e->code : MAE_ERR_PROTOCOL;
+	if (!rc && !p.success)
+		rc = ship_fail(cl, &r, MAE_ERR_PROTOCOL, e,
+			       "the pull stream ended without success%s%s",
+			       p.status[0] ? "; last status: " : "", p.status);
+	mae_buf_release(&s.line);
+	mae_buf_release(&resp.body);
+	free(p.layers);
+	free(path);
+	free(re);
+	free(te);
+	free(repo);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Multiplexed output                                                   */
+
+struct demux {
+	bool raw;              /* a tty: no frames */
+	unsigned char hdr[8];
+	size_t nhdr;
+	size_t left;           /* payload bytes left in the current frame */
+	enum ship_stream stream;
+	ship_output_fn out;
+	void *ud;
+	struct ship_client *cl;
+	const struct ship_req *r;
+	struct mae_error *e;
+	bool stopped;
+};
+
+static enum ship_sink_rc demux_sink(void *ud, const char *p, size_t n)
+{
+	struct demux *d = ud;
+	if (d->raw) {
+		if (d->out(d->ud, SHIP_STDOUT, p, n)) {
+			d->stopped = true;
+			return SHIP_SINK_STOP;
+		}
+		return SHIP_SINK_GO;
+	}
+	while (n) {
+		if (d->left == 0) {
+			size_t k = 8 - d->nhdr;
+			if (k > n)
+				k = n;
+			memcpy(d->hdr + d->nhdr, p, k);
+			d->nhdr += k;
+			p += k;
+			n -= k;
+			if (d->nhdr < 8)
+				break;
+			d->nhdr = 0;
+			unsigned t = d->hdr[0];
+			if (t > 2 || d->hdr[1] || d->hdr[2] || d->hdr[3]) {
+				ship_fail(d->cl, d->r, MAE_ERR_PROTOCOL, d->e,
+					  "the daemon's output stream is not "
+					  "framed as Docker's (byte 0x%02x)",
+					  t);
+				return SHIP_SINK_FAIL;
+			}
+			d->stream = t == 2 ? SHIP_STDERR : SHIP_STDOUT;
+			d->left = (size_t)d->hdr[4] << 24 |
+				  (size_t)d->hdr[5] << 16 |
+				  (size_t)d->hdr[6] << 8 | d->hdr[7];
+			continue;
+		}
+		size_t k = d->left < n ? d->left : n;
+		if (d->out(d->ud, d->stream, p, k)) {
+			d->stopped = true;
+			return SHIP_SINK_STOP;
+		}
+		d->left -= k;
+		p += k;
+		n -= k;
+	}
+	return SHIP_SINK_GO;
+}
+
+static int demux_finish(struct demux *d)
+{
+	if (d->nhdr || d->left)
+		return ship_fail(d->cl, d->r, MAE_ERR_CONNECT, d->e,
+				 "the output stream ended in the middle of a "
+				 "frame");
+	return 0;
+}
+
+int ship_exec_start(struct ship_client *cl, const char *exec_id,
+		    double timeout_s, ship_output_fn out, void *ud,
+		    struct mae_error *e)
+{
+	json_t *info = NULL;
+	int rc = ship_exec_inspect(cl, exec_id, &info, e);
+	if (rc)
+		return rc;
+	bool tty = json_is_true(json_object_get(
+		json_object_get(info, "ProcessConfig"), "tty"));
+	json_decref(info);
+
+	char *id = ship_urlencode(exec_id);
+	char *path = mae_xasprintf("/exec/%s/start", id);
+	const char *body = tty ? "{\"Detach\":false,\"Tty\":true}"
+			       : "{\"Detach\":false,\"Tty\":false}";
+	struct ship_req r = { .op = "exec start", .subject = exec_id,
+			      .method = "POST", .path = path, .body = body,
+			      .body_len = strlen(body),
+			      .timeout_ms = timeout_s > 0
+						    ? (long)(timeout_s * 1000)
+						    : -1 };
+	struct demux d = { .raw = tty, .out = out, .ud = ud, .cl = cl,
+			   .r = &r, .e = e };
+	r.sink = demux_sink;
+	r.sink_ud = &d;
+	struct ship_resp resp;
+	rc = ship_request(cl, &r, &resp, e);
+	if (!rc && !d.stopped)
+		rc = demux_finish(&d);
+	mae_buf_release(&resp.body);
+	free(path);
+	free(id);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Logs                                                                 */
+
+/*
+ * "2026-11-24T22:10:00.123456789Z" -> "1795558200.123456789" (what the
+ * logs' `since` takes); false when not such a time or before 1970.
+ */
+static bool rfc3339_to_since(const char *s, char out[40])
+{
+	struct tm tm = { 0 };
+	if (!s)
+		return false;
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return false;
+	char frac[10] = "000000000";
+	if (*p == '.') {
+		p++;
+		for (int i = 0; *p >= '0' && *p <= '9'; p++, i++)
+			if (i < 9)
+				frac[i] = *p;
+	}
+	if (*p != 'Z')
+		return false; /* the daemon reports UTC */
+	time_t t = timegm(&tm);
+	if (t <= 0)
+		return false;
+	snprintf(out, 40, "%lld.%s", (long long)t, frac);
+	return true;
+}
+
+/* one run of GET /containers/NAME/logs */
+static int logs_once(struct ship_client *cl, const char *name,
+		     const struct ship_logs_opts *o, bool tty,
+		     const char *since, bool first, ship_output_fn out,
+		     void *ud, bool *stopped, struct mae_error *e)
+{
+	bool so = o->stdout_on || !o->stderr_on;
+	bool se = o->stderr_on || !o->stdout_on;
+	struct mae_buf q = MAE_BUF_INIT;
+	char *n = ship_urlencode(name);
+	mae_buf_addf(&q, "/containers/%s/logs?stdout=%d&stderr=%d&follow=%d"
+			 "&timestamps=%d",
+		     n, so, se, o->follow, o->timestamps);
+	if (first && o->tail >= 0)
+		mae_buf_addf(&q, "&tail=%ld", o->tail);
+	if (since)
+		mae_buf_addf(&q, "&since=%s", since);
+	struct ship_req r = { .op = "logs", .subject = name, .method = "GET",
+			      .path = mae_buf_str(&q) };
+	if (!o->follow)
+		r.idle_s = stream_idle_s(cl);
+	struct demux d = { .raw = tty, .out = out, .ud = ud, .cl = cl,
+			   .r = &r, .e = e };
+	r.sink = demux_sink;
+	r.sink_ud = &d;
+	struct ship_resp resp;
+	int rc = ship_request(cl, &r, &resp, e);
+	if (!rc && !d.stopped)
+		rc = demux_finish(&d);
+	*stopped = d.stopped;
+	mae_buf_release(&resp.body);
+	mae_buf_release(&q);
+	free(n);
+	return rc;
+}
+
+struct start_watch {
+	char since[40];
+	bool started;
+};
+
+static enum ship_sink_rc start_event(void *ud, json_t *j)
+{
+	struct start_watch *w = ud;
+	const char *action = json_string_value(json_object_get(j, "Action"));
+	if (!action || strcmp(action, "start") != 0)
+		return SHIP_SINK_GO;
+	json_t *tn = json_object_get(j, "timeNano");
+	if (json_is_integer(tn)) {
+		long long ns = (long long)json_integer_value(tn);
+		snprintf(w->since, sizeof(w->since), "%lld.%09lld",
+			 ns / 1000000000, ns % 1000000000);
+	}
+	w->started = true;
+	return SHIP_SINK_STOP;
+}
+
+/* Wait (no limit) for a container of that name to start; since: its time. */
+static int wait_for_start(struct ship_client *cl, const char *name,
+			  const char *events_since, char since[40],
+			  struct mae_error *e)
+{
+	json_t *f = json_pack("{s:[s], s:[s], s:[s]}", "container", name,
+			      "type", "container", "event", "start");
+	char *fs = json_dumps(f, JSON_COMPACT);
+	char *fe = ship_urlencode(fs);
+	char *path = events_since
+			     ? mae_xasprintf("/events?since=%s&filters=%s",
+					     events_since, fe)
+			     : mae_xasprintf("/events?filters=%s", fe);
+	struct ship_req r = { .op = "logs", .subject = name, .method = "GET",
+			      .path = path };
+	struct start_watch w = { .since = "" };
+	struct jsonl s = { .on_obj = start_event, .ud = &w, .cl = cl,
+			   .r = &r, .e = e };
+	mae_buf_init(&s.line);
+	s.line.max = 1 << 20;
+	r.sink = jsonl_sink;
+	r.sink_ud = &s;
+	struct ship_resp resp;
+	int rc = ship_request(cl, &r, &resp, e);
+	if (!rc && !w.started)
+		rc = ship_fail(cl, &r, MAE_ERR_CONNECT, e,
+			       "the daemon's event stream ended");
+	if (!rc)
+		memcpy(since, w.since, 40);
+	mae_buf_release(&s.line);
+	mae_buf_release(&resp.body);
+	free(path);
+	free(fe);
+	free(fs);
+	json_decref(f);
+	return rc;
+}
+
+int ship_container_logs(struct ship_client *cl, const char *name,
+			const struct ship_logs_opts *o, ship_output_fn out,
+			void *ud, struct mae_error *e)
+{
+	char since[40] = "";
+	bool first = true;
+	for (;;) {
+		json_t *info = NULL;
+		int rc = ship_container_inspect(cl, name, &info, e);
+		if (rc && !(rc == MAE_ERR_NOTFOUND && o->follow && !first))
+			return rc;
+		bool running = false;
+		char finished[40] = "";
+		if (!rc) {
+			bool tty = json_is_true(json_object_get(
+				json_object_get(info, "Config"), "Tty"));
+			json_t *st = json_object_get(info, "State");
+			running = json_is_true(json_object_get(st, "Running"));
+			if (!first && running && !since[0])
+				rfc3339_to_since(json_string_value(
+					json_object_get(st, "StartedAt")),
+					since);
+			bool stopped = false;
+			if (first || running || since[0]) {
+				rc = logs_once(cl, name, o, tty,
+					       since[0] ? since : NULL, first,
+					       out, ud, &stopped, e);
+				if (rc || stopped || !o->follow) {
+					json_decref(info);
+					return rc;
+				}
+			}
+			/* the stream ended: the container stopped */
+			json_t *again = NULL;
+			if (ship_container_inspect(cl, name, &again, NULL) == 0) {
+				json_t *st2 = json_object_get(again, "State");
+				rfc3339_to_since(json_string_value(
+					json_object_get(st2, "FinishedAt")),
+					finished);
+				json_decref(again);
+			}
+		}
+		json_decref(info);
+		first = false;
+		since[0] = '\0';
+		rc = wait_for_start(cl, name, finished[0] ? finished : NULL,
+				    since, e);
+		if (rc)
+			return rc;
+	}
+}
