@@ -10,7 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+extern const struct cli_command cmd_validate;
+extern const struct cli_command cmd_config;
+extern const struct cli_command cmd_deptree;
+
 static const struct cli_command *const commands[] = {
+	&cmd_validate,
+	&cmd_config,
+	&cmd_deptree,
 	NULL, /* end */
 };
 

@@ -71,6 +71,9 @@ struct ynode {
 	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */
 	int64_t i;            /* YSCALAR_INT when int_fits */
 	double f;             /* YSCALAR_FLOAT */
+	bool timestamp;       /* YSCALAR_STR that PyYAML reads as a date or
+				 datetime (2001-12-14): str is Python's
+				 str() of it ("2001-12-14 21:59:43+00:00") */
 	/*
 	 * Python's str() of the resolved value: "None", "True", "False",
 	 * the integer in decimal (any size, e.g. 0x1F -> "31", 80:25 ->

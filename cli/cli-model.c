@@ -1,0 +1,35 @@
+/*
+ * cli-model.c - load the description and compute the container specs
+ * for a command, printing every diagnostic.
+ */
+#include "cli-model.h"
+#include "compute.h"
+#include "schema.h"
+
+#include <string.h>
+
+extern char **environ;
+
+int cli_model_load(const struct cli_globals *g, struct cli_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	struct mae_diags d;
+	mae_diags_init(&d, g->file);
+	int rc = schema_load(g->file, environ, &m->env, &d);
+	if (rc == 0)
+		rc = container_specs_compute(m->env, &m->specs, &d);
+	cli_print_diags(g, &d);
+	mae_diags_release(&d);
+	if (rc < 0) {
+		cli_model_release(m);
+		return CLI_EXIT_INVALID;
+	}
+	return CLI_EXIT_OK;
+}
+
+void cli_model_release(struct cli_model *m)
+{
+	container_specs_free(m->specs);
+	schema_env_free(m->env);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,27 @@
+/*
+ * cli-model.h - loading the environment description for a command: the
+ * model (schema_load) and every container's computed spec, with the
+ * diagnostics printed and the exit status decided (INTERFACES.md: 3 for
+ * an invalid description).
+ */
+#ifndef MAESTRO_CLI_MODEL_H
+#define MAESTRO_CLI_MODEL_H
+
+#include "cli.h"
+
+struct schema_env;
+struct container_specs;
+
+struct cli_model {
+	struct schema_env *env;
+	struct container_specs *specs;
+};
+
+/*
+ * Load g->file and compute the specs; warnings and errors go to stderr.
+ * Returns CLI_EXIT_OK (m filled) or CLI_EXIT_INVALID (m empty).
+ */
+int cli_model_load(const struct cli_globals *g, struct cli_model *m);
+void cli_model_release(struct cli_model *m);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * compute.h - what schema/ computes from a validated model: each
+ * container's environment (spec §3), the helpers it is built from (name
+ * normalisation, value formatting, env files, image references, registry
+ * matching, shell-like splitting), the one selection function every
+ * command uses (spec §6.2), and the dependency tree printer (spec §6.4).
+ *
+ * Nothing here prints or touches a ship.  Strings handed out are newly
+ * allocated (the caller frees them) unless a comment says "borrowed".
+ * The lead may fold this header into schema.h.
+ */
+#ifndef MAESTRO_SCHEMA_COMPUTE_H
+#define MAESTRO_SCHEMA_COMPUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base.h"
+
+struct schema_value;
+
+/* ------------------------------------------------------------------ */
+/* Names and values                                                     */
+
+/*
+ * N(x) of spec §3.2: every character that Python 3's `\w` does not match
+ * becomes '_', then the result is upper-cased.  ASCII letters, digits and
+ * '_' are word characters; a non-ASCII character (a whole UTF-8 sequence)
+ * is a word character when it is a letter or digit in Latin-1 (U+00AA,
+ * U+00B2-B3, U+00B5, U+00B9-BA, U+00BC-BE, U+00C0-FF but × and ÷) or any
+ * code point from U+0100 up (an approximation of Unicode's categories,
+ * documented in docs/environment.md).  Upper-casing maps ASCII and the
+ * Latin-1 letters as Python does (ß becomes SS, ÿ becomes Ÿ, µ becomes
+ * Μ); other characters are kept.  Invalid UTF-8 bytes become '_'.
+ */
+char *env_name_normalise(const char *name);
+
+/*
+ * The string Docker receives for an environment value written as node n
+ * (INTERFACES.md "Values"): a scalar gives Python's str() of it (strings
+ * as written, True/False, ints in decimal, floats as repr); null gives
+ * *ret = NULL (the bare KEY); a list is flattened and joined by single
+ * spaces, and its items must be strings or lists, as MaestroNG required.
+ * A mapping, or a list holding anything else, is MAE_ERR_INVALID with a
+ * message naming `key` and e->file/line/col set to the offending value.
+ */
+int env_value_format(const char *key, const struct schema_value *n,
+		     char **ret, struct mae_error *e);
+
+/* ------------------------------------------------------------------ */
+/* An environment: keys in first-insertion order, like a Python dict    */
+
+struct env_var {
+	char *key;
+	char *value; /* NULL: the bare KEY (JSON null) */
+};
+
+struct env_map {
+	struct env_var *v;
+	size_t n, cap;
+	size_t *slots; /* open addressing: index + 1, 0 = empty */
+	size_t nslots;
+};
+
+void env_map_init(struct env_map *m);
+void env_map_release(struct env_map *m);
+/*
+ * Set key to value (copied; value may be NULL).  A key already present
+ * keeps its position and takes the new value, as dict.update() does.
+ */
+void env_map_set(struct env_map *m, const char *key, const char *value);
+/* Every variable of src set into m, in src's order. */
+void env_map_update(struct env_map *m, const struct env_map *src);
+/* The variable of that key, or NULL.  Borrowed. */
+const struct env_var *env_map_get(const struct env_map *m, const char *key);
+
+/*
+ * Read a Docker env file (spec §3.5) into m: a line whose first character
+ * is '#' is skipped, every other line is stripped of surrounding
+ * whitespace and split at its first '='; key and value are kept verbatim.
+ * A blank line is skipped (docker-py 1.10 refused it, later SDKs skip
+ * it).  A line without '=' is MAE_ERR_INVALID located at path:line:1; an
+ * unreadable file is MAE_ERR_IO; text that is not UTF-8 is
+ * MAE_ERR_INVALID.
+ */
+int envfile_read(const char *path, struct env_map *m, struct mae_error *e);
+
+/* ------------------------------------------------------------------ */
+/* Images and registries                                                */
+
+struct image_ref {
+	char *repository; /* the image without its tag */
+	char *tag;        /* "latest" when none is written */
+	char *registry;   /* first path component when the repository has
+			   * one (spec §2.3), else NULL */
+};
+
+/*
+ * Split an image reference as MaestroNG did (spec §3.4): at the last ':'
+ * unless what follows contains '/' (a registry port).
+ */
+void image_ref_parse(const char *image, struct image_ref *ret);
+void image_ref_release(struct image_ref *r);
+
+/*
+ * The host part of a URL as Python's urlparse() gives it (the netloc:
+ * "https://quay.io:8080/v1" -> "quay.io:8080"; "" when the URL has no
+ * "//" part).
+ */
+char *url_netloc(const char *url);
+
+/*
+ * Which registry entry serves an image (spec §2.3): the first path
+ * component of the repository names an entry, or equals an entry's
+ * registry URL netloc, or that netloc without its port.  names[i] and
+ * urls[i] describe entry i (urls[i] may be NULL).  Returns the index of
+ * the entry, or -1.
+ */
+long registry_match(const char *image, const char *const *names,
+		    const char *const *urls, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                             */
+
+/*
+ * Split a command string as Python's shlex.split() does (POSIX mode, no
+ * comments): blanks separate words, '...' is literal, "..." allows
+ * backslash escapes of \ and ", a backslash outside quotes escapes any
+ * character.  Fills a NULL-terminated argv (each string and the array
+ * newly allocated; free with argv_free).  An unclosed quote or a final
+ * backslash is MAE_ERR_INVALID ("no closing quotation", "no escaped
+ * character").
+ */
+int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
+		struct mae_error *e);
+void argv_free(char **argv);
+
+/* ------------------------------------------------------------------ */
+/* The service graph, selection and the dependency tree                 */
+
+/*
+ * The part of the model that selection and deptree need.  Indices refer
+ * to the arrays; `deps` of a service are its direct hard dependencies
+ * (`requires` plus those `volumes_from` implies), each once.  Instances
+ * of a service are listed in `instances` in the description's order.
+ */
+struct sgraph_service {
+	const char *name;
+	bool omit;
+	size_t *deps;
+	size_t ndeps;
+	size_t *instances;
+	size_t ninstances;
+};
+
+struct sgraph_instance {
+	const char *name;
+	size_t service;
+	const char *ship;
+};
+
+struct sgraph {
+	struct sgraph_service *services;
+	size_t nservices;
+	struct sgraph_instance *instances;
+	size_t ninstances;
+};
+
+/* Index of a service / an instance by name, or -1. */
+long sgraph_find_service(const struct sgraph *g, const char *name);
+long sgraph_find_instance(const struct sgraph *g, const char *name);
+
+/*
+ * A dependency cycle, if any: 0 when there is none; else MAE_ERR_INVALID
+ * with a message "circular dependency between services: a -> b -> a"
+ * and *ret_service (if not NULL) the first service of the cycle.
+ */
+int sgraph_check_cycles(const struct sgraph *g, size_t *ret_service,
+			struct mae_error *e);
+
+/*
+ * The set of services s depends on, transitively (forward), or that
+ * depend on s (reverse); mark[i] is set for each.  s itself is marked
+ * only when it is on a cycle.
+ */
+void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,
+		    bool *mark);
+
+enum select_direction {
+	SELECT_DEPENDENCIES, /* start, pull, clean, status, config */
+	SELECT_DEPENDENTS,   /* stop, kill, restart */
+};
+
+struct select_opts {
+	const char *const *things; /* service or instance names */
+	size_t nthings;
+	bool expand;           /* a service stands for its instances (-s) */
+	bool with_deps;        /* -d, or no things without -i */
+	enum select_direction direction;
+	const char *container_glob; /* -C, or NULL */
+	const char *ship_glob;      /* -S, or NULL */
+	bool include_omitted;  /* no things: also the services with omit */
+};
+
+/*
+ * The one selection function (spec §6.2, without MaestroNG's quirk 14):
+ * things (none: every service, without `omit` ones unless
+ * include_omitted) become instances; with_deps adds the instances of
+ * every service they depend on (or that depends on them, by direction);
+ * then -C (instance name) and -S (ship name) fnmatch filters apply to the
+ * whole result.  The result is each instance once, sorted by name: a
+ * newly allocated array of indices.  An unknown thing, or a service
+ * without `expand`, is MAE_ERR_INVALID ("'x' is neither a service nor a
+ * container", with a suggestion when one is close).
+ */
+int select_instances(const struct sgraph *g, const struct select_opts *o,
+		     size_t **ret, size_t *ret_n, struct mae_error *e);
+
+/*
+ * Python's fnmatch.fnmatchcase(): '*', '?', '[seq]', '[!seq]'; no
+ * escapes; an unclosed '[' is literal.
+ */
+bool glob_match(const char *pattern, const char *s);
+
+/*
+ * The services `deptree` shows for things (instances stand for their
+ * service; none: every service without `omit`), each once, sorted by
+ * name.  Unknown things as select_instances.
+ */
+int deptree_roots(const struct sgraph *g, const char *const *things,
+		  size_t nthings, size_t **ret, size_t *ret_n,
+		  struct mae_error *e);
+
+/*
+ * The dependency tree of the roots as MaestroNG prints it (spec §6.4),
+ * appended to out: each root's name, then its dependencies sorted by
+ * name, " +- name" / " \- name" (last) indented by "|  " / "  ", a blank
+ * line between roots.  Without recursive, a service already shown under
+ * the same root is not shown again.  The graph must have no cycle.
+ */
+void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
+		   bool recursive, struct mae_buf *out);
+
+/*
+ * The same graph for Graphviz: a digraph with one node per service of
+ * the roots' trees and an edge "service" -> "dependency".
+ */
+void deptree_print_dot(const struct sgraph *g, const size_t *roots,
+		       size_t n, struct mae_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* Each container's computed specification                              */
+
+struct schema_env;
+struct schema_instance;
+struct schema_registry;
+
+/*
+ * What maestro computes for one instance.  `create` is the exact body of
+ * POST /containers/create (API 1.41 names, INTERFACES.md `create`), its
+ * Labels holding maestro.environment, maestro.service and maestro.spec
+ * (= spec_hash, the SHA-256 of the canonical body without that label).
+ * `lifecycle` is {STATE: [CHECK, ...]} with targets resolved and time
+ * budgets (INTERFACES.md CHECK).  Both are jansson values owned here.
+ */
+struct container_spec {
+	const struct schema_instance *inst;      /* borrowed from the model */
+	struct env_map env;                      /* MaestroNG's order */
+	char **argv;                             /* NULL: the image's default */
+	size_t argc;
+	struct image_ref image;
+	const struct schema_registry *registry;  /* the entry serving the
+						  * image, or NULL */
+	struct json_t *create;
+	struct json_t *lifecycle;
+	char spec_hash[MAE_SHA256_HEX_LEN + 1];
+};
+
+/* One spec per instance, parallel to env->instances. */
+struct container_specs {
+	struct container_spec *v;
+	size_t n;
+};
+
+/*
+ * Compute every container's environment (spec §3: envfiles, env, the
+ * built-in variables, link variables of its own service with
+ * INTERNAL_PORT and of every service it requires transitively or wants
+ * info from), command, image parts, registry, create body and checks.
+ * Env files are read here (relative paths were joined to base_dir by the
+ * model).  Every problem goes to d, located; returns 0 and the specs, or
+ * MAE_ERR_INVALID / MAE_ERR_IO and *ret NULL.
+ */
+int container_specs_compute(const struct schema_env *env,
+			    struct container_specs **ret,
+			    struct mae_diags *d);
+void container_specs_free(struct container_specs *s);
+/* The spec of an instance by name, or NULL.  Borrowed. */
+const struct container_spec *container_specs_find(
+	const struct container_specs *s, const char *name);
+
+/*
+ * The document `maestro config --json` prints (INTERFACES.md): name,
+ * schema, model_hash, ships, registries (passwords "***"), services and
+ * containers.  A new reference; print it with mae_json_canonical() or
+ * any other key-sorted dump.
+ */
+struct json_t *config_document(const struct schema_env *env,
+			       const struct container_specs *s);
+
+/*
+ * The model hash: SHA-256 of the canonical config document without its
+ * model_hash key (passwords are masked in it, so rotating one does not
+ * change the hash).
+ */
+void model_hash(const struct schema_env *env, const struct container_specs *s,
+		char out[MAE_SHA256_HEX_LEN + 1]);
+
+/*
+ * The service graph of a model, for selection and deptree: deps are
+ * `requires` plus what volumes_from implies.  The graph borrows names
+ * from env; sgraph_release frees its arrays.
+ */
+void sgraph_from_model(const struct schema_env *env, struct sgraph *g);
+void sgraph_release(struct sgraph *g);
+
+#endif

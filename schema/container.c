@@ -1,0 +1,945 @@
+/*
+ * container.c - each container's computed specification: its environment
+ * in MaestroNG's order and precedence (spec §3.1-3.2), its command, image
+ * parts and registry, the exact Docker create body (spec §4.8,
+ * INTERFACES.md `create`) and its lifecycle checks with targets resolved.
+ *
+ * Must not: print, talk to a ship.  Reads the env files the model names.
+ */
+#include "compute.h"
+#include "schema.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* JSON helpers                                                         */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* A number: an integer when it is one, else a real. */
+static json_t *jnum(double f)
+{
+	if (f == (double)(long long)f && f > -9e15 && f < 9e15)
+		return json_integer((json_int_t)f);
+	return json_real(f);
+}
+
+static json_t *jstrlist(const struct schema_strlist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i].s));
+	return a;
+}
+
+static json_t *jstrpairs(const struct schema_strpairs *p)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < p->n; i++)
+		json_object_set_new(o, p->v[i].key, jstr(p->v[i].value));
+	return o;
+}
+
+/* A raw YAML value as JSON (requests_options and the like). */
+static json_t *jvalue(const struct schema_value *v)
+{
+	switch (v->kind) {
+	case SCHEMA_V_LIST: {
+		json_t *a = json_array();
+		for (size_t i = 0; i < v->nitems; i++)
+			json_array_append_new(a, jvalue(&v->items[i]));
+		return a;
+	}
+	case SCHEMA_V_MAP: {
+		json_t *o = json_object();
+		for (size_t i = 0; i < v->npairs; i++)
+			json_object_set_new(o, v->pairs[i].key,
+					    jvalue(&v->pairs[i].value));
+		return o;
+	}
+	case SCHEMA_V_SCALAR:
+		break;
+	}
+	switch (v->type) {
+	case SCHEMA_S_NULL:
+		return json_null();
+	case SCHEMA_S_BOOL:
+		return json_boolean(v->b);
+	case SCHEMA_S_INT:
+		return v->int_fits ? json_integer(v->i) : json_string(v->str);
+	case SCHEMA_S_FLOAT:
+		return json_real(v->f);
+	case SCHEMA_S_STR:
+		break;
+	}
+	return json_stringn(v->str, v->str_len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Environment                                                          */
+
+/* The port number part of "8080/tcp" or "1234-1236/udp". */
+static char *port_number(const char *spec)
+{
+	return mae_xstrndup(spec, strcspn(spec, "/"));
+}
+
+/*
+ * A service's link variables (spec §3.2): for each instance in the
+ * order written, HOST then each port's PORT (and INTERNAL_PORT), then
+ * INSTANCES with the raw names sorted.
+ */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void link_vars(const struct schema_service *svc, bool internal,
+		      struct env_map *m)
+{
+	char *sname = env_name_normalise(svc->name);
+	for (size_t i = 0; i < svc->ninstances; i++) {
+		const struct schema_instance *c = svc->instances[i];
+		char *cname = env_name_normalise(c->name);
+		char *k = mae_xasprintf("%s_%s_HOST", sname, cname);
+		env_map_set(m, k, c->ship->ip);
+		free(k);
+		for (size_t p = 0; p < c->nports; p++) {
+			const struct schema_port *port = &c->ports[p];
+			char *pname = env_name_normalise(port->name);
+			char *num = port_number(port->external);
+			k = mae_xasprintf("%s_%s_%s_PORT", sname, cname, pname);
+			env_map_set(m, k, num);
+			free(k);
+			free(num);
+			if (internal) {
+				num = port_number(port->exposed);
+				k = mae_xasprintf("%s_%s_%s_INTERNAL_PORT", sname,
+						  cname, pname);
+				env_map_set(m, k, num);
+				free(k);
+				free(num);
+			}
+			free(pname);
+		}
+		free(cname);
+	}
+	const char **names = mae_xcalloc(svc->ninstances + 1, sizeof(*names));
+	for (size_t i = 0; i < svc->ninstances; i++)
+		names[i] = svc->instances[i]->name;
+	qsort(names, svc->ninstances, sizeof(*names), cmp_str);
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < svc->ninstances; i++) {
+		if (i)
+			mae_buf_addc(&b, ',');
+		mae_buf_adds(&b, names[i]);
+	}
+	char *k = mae_xasprintf("%s_INSTANCES", sname);
+	env_map_set(m, k, mae_buf_str(&b));
+	free(k);
+	mae_buf_release(&b);
+	free(names);
+	free(sname);
+}
+
+static void diag_error(struct mae_diags *d, const struct mae_error *e,
+		       const struct schema_pos *fallback)
+{
+	if (e->file[0])
+		mae_diag_file(d, MAE_SEV_ERROR, e->file, e->line, e->col, "%s",
+			      e->msg);
+	else
+		schema_diag(d, MAE_SEV_ERROR, fallback, "%s", e->msg);
+}
+
+static int add_envfiles(const struct schema_strlist *files, struct env_map *m,
+			struct mae_diags *d)
+{
+	int rc = 0;
+	for (size_t i = 0; i < files->n; i++) {
+		struct mae_error e;
+		mae_error_clear(&e);
+		int r = envfile_read(files->v[i].s, m, &e);
+		if (r < 0) {
+			if (r == MAE_ERR_IO || !e.file[0])
+				schema_diag(d, MAE_SEV_ERROR, &files->v[i].pos, "%s",
+					    e.msg);
+			else
+				diag_error(d, &e, &files->v[i].pos);
+			rc = r;
+		}
+	}
+	return rc;
+}
+
+static int add_env(const struct schema_map *env, struct env_map *m,
+		   struct mae_diags *d)
+{
+	int rc = 0;
+	for (size_t i = 0; i < env->n; i++) {
+		const struct schema_kv *kv = &env->v[i];
+		char *val = NULL;
+		struct mae_error e;
+		mae_error_clear(&e);
+		if (env_value_format(kv->key, &kv->value, &val, &e) < 0) {
+			diag_error(d, &e, &kv->key_pos);
+			rc = MAE_ERR_INVALID;
+			continue;
+		}
+		env_map_set(m, kv->key, val);
+		free(val);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                             */
+
+static int command_argv(const struct schema_value *cmd, char ***argv,
+			size_t *argc, struct mae_diags *d)
+{
+	*argv = NULL;
+	*argc = 0;
+	if (!cmd)
+		return 0;
+	if (cmd->kind == SCHEMA_V_SCALAR) {
+		struct mae_error e;
+		mae_error_clear(&e);
+		char *s = mae_xstrndup(cmd->str, cmd->str_len);
+		int rc = shell_split(s, argv, argc, &e);
+		free(s);
+		if (rc < 0)
+			schema_diag(d, MAE_SEV_ERROR, &cmd->pos, "%s", e.msg);
+		return rc;
+	}
+	if (cmd->kind == SCHEMA_V_LIST) {
+		char **v = mae_xcalloc(cmd->nitems + 1, sizeof(*v));
+		for (size_t i = 0; i < cmd->nitems; i++) {
+			const struct schema_value *it = &cmd->items[i];
+			if (it->kind != SCHEMA_V_SCALAR) {
+				schema_diag(d, MAE_SEV_ERROR, &it->pos,
+					    "command items must be strings");
+				argv_free(v);
+				return MAE_ERR_INVALID;
+			}
+			v[i] = mae_xstrndup(it->str, it->str_len);
+		}
+		*argv = v;
+		*argc = cmd->nitems;
+		return 0;
+	}
+	schema_diag(d, MAE_SEV_ERROR, &cmd->pos,
+		    "a command must be a string or a list of strings");
+	return MAE_ERR_INVALID;
+}
+
+static json_t *jargv(char **argv, size_t argc)
+{
+	if (!argv)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; i < argc; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	return a;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle checks                                                     */
+
+static json_t *check_target(const char *host, long port, const char *url)
+{
+	json_t *t = json_object();
+	json_object_set_new(t, "host", jstr(host));
+	json_object_set_new(t, "port", port ? json_integer(port) : json_null());
+	json_object_set_new(t, "url", jstr(url));
+	return t;
+}
+
+static json_t *check_json(const struct schema_instance *c,
+			  const struct schema_check *k, struct mae_diags *d,
+			  int *rc)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(schema_check_type_name(k->type)));
+	json_t *target = json_null();
+	switch (k->type) {
+	case SCHEMA_CHECK_TCP: {
+		json_object_set_new(o, "port", jstr(k->port));
+		json_object_set_new(o, "max_wait", jnum(k->max_wait));
+		json_object_set_new(o, "budget_s", jnum(k->max_wait));
+		long port = k->port_ref ? (long)k->port_ref->external_lo : 0;
+		json_decref(target);
+		target = check_target(c->ship->ip, port, NULL);
+		break;
+	}
+	case SCHEMA_CHECK_HTTP: {
+		long port = k->port_ref ? (long)k->port_ref->external_lo
+					: k->port_number;
+		if (k->port_ref)
+			json_object_set_new(o, "port", jstr(k->port));
+		else
+			json_object_set_new(o, "port", json_integer(port));
+		json_object_set_new(o, "host", jstr(k->host));
+		json_object_set_new(o, "match_regex", jstr(k->match_regex));
+		json_object_set_new(o, "path", jstr(k->path));
+		json_object_set_new(o, "scheme", jstr(k->scheme));
+		json_object_set_new(o, "method", jstr(k->method));
+		json_object_set_new(o, "max_wait", jnum(k->max_wait));
+		json_t *ro = json_object();
+		for (size_t i = 0; i < k->requests_options.n; i++)
+			json_object_set_new(ro, k->requests_options.v[i].key,
+					    jvalue(&k->requests_options.v[i].value));
+		json_object_set_new(o, "requests_options", ro);
+		json_object_set_new(o, "budget_s", jnum(k->max_wait));
+		const char *host = k->host ? k->host : c->ship->ip;
+		bool v6 = strchr(host, ':') != NULL;
+		char *url = mae_xasprintf("%s://%s%s%s:%ld%s", k->scheme,
+					  v6 ? "[" : "", host, v6 ? "]" : "",
+					  port, k->path);
+		json_decref(target);
+		target = check_target(host, port, url);
+		free(url);
+		break;
+	}
+	case SCHEMA_CHECK_EXEC:
+	case SCHEMA_CHECK_REXEC: {
+		char **argv = NULL;
+		size_t argc = 0;
+		if (command_argv(k->command, &argv, &argc, d) < 0)
+			*rc = MAE_ERR_INVALID;
+		json_object_set_new(o, "command", jargv(argv, argc));
+		argv_free(argv);
+		json_object_set_new(o, "attempts", json_integer(k->attempts));
+		if (k->type == SCHEMA_CHECK_EXEC)
+			json_object_set_new(o, "envfrom",
+					    json_string(k->envfrom == SCHEMA_ENVFROM_STDIN
+								? "stdin"
+								: "env"));
+		json_object_set_new(o, "budget_s", json_integer(k->attempts));
+		break;
+	}
+	case SCHEMA_CHECK_SLEEP:
+		json_object_set_new(o, "wait", jnum(k->wait));
+		json_object_set_new(o, "budget_s", jnum(k->wait));
+		break;
+	case SCHEMA_CHECK_DOCKER_HEALTH:
+		json_object_set_new(o, "max_wait", jnum(k->max_wait));
+		json_object_set_new(o, "budget_s", jnum(k->max_wait));
+		break;
+	}
+	json_object_set_new(o, "target", target);
+	return o;
+}
+
+static json_t *lifecycle_json(const struct schema_instance *c,
+			      struct mae_diags *d, int *rc)
+{
+	json_t *o = json_object();
+	for (int s = 0; s < SCHEMA_NSTATES; s++) {
+		const struct schema_checks *l = &c->lifecycle[s];
+		if (!l->n)
+			continue;
+		json_t *a = json_array();
+		for (size_t i = 0; i < l->n; i++)
+			json_array_append_new(a, check_json(c, &l->v[i], d, rc));
+		json_object_set_new(o, schema_state_name((enum schema_state)s), a);
+	}
+	return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* The create body                                                      */
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct schema_strpair *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->value ? x->value : "", y->value ? y->value : "");
+}
+
+/* "k:v" for each pair, sorted as docker-py sorted dict items. */
+static json_t *sorted_joined(const struct schema_strpairs *p)
+{
+	struct schema_strpair *v = mae_xcalloc(p->n + 1, sizeof(*v));
+	memcpy(v, p->v, p->n * sizeof(*v));
+	qsort(v, p->n, sizeof(*v), cmp_pair);
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->n; i++) {
+		char *s = mae_xasprintf("%s:%s", v[i].key, v[i].value ? v[i].value : "");
+		json_array_append_new(a, json_string(s));
+		free(s);
+	}
+	free(v);
+	return a;
+}
+
+static void add_port_bindings(const struct schema_instance *c, json_t *exposed,
+			      json_t *bindings)
+{
+	for (size_t p = 0; p < c->nports; p++) {
+		const struct schema_port *port = &c->ports[p];
+		unsigned n = port->exposed_hi - port->exposed_lo;
+		unsigned ext_n = port->external_hi - port->external_lo;
+		for (unsigned k = 0; k <= n; k++) {
+			char *key = mae_xasprintf("%u/%s", port->exposed_lo + k,
+						  port->proto);
+			json_object_set_new(exposed, key, json_object());
+			char *host;
+			if (ext_n == n && n > 0)
+				host = mae_xasprintf("%u", port->external_lo + k);
+			else if (ext_n == 0)
+				host = mae_xasprintf("%u", port->external_lo);
+			else
+				host = mae_xasprintf("%u-%u", port->external_lo,
+						     port->external_hi);
+			json_t *list = json_object_get(bindings, key);
+			if (!list) {
+				list = json_array();
+				json_object_set_new(bindings, key, list);
+			}
+			json_t *b = json_object();
+			json_object_set_new(b, "HostIp", json_string(port->external_ip));
+			json_object_set_new(b, "HostPort", json_string(host));
+			json_array_append_new(list, b);
+			free(host);
+			free(key);
+		}
+	}
+}
+
+static json_t *create_body(const struct schema_env *env,
+			   const struct container_spec *cs, char hash[65])
+{
+	const struct schema_instance *c = cs->inst;
+	json_t *body = json_object();
+	json_t *hc = json_object();
+
+	json_object_set_new(body, "Image", json_string(c->image));
+	if (!c->net)
+		json_object_set_new(body, "Hostname", json_string(c->name));
+	if (c->username)
+		json_object_set_new(body, "User", json_string(c->username));
+	if (c->workdir)
+		json_object_set_new(body, "WorkingDir", json_string(c->workdir));
+	if (cs->argv)
+		json_object_set_new(body, "Cmd", jargv(cs->argv, cs->argc));
+
+	json_t *envl = json_array();
+	for (size_t i = 0; i < cs->env.n; i++) {
+		const struct env_var *v = &cs->env.v[i];
+		char *s = v->value ? mae_xasprintf("%s=%s", v->key, v->value)
+				   : mae_xstrdup(v->key);
+		json_array_append_new(envl, json_string(s));
+		free(s);
+	}
+	json_object_set_new(body, "Env", envl);
+
+	if (c->nports) {
+		json_t *exposed = json_object(), *bindings = json_object();
+		add_port_bindings(c, exposed, bindings);
+		json_object_set_new(body, "ExposedPorts", exposed);
+		json_object_set_new(hc, "PortBindings", bindings);
+	}
+
+	json_t *vols = json_object();
+	if (c->nvolumes) {
+		json_t *binds = json_array();
+		for (size_t i = 0; i < c->nvolumes; i++) {
+			const struct schema_bind *b = &c->volumes[i];
+			char *s = mae_xasprintf("%s:%s:%s", b->host, b->target, b->mode);
+			json_array_append_new(binds, json_string(s));
+			free(s);
+			json_object_set_new(vols, b->target, json_object());
+		}
+		json_object_set_new(hc, "Binds", binds);
+	}
+	for (size_t i = 0; i < c->container_volumes.n; i++)
+		json_object_set_new(vols, c->container_volumes.v[i].s, json_object());
+	if (json_object_size(vols))
+		json_object_set_new(body, "Volumes", vols);
+	else
+		json_decref(vols);
+
+	if (c->nvolumes_from) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < c->nvolumes_from; i++)
+			json_array_append_new(a, json_string(c->volumes_from[i]->name));
+		json_object_set_new(hc, "VolumesFrom", a);
+	}
+	if (c->links.n)
+		json_object_set_new(hc, "Links", sorted_joined(&c->links));
+
+	json_t *rp = json_object();
+	json_object_set_new(rp, "Name", json_string(c->restart.name));
+	json_object_set_new(rp, "MaximumRetryCount", json_integer(c->restart.retries));
+	json_object_set_new(hc, "RestartPolicy", rp);
+
+	if (c->log_driver) {
+		json_t *lc = json_object();
+		json_object_set_new(lc, "Type", json_string(c->log_driver));
+		json_object_set_new(lc, "Config", jstrpairs(&c->log_opt));
+		json_object_set_new(hc, "LogConfig", lc);
+	}
+	if (c->nulimits) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < c->nulimits; i++) {
+			json_t *u = json_object();
+			json_object_set_new(u, "Name", json_string(c->ulimits[i].name));
+			json_object_set_new(u, "Soft", json_integer(c->ulimits[i].soft));
+			json_object_set_new(u, "Hard", json_integer(c->ulimits[i].hard));
+			json_array_append_new(a, u);
+		}
+		json_object_set_new(hc, "Ulimits", a);
+	}
+	if (c->limits.has_cpu)
+		json_object_set_new(hc, "CpuShares", json_integer(c->limits.cpu));
+	if (c->limits.has_memory)
+		json_object_set_new(hc, "Memory", json_integer(c->limits.memory));
+	if (c->limits.has_swap)
+		json_object_set_new(hc, "MemorySwap", json_integer(c->limits.swap));
+	if (c->has_dns)
+		json_object_set_new(hc, "Dns", jstrlist(&c->dns));
+	if (c->extra_hosts.n)
+		json_object_set_new(hc, "ExtraHosts", sorted_joined(&c->extra_hosts));
+	if (c->cap_add.n)
+		json_object_set_new(hc, "CapAdd", jstrlist(&c->cap_add));
+	if (c->cap_drop.n)
+		json_object_set_new(hc, "CapDrop", jstrlist(&c->cap_drop));
+	json_object_set_new(hc, "Privileged", json_boolean(c->privileged));
+	/* docker-py sent "default" when no mode was given (API >= 1.20) */
+	json_object_set_new(hc, "NetworkMode", json_string(c->net ? c->net : "default"));
+	if (c->has_security_opt)
+		json_object_set_new(hc, "SecurityOpt", jstrlist(&c->security_opt));
+	json_object_set_new(body, "HostConfig", hc);
+
+	json_object_set_new(body, "StopTimeout", json_integer(c->stop_timeout));
+
+	json_t *labels = jstrpairs(&c->labels);
+	json_object_set_new(labels, "maestro.environment", json_string(env->name));
+	json_object_set_new(labels, "maestro.service", json_string(c->service->name));
+	json_object_del(labels, "maestro.spec");
+	json_object_set_new(body, "Labels", labels);
+	mae_json_sha256_hex((const struct json_t *)body, hash);
+	json_object_set_new(labels, "maestro.spec", json_string(hash));
+	return body;
+}
+
+/* ------------------------------------------------------------------ */
+/* Putting it together                                                  */
+
+static int cmp_svc(const void *a, const void *b)
+{
+	const struct schema_service *x = *(const struct schema_service *const *)a;
+	const struct schema_service *y = *(const struct schema_service *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The services whose link variables (without INTERNAL_PORT) a service's
+ * containers get: `requires` followed transitively, plus direct
+ * `wants_info`, each once, sorted by name (MaestroNG iterated a set, so
+ * its order was arbitrary; any fixed order gives the same values).
+ */
+static size_t link_deps(const struct schema_env *env,
+			const struct schema_service *svc,
+			const struct schema_service ***ret)
+{
+	size_t n = 0;
+	struct schema_service **req =
+		schema_service_requires_closure(env, svc, false, &n);
+	const struct schema_service **v =
+		mae_xcalloc(n + svc->nwants_info + 1, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		v[k++] = req[i];
+	for (size_t i = 0; i < svc->nwants_info; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = v[j] == svc->wants_info[i];
+		if (!seen)
+			v[k++] = svc->wants_info[i];
+	}
+	free(req);
+	qsort(v, k, sizeof(*v), cmp_svc);
+	*ret = v;
+	return k;
+}
+
+int container_specs_compute(const struct schema_env *env,
+			    struct container_specs **ret,
+			    struct mae_diags *d)
+{
+	*ret = NULL;
+	int rc = 0;
+	struct container_specs *s = mae_xcalloc(1, sizeof(*s));
+	s->n = env->ninstances;
+	s->v = mae_xcalloc(s->n + 1, sizeof(*s->v));
+
+	/* per service: its env, and its link variables both ways */
+	size_t ns = env->nservices;
+	struct env_map *svc_env = mae_xcalloc(ns + 1, sizeof(*svc_env));
+	struct env_map *links_int = mae_xcalloc(ns + 1, sizeof(*links_int));
+	struct env_map *links_ext = mae_xcalloc(ns + 1, sizeof(*links_ext));
+	for (size_t i = 0; i < ns; i++) {
+		const struct schema_service *svc = &env->services[i];
+		env_map_init(&svc_env[i]);
+		if (add_envfiles(&svc->envfile, &svc_env[i], d) < 0)
+			rc = MAE_ERR_INVALID;
+		if (add_env(&svc->env, &svc_env[i], d) < 0)
+			rc = MAE_ERR_INVALID;
+		env_map_set(&svc_env[i], "MAESTRO_ENVIRONMENT_NAME", env->name);
+		env_map_set(&svc_env[i], "SERVICE_NAME", svc->name);
+		env_map_init(&links_int[i]);
+		env_map_init(&links_ext[i]);
+		link_vars(svc, true, &links_int[i]);
+		link_vars(svc, false, &links_ext[i]);
+	}
+
+	const char **reg_names = mae_xcalloc(env->nregistries + 1, sizeof(char *));
+	const char **reg_urls = mae_xcalloc(env->nregistries + 1, sizeof(char *));
+	for (size_t i = 0; i < env->nregistries; i++) {
+		reg_names[i] = env->registries[i].name;
+		reg_urls[i] = env->registries[i].registry;
+	}
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct container_spec *cs = &s->v[i];
+		const struct schema_instance *c = &env->instances[i];
+		size_t si = (size_t)(c->service - env->services);
+		cs->inst = c;
+		image_ref_parse(c->image, &cs->image);
+		long r = registry_match(c->image, reg_names, reg_urls,
+					env->nregistries);
+		cs->registry = r >= 0 ? &env->registries[r] : NULL;
+		if (command_argv(c->command, &cs->argv, &cs->argc, d) < 0)
+			rc = MAE_ERR_INVALID;
+
+		env_map_init(&cs->env);
+		env_map_update(&cs->env, &svc_env[si]);
+		if (add_envfiles(&c->envfile, &cs->env, d) < 0)
+			rc = MAE_ERR_INVALID;
+		if (add_env(&c->env, &cs->env, d) < 0)
+			rc = MAE_ERR_INVALID;
+		env_map_set(&cs->env, "CONTAINER_NAME", c->name);
+		env_map_set(&cs->env, "CONTAINER_HOST_ADDRESS", c->ship->ip);
+		env_map_set(&cs->env, "DOCKER_IMAGE", c->image);
+		env_map_set(&cs->env, "DOCKER_TAG", cs->image.tag);
+		env_map_update(&cs->env, &links_int[si]);
+		const struct schema_service **deps = NULL;
+		size_t nd = link_deps(env, c->service, &deps);
+		for (size_t k = 0; k < nd; k++)
+			env_map_update(&cs->env,
+				       &links_ext[deps[k] - env->services]);
+		free(deps);
+
+		cs->lifecycle = lifecycle_json(c, d, &rc);
+		cs->create = create_body(env, cs, cs->spec_hash);
+	}
+
+	for (size_t i = 0; i < ns; i++) {
+		env_map_release(&svc_env[i]);
+		env_map_release(&links_int[i]);
+		env_map_release(&links_ext[i]);
+	}
+	free(svc_env);
+	free(links_int);
+	free(links_ext);
+	free(reg_names);
+	free(reg_urls);
+	if (rc < 0 || mae_diags_failed(d)) {
+		container_specs_free(s);
+		return rc < 0 ? rc : MAE_ERR_INVALID;
+	}
+	*ret = s;
+	return 0;
+}
+
+void container_specs_free(struct container_specs *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		struct container_spec *cs = &s->v[i];
+		env_map_release(&cs->env);
+		argv_free(cs->argv);
+		image_ref_release(&cs->image);
+		json_decref(cs->create);
+		json_decref(cs->lifecycle);
+	}
+	free(s->v);
+	free(s);
+}
+
+const struct container_spec *container_specs_find(
+	const struct container_specs *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].inst->name, name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The config document                                                  */
+
+static json_t *ship_json(const struct schema_ship *sh)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "ip", jstr(sh->ip));
+	json_object_set_new(o, "endpoint", jstr(sh->endpoint));
+	json_object_set_new(o, "docker_port", json_integer(sh->docker_port));
+	json_object_set_new(o, "socket_path", jstr(sh->socket_path));
+	json_object_set_new(o, "timeout", jnum(sh->timeout_s));
+	json_object_set_new(o, "api_version", jstr(sh->api_version));
+	if (sh->tls || sh->tls_verify) {
+		json_t *t = json_object();
+		json_object_set_new(t, "verify", json_boolean(sh->tls_verify));
+		json_object_set_new(t, "ca_cert", jstr(sh->tls_ca_cert));
+		json_object_set_new(t, "cert", jstr(sh->tls_cert));
+		json_object_set_new(t, "key", jstr(sh->tls_key));
+		json_object_set_new(o, "tls", t);
+	} else {
+		json_object_set_new(o, "tls", json_null());
+	}
+	if (sh->has_ssh_tunnel) {
+		const struct schema_ssh_tunnel *t = &sh->ssh_tunnel;
+		json_t *j = json_object();
+		json_object_set_new(j, "user", jstr(t->user));
+		json_object_set_new(j, "key", jstr(t->key));
+		json_object_set_new(j, "port", json_integer(t->port));
+		json_object_set_new(j, "known_hosts", jstr(t->known_hosts));
+		json_object_set_new(j, "insecure_host_key",
+				    json_boolean(t->insecure_host_key));
+		json_object_set_new(j, "timeout", jnum(sh->ssh_timeout_s));
+		json_object_set_new(o, "ssh_tunnel", j);
+	} else {
+		json_object_set_new(o, "ssh_tunnel", json_null());
+	}
+	return o;
+}
+
+static json_t *registry_json(const struct schema_registry *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "registry", jstr(r->registry));
+	json_object_set_new(o, "username", jstr(r->username));
+	json_object_set_new(o, "email", jstr(r->email));
+	json_object_set_new(o, "password", r->password ? json_string("***")
+						       : json_null());
+	json_t *retry = json_object();
+	json_object_set_new(retry, "attempts", json_integer(r->retry_attempts));
+	json_t *when = json_array();
+	for (size_t i = 0; i < r->nretry_when; i++)
+		json_array_append_new(when, json_integer(r->retry_when[i]));
+	json_object_set_new(retry, "when", when);
+	json_object_set_new(o, "retry", retry);
+	return o;
+}
+
+static json_t *svc_names(struct schema_service *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]->name));
+	return a;
+}
+
+static json_t *service_json(const struct schema_service *svc)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "image", jstr(svc->image));
+	json_object_set_new(o, "requires", svc_names(svc->requires, svc->nrequires));
+	json_object_set_new(o, "wants_info", svc_names(svc->wants_info, svc->nwants_info));
+	json_object_set_new(o, "omit", json_boolean(svc->omit));
+	json_t *inst = json_array();
+	for (size_t i = 0; i < svc->ninstances; i++)
+		json_array_append_new(inst, json_string(svc->instances[i]->name));
+	json_object_set_new(o, "instances", inst);
+	return o;
+}
+
+static json_t *container_json(const struct container_spec *cs)
+{
+	const struct schema_instance *c = cs->inst;
+	json_t *o = json_object();
+	json_object_set_new(o, "service", json_string(c->service->name));
+	json_object_set_new(o, "ship", json_string(c->ship->name));
+	json_object_set_new(o, "image", json_string(c->image));
+	json_t *parts = json_object();
+	json_object_set_new(parts, "registry", jstr(cs->image.registry));
+	json_object_set_new(parts, "repository", jstr(cs->image.repository));
+	json_object_set_new(parts, "tag", jstr(cs->image.tag));
+	json_object_set_new(o, "image_parts", parts);
+	json_object_set_new(o, "registry", cs->registry ? json_string(cs->registry->name)
+							: json_null());
+	json_object_set_new(o, "command", jargv(cs->argv, cs->argc));
+
+	json_t *env = json_object();
+	for (size_t i = 0; i < cs->env.n; i++)
+		json_object_set_new(env, cs->env.v[i].key, jstr(cs->env.v[i].value));
+	json_object_set_new(o, "env", env);
+
+	json_t *ports = json_object();
+	for (size_t i = 0; i < c->nports; i++) {
+		json_t *p = json_object();
+		json_object_set_new(p, "exposed", json_string(c->ports[i].exposed));
+		json_object_set_new(p, "external", json_string(c->ports[i].external));
+		json_object_set_new(p, "external_ip", json_string(c->ports[i].external_ip));
+		json_object_set_new(ports, c->ports[i].name, p);
+	}
+	json_object_set_new(o, "ports", ports);
+
+	json_t *vols = json_array();
+	for (size_t i = 0; i < c->nvolumes; i++) {
+		json_t *v = json_object();
+		json_object_set_new(v, "host", json_string(c->volumes[i].host));
+		json_object_set_new(v, "container", json_string(c->volumes[i].target));
+		json_object_set_new(v, "mode", json_string(c->volumes[i].mode));
+		json_array_append_new(vols, v);
+	}
+	json_object_set_new(o, "volumes", vols);
+	json_object_set_new(o, "container_volumes", jstrlist(&c->container_volumes));
+	json_t *vf = json_array();
+	for (size_t i = 0; i < c->nvolumes_from; i++)
+		json_array_append_new(vf, json_string(c->volumes_from[i]->name));
+	json_object_set_new(o, "volumes_from", vf);
+	json_object_set_new(o, "links", jstrpairs(&c->links));
+	json_object_set_new(o, "lifecycle", json_incref(cs->lifecycle));
+
+	json_t *rs = json_object();
+	json_object_set_new(rs, "name", json_string(c->restart.name));
+	json_object_set_new(rs, "retries", json_integer(c->restart.retries));
+	json_object_set_new(o, "restart", rs);
+	json_t *lim = json_object();
+	json_object_set_new(lim, "cpu", c->limits.has_cpu ? json_integer(c->limits.cpu)
+							  : json_null());
+	json_object_set_new(lim, "memory", c->limits.has_memory
+						   ? json_integer(c->limits.memory)
+						   : json_null());
+	json_object_set_new(lim, "swap", c->limits.has_swap ? json_integer(c->limits.swap)
+							    : json_null());
+	json_object_set_new(o, "limits", lim);
+	json_object_set_new(o, "dns", c->has_dns ? jstrlist(&c->dns) : json_null());
+	json_object_set_new(o, "net", jstr(c->net));
+	json_object_set_new(o, "privileged", json_boolean(c->privileged));
+	json_object_set_new(o, "cap_add", jstrlist(&c->cap_add));
+	json_object_set_new(o, "cap_drop", jstrlist(&c->cap_drop));
+	json_object_set_new(o, "extra_hosts", jstrpairs(&c->extra_hosts));
+	json_object_set_new(o, "log_driver", jstr(c->log_driver));
+	json_object_set_new(o, "log_opt", jstrpairs(&c->log_opt));
+	json_object_set_new(o, "stop_timeout", json_integer(c->stop_timeout));
+	json_object_set_new(o, "username", jstr(c->username));
+	json_object_set_new(o, "workdir", jstr(c->workdir));
+	json_object_set_new(o, "security_opt", c->has_security_opt
+						       ? jstrlist(&c->security_opt)
+						       : json_null());
+	json_t *ul = json_array();
+	for (size_t i = 0; i < c->nulimits; i++) {
+		json_t *u = json_object();
+		json_object_set_new(u, "name", json_string(c->ulimits[i].name));
+		json_object_set_new(u, "soft", json_integer(c->ulimits[i].soft));
+		json_object_set_new(u, "hard", json_integer(c->ulimits[i].hard));
+		json_array_append_new(ul, u);
+	}
+	json_object_set_new(o, "ulimits", ul);
+	json_object_set_new(o, "labels", jstrpairs(&c->labels));
+	json_object_set_new(o, "create", json_incref(cs->create));
+	return o;
+}
+
+static json_t *document_without_hash(const struct schema_env *env,
+				     const struct container_specs *s)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "name", json_string(env->name));
+	json_object_set_new(doc, "schema", json_integer(env->schema_version));
+	json_t *ships = json_object();
+	for (size_t i = 0; i < env->nships; i++)
+		json_object_set_new(ships, env->ships[i].name, ship_json(&env->ships[i]));
+	json_object_set_new(doc, "ships", ships);
+	json_t *regs = json_object();
+	for (size_t i = 0; i < env->nregistries; i++)
+		json_object_set_new(regs, env->registries[i].name,
+				    registry_json(&env->registries[i]));
+	json_object_set_new(doc, "registries", regs);
+	json_t *svcs = json_object();
+	for (size_t i = 0; i < env->nservices; i++)
+		json_object_set_new(svcs, env->services[i].name,
+				    service_json(&env->services[i]));
+	json_object_set_new(doc, "services", svcs);
+	json_t *cons = json_object();
+	for (size_t i = 0; i < s->n; i++)
+		json_object_set_new(cons, s->v[i].inst->name, container_json(&s->v[i]));
+	json_object_set_new(doc, "containers", cons);
+	return doc;
+}
+
+void model_hash(const struct schema_env *env, const struct container_specs *s,
+		char out[MAE_SHA256_HEX_LEN + 1])
+{
+	json_t *doc = document_without_hash(env, s);
+	mae_json_sha256_hex((const struct json_t *)doc, out);
+	json_decref(doc);
+}
+
+struct json_t *config_document(const struct schema_env *env,
+			       const struct container_specs *s)
+{
+	json_t *doc = document_without_hash(env, s);
+	char hash[MAE_SHA256_HEX_LEN + 1];
+	mae_json_sha256_hex((const struct json_t *)doc, hash);
+	json_object_set_new(doc, "model_hash", json_string(hash));
+	return (struct json_t *)doc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The service graph                                                    */
+
+void sgraph_from_model(const struct schema_env *env, struct sgraph *g)
+{
+	g->nservices = env->nservices;
+	g->ninstances = env->ninstances;
+	g->services = mae_xcalloc(g->nservices + 1, sizeof(*g->services));
+	g->instances = mae_xcalloc(g->ninstances + 1, sizeof(*g->instances));
+	for (size_t i = 0; i < env->nservices; i++) {
+		const struct schema_service *svc = &env->services[i];
+		struct sgraph_service *gs = &g->services[i];
+		gs->name = svc->name;
+		gs->omit = svc->omit;
+		gs->deps = mae_xcalloc(svc->nrequires + svc->nimplied + 1,
+				       sizeof(*gs->deps));
+		for (size_t k = 0; k < svc->nrequires; k++)
+			gs->deps[gs->ndeps++] = (size_t)(svc->requires[k] - env->services);
+		for (size_t k = 0; k < svc->nimplied; k++)
+			gs->deps[gs->ndeps++] = (size_t)(svc->implied[k] - env->services);
+		gs->instances = mae_xcalloc(svc->ninstances + 1, sizeof(*gs->instances));
+		for (size_t k = 0; k < svc->ninstances; k++)
+			gs->instances[gs->ninstances++] =
+				(size_t)(svc->instances[k] - env->instances);
+	}
+	for (size_t i = 0; i < env->ninstances; i++) {
+		const struct schema_instance *c = &env->instances[i];
+		g->instances[i].name = c->name;
+		g->instances[i].service = (size_t)(c->service - env->services);
+		g->instances[i].ship = c->ship->name;
+	}
+}
+
+void sgraph_release(struct sgraph *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nservices; i++) {
+		free(g->services[i].deps);
+		free(g->services[i].instances);
+	}
+	free(g->services);
+	free(g->instances);
+	memset(g, 0, sizeof(*g));
+}

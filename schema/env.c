@@ -1,0 +1,546 @@
+/*
+ * env.c - the pieces a container's environment is made of: name
+ * normalisation N(x), the strings Docker receives for YAML values, an
+ * insertion-ordered variable map, Docker env files, image references and
+ * registry matching, and shell-like command splitting (spec §2.3, §3).
+ *
+ * Must not: print, or know about the model (schema/container.c puts the
+ * pieces together).
+ */
+#include "compute.h"
+#include "schema.h"
+
+#include <stdio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* N(x)                                                                 */
+
+/* Decode one UTF-8 sequence at s; returns its length, 0 when invalid. */
+static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len;
+	unsigned long c;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	static const unsigned long min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static void utf8_encode(struct mae_buf *b, unsigned long c)
+{
+	if (c < 0x80) {
+		mae_buf_addc(b, (char)c);
+	} else if (c < 0x800) {
+		mae_buf_addc(b, (char)(0xc0 | (c >> 6)));
+		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	} else if (c < 0x10000) {
+		mae_buf_addc(b, (char)(0xe0 | (c >> 12)));
+		mae_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
+		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	} else {
+		mae_buf_addc(b, (char)(0xf0 | (c >> 18)));
+		mae_buf_addc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
+		mae_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
+		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	}
+}
+
+static bool is_word(unsigned long c)
+{
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9') || c == '_';
+	if (c < 0x100)
+		return c == 0xaa || c == 0xb2 || c == 0xb3 || c == 0xb5 ||
+		       c == 0xb9 || c == 0xba || (c >= 0xbc && c <= 0xbe) ||
+		       (c >= 0xc0 && c != 0xd7 && c != 0xf7);
+	return true;
+}
+
+static void add_upper(struct mae_buf *b, unsigned long c)
+{
+	if (c >= 'a' && c <= 'z')
+		c -= 32;
+	else if (c == 0xdf) {
+		mae_buf_adds(b, "SS");
+		return;
+	} else if (c == 0xb5)
+		c = 0x39c;
+	else if (c == 0xff)
+		c = 0x178;
+	else if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
+		c -= 32;
+	utf8_encode(b, c);
+}
+
+char *env_name_normalise(const char *name)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	const unsigned char *s = (const unsigned char *)name;
+	while (*s) {
+		unsigned long c;
+		size_t len = utf8_decode(s, &c);
+		if (!len) {
+			mae_buf_addc(&b, '_');
+			s++;
+			continue;
+		}
+		if (is_word(c))
+			add_upper(&b, c);
+		else
+			mae_buf_addc(&b, '_');
+		s += len;
+	}
+	return mae_buf_detach(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Values                                                               */
+
+static int flatten(const char *key, const struct schema_value *n,
+		   struct mae_buf *b, bool *first, struct mae_error *e)
+{
+	for (size_t i = 0; i < n->nitems; i++) {
+		const struct schema_value *it = &n->items[i];
+		if (it->kind == SCHEMA_V_LIST) {
+			if (flatten(key, it, b, first, e) < 0)
+				return MAE_ERR_INVALID;
+			continue;
+		}
+		if (it->kind != SCHEMA_V_SCALAR || it->type != SCHEMA_S_STR) {
+			mae_error_set(e, MAE_ERR_INVALID,
+				      "list of environment variable '%s' holds %s; only strings and lists can be joined",
+				      key,
+				      it->kind == SCHEMA_V_MAP ? "a mapping"
+				      : it->type == SCHEMA_S_NULL ? "a null"
+				      : it->type == SCHEMA_S_BOOL ? "a boolean"
+				      : it->type == SCHEMA_S_INT ? "an integer"
+								 : "a float");
+			if (e) {
+				snprintf(e->file, sizeof(e->file), "%s",
+					 it->pos.file ? it->pos.file : "");
+				e->line = it->pos.line;
+				e->col = it->pos.col;
+			}
+			return MAE_ERR_INVALID;
+		}
+		if (!*first)
+			mae_buf_addc(b, ' ');
+		*first = false;
+		mae_buf_add(b, it->str, it->str_len);
+	}
+	return 0;
+}
+
+int env_value_format(const char *key, const struct schema_value *n,
+		     char **ret, struct mae_error *e)
+{
+	*ret = NULL;
+	if (!n || (n->kind == SCHEMA_V_SCALAR && n->type == SCHEMA_S_NULL))
+		return 0;
+	if (n->kind == SCHEMA_V_SCALAR) {
+		*ret = mae_xstrndup(n->str, n->str_len);
+		return 0;
+	}
+	if (n->kind == SCHEMA_V_MAP) {
+		mae_error_set(e, MAE_ERR_INVALID,
+			      "environment variable '%s' is a mapping; expected a string, a number, a boolean or a list",
+			      key);
+		if (e) {
+			snprintf(e->file, sizeof(e->file), "%s",
+				 n->pos.file ? n->pos.file : "");
+			e->line = n->pos.line;
+			e->col = n->pos.col;
+		}
+		return MAE_ERR_INVALID;
+	}
+	struct mae_buf b = MAE_BUF_INIT;
+	bool first = true;
+	if (flatten(key, n, &b, &first, e) < 0) {
+		mae_buf_release(&b);
+		return MAE_ERR_INVALID;
+	}
+	*ret = mae_buf_detach(&b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ordered map                                                          */
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void env_map_init(struct env_map *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void env_map_release(struct env_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].key);
+		free(m->v[i].value);
+	}
+	free(m->v);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t *find_slot(const struct env_map *m, const char *key)
+{
+	size_t mask = m->nslots - 1;
+	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
+		size_t *slot = &m->slots[i];
+		if (*slot == 0 || strcmp(m->v[*slot - 1].key, key) == 0)
+			return slot;
+	}
+}
+
+static void rehash(struct env_map *m)
+{
+	free(m->slots);
+	m->nslots = m->nslots ? m->nslots * 2 : 16;
+	m->slots = mae_xcalloc(m->nslots, sizeof(*m->slots));
+	for (size_t i = 0; i < m->n; i++)
+		*find_slot(m, m->v[i].key) = i + 1;
+}
+
+const struct env_var *env_map_get(const struct env_map *m, const char *key)
+{
+	if (!m->nslots)
+		return NULL;
+	size_t *slot = find_slot(m, key);
+	return *slot ? &m->v[*slot - 1] : NULL;
+}
+
+void env_map_set(struct env_map *m, const char *key, const char *value)
+{
+	if ((m->n + 1) * 2 > m->nslots)
+		rehash(m);
+	size_t *slot = find_slot(m, key);
+	if (*slot) {
+		struct env_var *v = &m->v[*slot - 1];
+		free(v->value);
+		v->value = value ? mae_xstrdup(value) : NULL;
+		return;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->v = mae_xrealloc(m->v, m->cap * sizeof(*m->v));
+	}
+	m->v[m->n].key = mae_xstrdup(key);
+	m->v[m->n].value = value ? mae_xstrdup(value) : NULL;
+	m->n++;
+	*slot = m->n;
+}
+
+void env_map_update(struct env_map *m, const struct env_map *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		env_map_set(m, src->v[i].key, src->v[i].value);
+}
+
+/* ------------------------------------------------------------------ */
+/* Env files                                                            */
+
+static bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned long c;
+		if (p[i] == 0)
+			return false;
+		/* utf8_decode reads at most 4 bytes; stop at the end */
+		if (p[i] >= 0x80) {
+			size_t need = (p[i] & 0xe0) == 0xc0   ? 2
+				      : (p[i] & 0xf0) == 0xe0 ? 3
+				      : (p[i] & 0xf8) == 0xf0 ? 4
+							      : 0;
+			if (!need || i + need > n)
+				return false;
+		}
+		size_t len = utf8_decode(p + i, &c);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static bool is_space(char c)
+{
+	/* what Python's str.strip() removes, in ASCII */
+	return c == ' ' || (c >= '\t' && c <= '\r') ||
+	       (c >= '\x1c' && c <= '\x1f');
+}
+
+int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
+{
+	char *data = NULL;
+	size_t len = 0;
+	struct mae_error re;
+	mae_error_clear(&re);
+	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
+		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
+			      path, re.msg);
+		if (e)
+			e->sys_errno = re.sys_errno;
+		return MAE_ERR_IO;
+	}
+	if (!utf8_valid(data, len)) {
+		mae_error_set(e, MAE_ERR_INVALID,
+			      "environment file '%s' is not UTF-8 text", path);
+		free(data);
+		return MAE_ERR_INVALID;
+	}
+	int rc = 0;
+	int lineno = 0;
+	size_t i = 0;
+	while (i < len) {
+		/* universal newlines, as Python's text mode reads */
+		size_t start = i;
+		while (i < len && data[i] != '\n' && data[i] != '\r')
+			i++;
+		size_t end = i;
+		if (i < len && data[i] == '\r' && i + 1 < len &&
+		    data[i + 1] == '\n')
+			i += 2;
+		else if (i < len)
+			i++;
+		lineno++;
+		if (data[start] == '#' && end > start)
+			continue;
+		while (start < end && is_space(data[start]))
+			start++;
+		while (end > start && is_space(data[end - 1]))
+			end--;
+		if (start == end)
+			continue;
+		const char *eq = memchr(data + start, '=', end - start);
+		if (!eq) {
+			mae_error_set(e, MAE_ERR_INVALID,
+				      "invalid line in environment file '%s': '%.*s' has no '='",
+				      path, (int)(end - start), data + start);
+			if (e) {
+				snprintf(e->file, sizeof(e->file), "%s", path);
+				e->line = lineno;
+				e->col = 1;
+			}
+			rc = MAE_ERR_INVALID;
+			break;
+		}
+		char *key = mae_xstrndup(data + start, (size_t)(eq - data - start));
+		char *val = mae_xstrndup(eq + 1, (size_t)(data + end - eq - 1));
+		env_map_set(m, key, val);
+		free(key);
+		free(val);
+	}
+	free(data);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Images and registries                                                */
+
+void image_ref_parse(const char *image, struct image_ref *ret)
+{
+	const char *colon = strrchr(image, ':');
+	if (colon && !strchr(colon + 1, '/')) {
+		ret->repository = mae_xstrndup(image, (size_t)(colon - image));
+		/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
+		ret->tag = mae_xstrdup(colon[1] ? colon + 1 : "latest");
+	} else {
+		ret->repository = mae_xstrdup(image);
+		ret->tag = mae_xstrdup("latest");
+	}
+	const char *slash = strchr(ret->repository, '/');
+	if (slash && slash != ret->repository)
+		ret->registry = mae_xstrndup(ret->repository,
+					     (size_t)(slash - ret->repository));
+	else
+		ret->registry = NULL;
+}
+
+void image_ref_release(struct image_ref *r)
+{
+	if (!r)
+		return;
+	free(r->repository);
+	free(r->tag);
+	free(r->registry);
+	memset(r, 0, sizeof(*r));
+}
+
+char *url_netloc(const char *url)
+{
+	const char *p = url;
+	const char *colon = strchr(url, ':');
+	if (colon && colon > url) {
+		bool scheme = (url[0] >= 'a' && url[0] <= 'z') ||
+			      (url[0] >= 'A' && url[0] <= 'Z');
+		for (const char *q = url; scheme && q < colon; q++) {
+			char c = *q;
+			scheme = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				 (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+				 c == '.';
+		}
+		if (scheme)
+			p = colon + 1;
+	}
+	if (strncmp(p, "//", 2) != 0)
+		return mae_xstrdup("");
+	p += 2;
+	return mae_xstrndup(p, strcspn(p, "/?#"));
+}
+
+long registry_match(const char *image, const char *const *names,
+		    const char *const *urls, size_t n)
+{
+	struct image_ref ref;
+	image_ref_parse(image, &ref);
+	long found = -1;
+	if (!ref.registry)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], ref.registry) == 0) {
+			found = (long)i;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n && found < 0; i++) {
+		if (!urls[i])
+			continue;
+		char *netloc = url_netloc(urls[i]);
+		size_t hostlen = strcspn(netloc, ":");
+		if (strcmp(netloc, ref.registry) == 0 ||
+		    (strlen(ref.registry) == hostlen &&
+		     strncmp(netloc, ref.registry, hostlen) == 0))
+			found = (long)i;
+		free(netloc);
+	}
+out:
+	image_ref_release(&ref);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* shlex.split                                                          */
+
+void argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
+		struct mae_error *e)
+{
+	size_t n = 0, cap = 8;
+	char **argv = mae_xmalloc(cap * sizeof(*argv));
+	struct mae_buf w = MAE_BUF_INIT;
+	bool in_word = false;
+	const char *p = s;
+	while (true) {
+		char c = *p;
+		if (c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			if (in_word) {
+				if (n + 2 > cap) {
+					cap *= 2;
+					argv = mae_xrealloc(argv, cap * sizeof(*argv));
+				}
+				argv[n++] = mae_buf_detach(&w);
+				in_word = false;
+			}
+			if (c == '\0')
+				break;
+			p++;
+			continue;
+		}
+		in_word = true;
+		if (c == '\\') {
+			if (!p[1])
+				goto no_escaped;
+			mae_buf_addc(&w, p[1]);
+			p += 2;
+		} else if (c == '\'') {
+			const char *q = strchr(p + 1, '\'');
+			if (!q)
+				goto no_closing;
+			mae_buf_add(&w, p + 1, (size_t)(q - p - 1));
+			p = q + 1;
+		} else if (c == '"') {
+			p++;
+			while (*p != '"') {
+				if (!*p)
+					goto no_closing;
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+					mae_buf_addc(&w, p[1]);
+					p += 2;
+				} else if (*p == '\\' && !p[1]) {
+					goto no_closing;
+				} else {
+					mae_buf_addc(&w, *p++);
+				}
+			}
+			p++;
+		} else {
+			mae_buf_addc(&w, c);
+			p++;
+		}
+	}
+	argv[n] = NULL;
+	*ret_argv = argv;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+no_escaped:
+	mae_error_set(e, MAE_ERR_INVALID, "no escaped character after '\\' in command '%s'", s);
+	goto fail;
+no_closing:
+	mae_error_set(e, MAE_ERR_INVALID, "no closing quotation in command '%s'", s);
+fail:
+	mae_buf_release(&w);
+	argv[n] = NULL;
+	argv_free(argv);
+	*ret_argv = NULL;
+	if (ret_n)
+		*ret_n = 0;
+	return MAE_ERR_INVALID;
+}

@@ -1,0 +1,284 @@
+/*
+ * load.c - schema_load(): file or standard input -> template pass -> YAML
+ * reader -> model; and the model's lookups and graph walks.
+ *
+ * Must not: print, read envfiles, talk to ships.
+ */
+#include "model-priv.h"
+#include "template.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The largest description maestro reads. */
+#define SCHEMA_MAX_FILE ((size_t)64 << 20)
+
+void schema_env_free(struct schema_env *env)
+{
+	if (!env)
+		return;
+	arena_free(env->arena);
+}
+
+static struct schema_env *env_new(void)
+{
+	struct schema_arena *a = arena_new();
+	struct schema_env *env = arena_alloc(a, sizeof(*env));
+	env->arena = a;
+	return env;
+}
+
+int schema_load_text(const char *name, const char *text, size_t len,
+		     const char *base_dir, char *const *envp,
+		     struct schema_env **ret, struct mae_diags *d)
+{
+	*ret = NULL;
+	const char *saved_file = d->file;
+	const struct mae_srcmap *saved_map = d->map;
+	size_t errors_before = d->nerrors;
+	struct tmpl_output out;
+	struct ydoc *doc = NULL;
+	struct schema_env *env = NULL;
+	int rc;
+
+	d->file = name;
+	memset(&out, 0, sizeof(out));
+	rc = tmpl_render(name, text, len, base_dir, envp, &out, d);
+	if (rc < 0)
+		goto out;
+	d->map = &out.map;
+	rc = ydoc_parse(out.text, out.len, &doc, d);
+	if (rc < 0)
+		goto out;
+	const struct ynode *root = ydoc_root(doc);
+	if (!root) {
+		mae_diag_file(d, MAE_SEV_ERROR, name, 0, 0,
+			      "the description is empty");
+		rc = MAE_ERR_INVALID;
+		goto out;
+	}
+	env = env_new();
+	struct builder b = {
+		.a = env->arena,
+		.env = env,
+		.d = d,
+		.map = &out.map,
+	};
+	b.file = arena_strdup(b.a, name);
+	env->file = b.file;
+	env->base_dir = arena_strdup(b.a, base_dir ? base_dir : ".");
+	model_build(&b, root);
+	free(b.files_src);
+	free(b.files_dst);
+	rc = d->nerrors > errors_before ? MAE_ERR_INVALID : 0;
+out:
+	if (rc == 0 && d->nerrors > errors_before)
+		rc = MAE_ERR_INVALID;
+	ydoc_free(doc);
+	tmpl_output_release(&out);
+	d->file = saved_file;
+	d->map = saved_map;
+	if (rc < 0) {
+		schema_env_free(env);
+		return rc;
+	}
+	*ret = env;
+	return 0;
+}
+
+int schema_load(const char *path, char *const *envp, struct schema_env **ret,
+		struct mae_diags *d)
+{
+	*ret = NULL;
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "<stdin>" : path;
+	char *text = NULL;
+	size_t len = 0;
+	struct mae_error e;
+	mae_error_clear(&e);
+	if (mae_read_file(path, SCHEMA_MAX_FILE, &text, &len, &e) < 0) {
+		mae_diag_file(d, MAE_SEV_ERROR, name, 0, 0, "%s", e.msg);
+		return e.code ? e.code : MAE_ERR_IO;
+	}
+	char *base_dir;
+	if (is_stdin) {
+		base_dir = getcwd(NULL, 0);
+		if (!base_dir)
+			base_dir = mae_xstrdup(".");
+	} else {
+		const char *slash = strrchr(path, '/');
+		if (!slash)
+			base_dir = mae_xstrdup(".");
+		else if (slash == path)
+			base_dir = mae_xstrdup("/");
+		else
+			base_dir = mae_xstrndup(path, (size_t)(slash - path));
+	}
+	int rc = schema_load_text(name, text, len, base_dir, envp, ret, d);
+	free(base_dir);
+	free(text);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups                                                              */
+
+struct schema_ship *schema_env_ship(const struct schema_env *env,
+				    const char *name)
+{
+	for (size_t i = 0; i < env->nships; i++)
+		if (strcmp(env->ships[i].name, name) == 0)
+			return &env->ships[i];
+	return NULL;
+}
+
+struct schema_service *schema_env_service(const struct schema_env *env,
+					  const char *name)
+{
+	for (size_t i = 0; i < env->nservices; i++)
+		if (strcmp(env->services[i].name, name) == 0)
+			return &env->services[i];
+	return NULL;
+}
+
+struct schema_instance *schema_env_instance(const struct schema_env *env,
+					    const char *name)
+{
+	for (size_t i = 0; i < env->ninstances; i++)
+		if (strcmp(env->instances[i].name, name) == 0)
+			return &env->instances[i];
+	return NULL;
+}
+
+struct schema_registry *schema_env_registry(const struct schema_env *env,
+					    const char *name)
+{
+	for (size_t i = 0; i < env->nregistries; i++)
+		if (strcmp(env->registries[i].name, name) == 0)
+			return &env->registries[i];
+	return NULL;
+}
+
+const struct schema_port *schema_instance_port(const struct schema_instance *c,
+					       const char *name)
+{
+	for (size_t i = 0; i < c->nports; i++)
+		if (strcmp(c->ports[i].name, name) == 0)
+			return &c->ports[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Graph walks                                                          */
+
+struct walk {
+	const struct schema_env *env;
+	unsigned char *seen;
+	struct schema_service **out;
+	size_t n;
+	bool implied;
+	bool reverse;
+};
+
+/*
+ * Post-order depth-first walk, iterative so that a long chain of services
+ * cannot exhaust the stack.  The model is acyclic (cycles are errors), and
+ * `seen` guards anyway.
+ */
+static void walk_from(struct walk *w, const struct schema_service *start)
+{
+	size_t n = w->env->nservices;
+	const struct schema_service **stack = mae_xcalloc(n + 1, sizeof(*stack));
+	size_t *next = mae_xcalloc(n + 1, sizeof(*next));
+	size_t depth = 0;
+	stack[depth] = start;
+	next[depth++] = 0;
+	while (depth) {
+		const struct schema_service *s = stack[depth - 1];
+		size_t k = next[depth - 1]++;
+		struct schema_service *to = NULL;
+		if (w->reverse) {
+			if (k < s->ndependents)
+				to = s->dependents[k];
+		} else if (k < s->nrequires) {
+			to = s->requires[k];
+		} else if (w->implied && k < s->nrequires + s->nimplied) {
+			to = s->implied[k - s->nrequires];
+		}
+		if (!to) {
+			depth--;
+			if (s != start)
+				w->out[w->n++] = (struct schema_service *)s;
+			continue;
+		}
+		size_t idx = (size_t)(to - w->env->services);
+		if (w->seen[idx] || to == start || depth > n)
+			continue;
+		w->seen[idx] = 1;
+		stack[depth] = to;
+		next[depth++] = 0;
+	}
+	free(stack);
+	free(next);
+}
+
+static struct schema_service **walk(const struct schema_env *env,
+				    const struct schema_service *svc,
+				    bool implied, bool reverse, size_t *ret_n)
+{
+	struct walk w = {
+		.env = env,
+		.seen = mae_xcalloc(env->nservices + 1, 1),
+		.out = mae_xcalloc(env->nservices + 1, sizeof(*w.out)),
+		.implied = implied,
+		.reverse = reverse,
+	};
+	walk_from(&w, svc);
+	free(w.seen);
+	*ret_n = w.n;
+	return w.out;
+}
+
+struct schema_service **schema_service_requires_closure(
+	const struct schema_env *env, const struct schema_service *svc,
+	bool implied, size_t *ret_n)
+{
+	return walk(env, svc, implied, false, ret_n);
+}
+
+struct schema_service **schema_service_dependents_closure(
+	const struct schema_env *env, const struct schema_service *svc,
+	size_t *ret_n)
+{
+	return walk(env, svc, true, true, ret_n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Images                                                               */
+
+void schema_image_split(const char *image, char **ret_repository,
+			char **ret_tag, char **ret_registry)
+{
+	const char *colon = strrchr(image, ':');
+	char *repo, *tag;
+	if (colon && !strchr(colon + 1, '/')) {
+		repo = mae_xstrndup(image, (size_t)(colon - image));
+		tag = mae_xstrdup(colon + 1);
+	} else {
+		repo = mae_xstrdup(image);
+		tag = mae_xstrdup("latest");
+	}
+	char *registry = NULL;
+	const char *slash = strchr(repo, '/');
+	if (slash && slash != repo)
+		registry = mae_xstrndup(repo, (size_t)(slash - repo));
+	*ret_repository = repo;
+	*ret_tag = tag;
+	if (ret_registry)
+		*ret_registry = registry;
+	else
+		free(registry);
+}

@@ -1,0 +1,425 @@
+/*
+ * select.c - the service graph: cycle detection, transitive closures,
+ * the one selection function every command uses (spec §6.2) and the
+ * fnmatch-style filters of -C/-S.
+ *
+ * Unlike MaestroNG, the -C/-S filters always apply, with -d too (spec
+ * §12 item 14), and a thing named twice is selected once.
+ */
+#include "compute.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+long sgraph_find_service(const struct sgraph *g, const char *name)
+{
+	for (size_t i = 0; i < g->nservices; i++)
+		if (strcmp(g->services[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+long sgraph_find_instance(const struct sgraph *g, const char *name)
+{
+	for (size_t i = 0; i < g->ninstances; i++)
+		if (strcmp(g->instances[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Depth-first search colouring: 0 white, 1 on the stack, 2 done. */
+static long cycle_dfs(const struct sgraph *g, size_t s, unsigned char *col,
+		      size_t *stack, size_t *depth)
+{
+	col[s] = 1;
+	stack[(*depth)++] = s;
+	const struct sgraph_service *sv = &g->services[s];
+	for (size_t i = 0; i < sv->ndeps; i++) {
+		size_t d = sv->deps[i];
+		if (col[d] == 1)
+			return (long)d;
+		if (col[d] == 0) {
+			long c = cycle_dfs(g, d, col, stack, depth);
+			if (c >= 0)
+				return c;
+		}
+	}
+	col[s] = 2;
+	(*depth)--;
+	return -1;
+}
+
+int sgraph_check_cycles(const struct sgraph *g, size_t *ret_service,
+			struct mae_error *e)
+{
+	unsigned char *col = mae_xcalloc(g->nservices + 1, 1);
+	size_t *stack = mae_xcalloc(g->nservices + 1, sizeof(*stack));
+	int rc = 0;
+	for (size_t s = 0; s < g->nservices && rc == 0; s++) {
+		if (col[s])
+			continue;
+		size_t depth = 0;
+		long c = cycle_dfs(g, s, col, stack, &depth);
+		if (c < 0)
+			continue;
+		struct mae_buf b = MAE_BUF_INIT;
+		size_t from = 0;
+		while (stack[from] != (size_t)c)
+			from++;
+		for (size_t i = from; i < depth; i++)
+			mae_buf_addf(&b, "%s -> ", g->services[stack[i]].name);
+		mae_buf_adds(&b, g->services[c].name);
+		rc = mae_error_set(e, MAE_ERR_INVALID,
+				   "circular dependency between services: %s",
+				   mae_buf_str(&b));
+		mae_buf_release(&b);
+		if (ret_service)
+			*ret_service = (size_t)c;
+	}
+	free(col);
+	free(stack);
+	return rc;
+}
+
+void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,
+		    bool *mark)
+{
+	size_t *todo = mae_xmalloc((g->nservices + 1) * sizeof(*todo));
+	size_t n = 0;
+	todo[n++] = s;
+	while (n) {
+		size_t cur = todo[--n];
+		if (!reverse) {
+			const struct sgraph_service *sv = &g->services[cur];
+			for (size_t i = 0; i < sv->ndeps; i++) {
+				if (!mark[sv->deps[i]]) {
+					mark[sv->deps[i]] = true;
+					todo[n++] = sv->deps[i];
+				}
+			}
+			continue;
+		}
+		for (size_t o = 0; o < g->nservices; o++) {
+			const struct sgraph_service *sv = &g->services[o];
+			for (size_t i = 0; i < sv->ndeps; i++) {
+				if (sv->deps[i] == cur && !mark[o]) {
+					mark[o] = true;
+					todo[n++] = o;
+				}
+			}
+		}
+	}
+	free(todo);
+}
+
+/* ------------------------------------------------------------------ */
+/* fnmatch                                                              */
+
+/* Match a bracket expression at p against c; *end gets what follows it.
+ * Returns -1 when the bracket is not closed (then '[' is literal). */
+static int bracket_match(const char *p, char c, const char **end)
+{
+	const char *q = p + 1;
+	bool negate = false;
+	if (*q == '!') {
+		negate = true;
+		q++;
+	}
+	const char *start = q;
+	if (*q == ']')
+		q++;
+	while (*q && *q != ']')
+		q++;
+	if (!*q)
+		return -1;
+	*end = q + 1;
+	bool hit = false;
+	for (const char *r = start; r < q; r++) {
+		if (r + 2 < q && r[1] == '-') {
+			if ((unsigned char)c >= (unsigned char)r[0] &&
+			    (unsigned char)c <= (unsigned char)r[2])
+				hit = true;
+			r += 2;
+		} else if (*r == c) {
+			hit = true;
+		}
+	}
+	return hit != negate;
+}
+
+bool glob_match(const char *p, const char *s)
+{
+	while (*p) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			if (!*p)
+				return true;
+			for (const char *t = s; *t; t++)
+				if (glob_match(p, t))
+					return true;
+			return glob_match(p, s + strlen(s));
+		}
+		if (!*s)
+			return false;
+		if (*p == '?') {
+			p++;
+			s++;
+			continue;
+		}
+		if (*p == '[') {
+			const char *end;
+			int m = bracket_match(p, *s, &end);
+			if (m >= 0) {
+				if (!m)
+					return false;
+				p = end;
+				s++;
+				continue;
+			}
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Selection                                                            */
+
+static int unknown_thing(const struct sgraph *g, const char *thing,
+			 struct mae_error *e)
+{
+	size_t n = g->nservices + g->ninstances;
+	const char **cands = mae_xcalloc(n + 1, sizeof(*cands));
+	for (size_t i = 0; i < g->nservices; i++)
+		cands[i] = g->services[i].name;
+	for (size_t i = 0; i < g->ninstances; i++)
+		cands[g->nservices + i] = g->instances[i].name;
+	const char *hint = mae_suggest(thing, cands, n);
+	if (hint)
+		mae_error_set(e, MAE_ERR_INVALID,
+			      "'%s' is neither a service nor a container (did you mean '%s'?)",
+			      thing, hint);
+	else
+		mae_error_set(e, MAE_ERR_INVALID,
+			      "'%s' is neither a service nor a container", thing);
+	free(cands);
+	return MAE_ERR_INVALID;
+}
+
+static int cmp_by_name(const void *a, const void *b, void *g)
+{
+	const struct sgraph *gr = g;
+	return strcmp(gr->instances[*(const size_t *)a].name,
+		      gr->instances[*(const size_t *)b].name);
+}
+
+int select_instances(const struct sgraph *g, const struct select_opts *o,
+		     size_t **ret, size_t *ret_n, struct mae_error *e)
+{
+	bool *inst = mae_xcalloc(g->ninstances + 1, sizeof(*inst));
+	bool *svc = mae_xcalloc(g->nservices + 1, sizeof(*svc));
+	int rc = 0;
+
+	if (o->nthings == 0) {
+		for (size_t s = 0; s < g->nservices; s++)
+			if (!g->services[s].omit || o->include_omitted)
+				for (size_t i = 0; i < g->services[s].ninstances; i++)
+					inst[g->services[s].instances[i]] = true;
+	}
+	for (size_t t = 0; t < o->nthings; t++) {
+		const char *thing = o->things[t];
+		long i = sgraph_find_instance(g, thing);
+		if (i >= 0) {
+			inst[i] = true;
+			continue;
+		}
+		long s = sgraph_find_service(g, thing);
+		if (s < 0) {
+			rc = unknown_thing(g, thing, e);
+			goto out;
+		}
+		if (!o->expand) {
+			rc = mae_error_set(e, MAE_ERR_INVALID,
+					   "'%s' is a service but --expand-services was not specified",
+					   thing);
+			goto out;
+		}
+		for (size_t k = 0; k < g->services[s].ninstances; k++)
+			inst[g->services[s].instances[k]] = true;
+	}
+
+	if (o->with_deps) {
+		for (size_t i = 0; i < g->ninstances; i++)
+			if (inst[i] && !svc[g->instances[i].service]) {
+				svc[g->instances[i].service] = true;
+			}
+		bool *more = mae_xcalloc(g->nservices + 1, sizeof(*more));
+		for (size_t s = 0; s < g->nservices; s++)
+			if (svc[s])
+				sgraph_closure(g, s,
+					       o->direction == SELECT_DEPENDENTS,
+					       more);
+		for (size_t s = 0; s < g->nservices; s++)
+			if (more[s])
+				for (size_t k = 0; k < g->services[s].ninstances; k++)
+					inst[g->services[s].instances[k]] = true;
+		free(more);
+	}
+
+	size_t n = 0;
+	size_t *v = mae_xmalloc((g->ninstances + 1) * sizeof(*v));
+	for (size_t i = 0; i < g->ninstances; i++) {
+		if (!inst[i])
+			continue;
+		if (o->container_glob &&
+		    !glob_match(o->container_glob, g->instances[i].name))
+			continue;
+		if (o->ship_glob &&
+		    !glob_match(o->ship_glob, g->instances[i].ship))
+			continue;
+		v[n++] = i;
+	}
+	qsort_r(v, n, sizeof(*v), cmp_by_name, (void *)g);
+	*ret = v;
+	*ret_n = n;
+out:
+	free(inst);
+	free(svc);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dependency tree                                                      */
+
+static int cmp_svc_name(const void *a, const void *b, void *g)
+{
+	const struct sgraph *gr = g;
+	return strcmp(gr->services[*(const size_t *)a].name,
+		      gr->services[*(const size_t *)b].name);
+}
+
+int deptree_roots(const struct sgraph *g, const char *const *things,
+		  size_t nthings, size_t **ret, size_t *ret_n,
+		  struct mae_error *e)
+{
+	bool *svc = mae_xcalloc(g->nservices + 1, sizeof(*svc));
+	for (size_t s = 0; s < g->nservices && nthings == 0; s++)
+		svc[s] = !g->services[s].omit;
+	for (size_t t = 0; t < nthings; t++) {
+		long i = sgraph_find_instance(g, things[t]);
+		if (i >= 0) {
+			svc[g->instances[i].service] = true;
+			continue;
+		}
+		long s = sgraph_find_service(g, things[t]);
+		if (s < 0) {
+			free(svc);
+			return unknown_thing(g, things[t], e);
+		}
+		svc[s] = true;
+	}
+	size_t n = 0;
+	size_t *v = mae_xmalloc((g->nservices + 1) * sizeof(*v));
+	for (size_t s = 0; s < g->nservices; s++)
+		if (svc[s])
+			v[n++] = s;
+	qsort_r(v, n, sizeof(*v), cmp_svc_name, (void *)g);
+	free(svc);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void tree_level(const struct sgraph *g, size_t s, struct mae_buf *indent,
+		       bool recursive, bool *shown, struct mae_buf *out)
+{
+	const struct sgraph_service *sv = &g->services[s];
+	size_t *deps = mae_xmalloc((sv->ndeps + 1) * sizeof(*deps));
+	size_t n = 0;
+	for (size_t i = 0; i < sv->ndeps; i++)
+		if (recursive || !shown[sv->deps[i]])
+			deps[n++] = sv->deps[i];
+	qsort_r(deps, n, sizeof(*deps), cmp_svc_name, (void *)g);
+	/* MaestroNG marks the whole level shown before descending */
+	for (size_t i = 0; i < n; i++)
+		shown[deps[i]] = true;
+	for (size_t i = 0; i < n; i++) {
+		bool last = i + 1 == n;
+		mae_buf_addf(out, "%s%s %s\n", mae_buf_str(indent),
+			     last ? "\\-" : "+-", g->services[deps[i]].name);
+		size_t keep = indent->len;
+		mae_buf_adds(indent, last ? "  " : "|  ");
+		tree_level(g, deps[i], indent, recursive, shown, out);
+		indent->len = keep;
+		indent->s[keep] = '\0';
+	}
+	free(deps);
+}
+
+void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
+		   bool recursive, struct mae_buf *out)
+{
+	bool *shown = mae_xcalloc(g->nservices + 1, sizeof(*shown));
+	for (size_t r = 0; r < n; r++) {
+		memset(shown, 0, g->nservices * sizeof(*shown));
+		mae_buf_addf(out, "%s\n", g->services[roots[r]].name);
+		struct mae_buf indent = MAE_BUF_INIT;
+		mae_buf_adds(&indent, " ");
+		tree_level(g, roots[r], &indent, recursive, shown, out);
+		mae_buf_release(&indent);
+		if (r + 1 < n)
+			mae_buf_adds(out, "\n");
+	}
+	free(shown);
+}
+
+static void dot_quote(struct mae_buf *out, const char *s)
+{
+	mae_buf_addc(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			mae_buf_addc(out, '\\');
+		mae_buf_addc(out, *s);
+	}
+	mae_buf_addc(out, '"');
+}
+
+void deptree_print_dot(const struct sgraph *g, const size_t *roots,
+		       size_t n, struct mae_buf *out)
+{
+	bool *in = mae_xcalloc(g->nservices + 1, sizeof(*in));
+	for (size_t r = 0; r < n; r++) {
+		in[roots[r]] = true;
+		sgraph_closure(g, roots[r], false, in);
+	}
+	mae_buf_adds(out, "digraph deptree {\n");
+	for (size_t s = 0; s < g->nservices; s++) {
+		if (!in[s])
+			continue;
+		mae_buf_adds(out, "  ");
+		dot_quote(out, g->services[s].name);
+		mae_buf_adds(out, ";\n");
+	}
+	for (size_t s = 0; s < g->nservices; s++) {
+		if (!in[s])
+			continue;
+		const struct sgraph_service *sv = &g->services[s];
+		size_t *deps = mae_xmalloc((sv->ndeps + 1) * sizeof(*deps));
+		memcpy(deps, sv->deps, sv->ndeps * sizeof(*deps));
+		qsort_r(deps, sv->ndeps, sizeof(*deps), cmp_svc_name, (void *)g);
+		for (size_t i = 0; i < sv->ndeps; i++) {
+			mae_buf_adds(out, "  ");
+			dot_quote(out, sv->name);
+			mae_buf_adds(out, " -> ");
+			dot_quote(out, g->services[deps[i]].name);
+			mae_buf_adds(out, ";\n");
+		}
+		free(deps);
+	}
+	mae_buf_adds(out, "}\n");
+	free(in);
+}
