@@ -31,6 +31,50 @@ static struct schema_env *env_new(void)
 	return env;
 }
 
+struct diag_sort {
+	struct mae_diag dg;
+	size_t order;
+	const char *main_file;
+};
+
+static int diag_cmp(const void *pa, const void *pb)
+{
+	const struct diag_sort *a = pa, *b = pb;
+	bool amain = mae_streq(a->dg.file, a->main_file);
+	bool bmain = mae_streq(b->dg.file, b->main_file);
+	int c = 0;
+	if (amain != bmain)
+		c = amain ? -1 : 1;
+	else if (!amain)
+		c = strcmp(a->dg.file ? a->dg.file : "", b->dg.file ? b->dg.file : "");
+	if (!c)
+		c = (a->dg.line > b->dg.line) - (a->dg.line < b->dg.line);
+	if (!c)
+		c = (a->dg.col > b->dg.col) - (a->dg.col < b->dg.col);
+	if (!c)
+		c = (a->order > b->order) - (a->order < b->order);
+	return c;
+}
+
+/*
+ * Put the diagnostics added since `from` in the order of the text (the
+ * main file first, then included files by name; ties keep their order),
+ * which is how a reader goes through them.
+ */
+static void diags_sort(struct mae_diags *d, size_t from, const char *name)
+{
+	size_t n = d->n - from;
+	if (n < 2)
+		return;
+	struct diag_sort *v = mae_xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct diag_sort){ d->v[from + i], i, name };
+	qsort(v, n, sizeof(*v), diag_cmp);
+	for (size_t i = 0; i < n; i++)
+		d->v[from + i] = v[i].dg;
+	free(v);
+}
+
 int schema_load_text(const char *name, const char *text, size_t len,
 		     const char *base_dir, char *const *envp,
 		     struct schema_env **ret, struct mae_diags *d)
@@ -39,6 +83,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	const char *saved_file = d->file;
 	const struct mae_srcmap *saved_map = d->map;
 	size_t errors_before = d->nerrors;
+	size_t diags_before = d->n;
 	struct tmpl_output out;
 	struct ydoc *doc = NULL;
 	struct schema_env *env = NULL;
@@ -77,6 +122,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 out:
 	if (rc == 0 && d->nerrors > errors_before)
 		rc = MAE_ERR_INVALID;
+	diags_sort(d, diags_before, name);
 	ydoc_free(doc);
 	tmpl_output_release(&out);
 	d->file = saved_file;
@@ -100,7 +146,7 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 	struct mae_error e;
 	mae_error_clear(&e);
 	if (mae_read_file(path, SCHEMA_MAX_FILE, &text, &len, &e) < 0) {
-		mae_diag_file(d, MAE_SEV_ERROR, name, 0, 0, "%s", e.msg);
+		mae_diag_file(d, MAE_SEV_ERROR, NULL, 0, 0, "%s", e.msg);
 		return e.code ? e.code : MAE_ERR_IO;
 	}
 	char *base_dir;

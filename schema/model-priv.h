@@ -40,6 +40,8 @@ struct builder {
 	size_t nvalues;            /* raw values copied so far */
 	bool values_overflow;
 	struct model_edges *edges; /* per service: requires and implied */
+	bool mute;                 /* drop messages (ship_defaults seen twice) */
+	bool ships_seen;
 };
 
 /* Positions and messages. */

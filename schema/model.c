@@ -49,6 +49,8 @@ struct schema_pos model_pos(struct builder *b, const struct ynode *n)
 
 void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 {
+	if (b->mute)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	mae_diag_vat(b->d, MAE_SEV_ERROR, n ? n->line : 0, n ? n->col : 0, fmt,
@@ -58,6 +60,8 @@ void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 
 void model_warn(struct builder *b, const struct ynode *n, const char *fmt, ...)
 {
+	if (b->mute)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	mae_diag_vat(b->d, MAE_SEV_WARNING, n ? n->line : 0, n ? n->col : 0,
@@ -831,7 +835,7 @@ static void get_limits(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "limits");
 	if (!want_map(b, v, "limits", where))
 		return;
-	char *w = mae_xasprintf("in limits %s", where + 3);
+	char *w = mae_xasprintf("in limits of %s", where + 3);
 	check_keys(b, v, limits_keys, w);
 	const struct ynode *c = ynode_get(v, "cpu");
 	if (!is_null(c)) {
@@ -1012,6 +1016,13 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			type_err(b, p, "command", w, "a string or a list");
 			ok = false;
 		} else {
+			for (size_t i = 0; p->kind == YNODE_SEQ && i < p->nitems; i++)
+				if (!is_texty(p->items[i])) {
+					model_err(b, p->items[i],
+						  "'command' %s must list strings, not %s",
+						  w, model_describe(p->items[i]));
+					ok = false;
+				}
 			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
 			copy_value(b, p, cv);
 			c->command = cv;
@@ -1145,26 +1156,37 @@ static void build_registries(struct builder *b, const struct ynode *root)
 	}
 }
 
-/* A ship key: the ship's own when written (even null), else the default. */
-static const struct ynode *ship_key(const struct ynode *ship,
-				    const struct ynode *defaults,
-				    const char *key, const char **where,
-				    const char *ship_where)
+/*
+ * A ship key: the ship's own when written (even null), else the default.
+ * Problems with a default are reported for the first ship only.
+ */
+static const struct ynode *ship_key_(struct builder *b, bool first,
+				     const struct ynode *ship,
+				     const struct ynode *defaults,
+				     const char *key, const char **where,
+				     const char *ship_where)
 {
 	const struct ypair *p = ynode_get_pair(ship, key);
 	if (p) {
+		b->mute = false;
 		*where = ship_where;
 		return p->value;
 	}
+	b->mute = !first;
 	*where = "in ship_defaults";
 	return ynode_get(defaults, key);
 }
+
+#define ship_key(v, defaults, key, where, sw) \
+	ship_key_(b, first, v, defaults, key, where, sw)
 
 static void build_ship(struct builder *b, struct schema_ship *s,
 		       const char *name, const struct ynode *keynode,
 		       const struct ynode *v, const struct ynode *defaults)
 {
 	const char *sw = arena_printf(b->a, "in ship '%s'", name);
+	bool first = !b->ships_seen;
+	b->ships_seen = true;
 	const char *w;
 	const struct ynode *x;
 	s->name = arena_strdup(b->a, name);
@@ -1226,10 +1248,13 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		s->ssh_timeout_s = node_seconds(b, x, "ssh_timeout", w,
 						s->timeout_s);
 	x = ship_key(v, defaults, "ssh_tunnel", &w, sw);
-	if (is_null(x))
+	if (is_null(x)) {
+		b->mute = false;
 		return;
+	}
 	if (x->kind != YNODE_MAP) {
 		type_err(b, x, "ssh_tunnel", w, "a mapping");
+		b->mute = false;
 		return;
 	}
 	const char *tw = arena_printf(b->a, "in ssh_tunnel of ship '%s'", name);
@@ -1242,7 +1267,10 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 	s->ssh_tunnel.known_hosts = get_str(b, x, "known_hosts", tw, false);
 	s->ssh_tunnel.insecure_host_key = get_bool(b, x, "insecure_host_key",
 						   tw, false);
+	b->mute = false;
 }
+
+#undef ship_key
 
 static void build_ships(struct builder *b, const struct ynode *root)
 {
@@ -1427,7 +1455,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			r->retries = (int)n;
 		}
 	} else if (v->kind == YNODE_MAP) {
-		const char *w = arena_printf(b->a, "in restart %s", where + 3);
+		const char *w = arena_printf(b->a, "in restart of %s", where + 3);
 		check_keys(b, v, restart_keys, w);
 		namenode = ynode_get(v, "name");
 		name = get_str(b, v, "name", w, false);
@@ -1473,7 +1501,7 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		u->pos = model_pos(b, v->pairs[i].key);
 		const char *w = arena_printf(b->a, "in ulimit '%s' %s", k, where);
 		if (is_scalar(val, YSCALAR_INT)) {
-			const char *uw = arena_printf(b->a, "in ulimits %s", where + 3);
+			const char *uw = arena_printf(b->a, "in ulimits of %s", where + 3);
 			u->soft = u->hard = node_int(b, val, k, uw, INT64_MIN + 1,
 						     INT64_MAX, 0);
 			if (val->int_fits)
