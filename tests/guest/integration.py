@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""maestro-guest inside real containers: on a fleet of two ships (run
+"""maestro-guest inside real containers: on a fleet of three ships (run
 under `tests/fleet/fleet run`, FLEET_ID=3, so ship1 is 10.231.3.11 and
-ship2 10.231.3.12 as in fixtures/ensemble.yaml), each instance placed on
-those ships is created through maestro's ship client from the create body
-`maestro config --json` computed for it (guest-in-container), with the
-static maestro-guest bind-mounted into the busybox image tiny:1.  Inside,
-a busybox shell asks every question of expect.py, and also
-container-internal-address, which must be the address Docker gave the
-container.
+ship2 10.231.3.12 as in fixtures/ensemble.yaml; ship3 is called localhost
+there, which the static musl program resolves inside the container),
+each instance of the fixture is created through maestro's ship client
+from the create body `maestro config --json` computed for it
+(guest-in-container), with the static maestro-guest bind-mounted into the
+busybox image tiny:1.  Inside, a busybox shell asks every question of
+expect.py, and also container-internal-address, which must be the address
+Docker gave the container.
 
     integration.py MAESTRO MAESTRO-GUEST FIXTURE GUEST-IN-CONTAINER
 """
@@ -23,8 +24,7 @@ from expect import EXPECT  # noqa: E402
 
 MAESTRO, GUEST, FIXTURE, DRIVER = sys.argv[1:5]
 GUEST = os.path.abspath(GUEST)
-SHIPS = {'ship1': os.environ.get('SHIP1_SOCK'),
-         'ship2': os.environ.get('SHIP2_SOCK')}
+SHIPS = {'ship%d' % n: os.environ.get('SHIP%d_SOCK' % n) for n in (1, 2, 3)}
 if not all(SHIPS.values()) or os.environ.get('FLEET_ID') != '3':
     sys.exit('run me under FLEET_ID=3 tests/fleet/fleet run')
 
