@@ -112,34 +112,35 @@ static int answer_list(int r, struct guest_list *l, const struct args *a,
 	return EXIT_OK;
 }
 
+/* The three answers that are a variable of this container's own. */
+static int answer_name(int (*get)(char *const *envp, char **ret,
+				  struct guest_error *err))
+{
+	struct guest_error err;
+	char *v = NULL;
+	int r = get(NULL, &v, &err);
+	return answer_str(r, v, &err);
+}
+
 static int run_environment_name(const struct subcommand *sc, struct args *a)
 {
 	(void)sc;
 	(void)a;
-	struct guest_error err;
-	char *v = NULL;
-	int r = guest_environment_name(NULL, &v, &err);
-	return answer_str(r, v, &err);
+	return answer_name(guest_environment_name);
 }
 
 static int run_service_name(const struct subcommand *sc, struct args *a)
 {
 	(void)sc;
 	(void)a;
-	struct guest_error err;
-	char *v = NULL;
-	int r = guest_service_name(NULL, &v, &err);
-	return answer_str(r, v, &err);
+	return answer_name(guest_service_name);
 }
 
 static int run_container_name(const struct subcommand *sc, struct args *a)
 {
 	(void)sc;
 	(void)a;
-	struct guest_error err;
-	char *v = NULL;
-	int r = guest_container_name(NULL, &v, &err);
-	return answer_str(r, v, &err);
+	return answer_name(guest_container_name);
 }
 
 static int run_host_address(const struct subcommand *sc, struct args *a)
