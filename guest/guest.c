@@ -7,6 +7,12 @@
  * and add what MaestroNG's exceptions left out: the variable consulted and
  * why it did not do.
  */
+/* struct ifreq, strndup(), getaddrinfo(): also when compiled on its own
+ * with -std=c17 (the file is meant to be dropped into other programs). */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+
 #include "maestro-guest.h"
 
 #include <arpa/inet.h>
