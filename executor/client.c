@@ -336,7 +336,7 @@ struct xfer {
 	bool got_header;
 	enum ship_sink_rc sink_rc;
 	struct mae_error *e;
-	bool sink_failed;  /* the sink filled e */
+	long os_errno;     /* of a failed connect */
 };
 
 static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
@@ -351,6 +351,9 @@ static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
+		/* curl words a unix socket as "localhost port 80" */
+		if (cl->local_socket && x->os_errno)
+			detail = strerror((int)x->os_errno);
 		return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
 				 "unreachable: cannot connect to %s: %s",
 				 cl->where, detail);
@@ -389,20 +392,24 @@ static int curl_fail(struct xfer *x, CURLcode rc, const char *errbuf)
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		if (cl->conn.tls_on && !x->got_header &&
-		    (strstr(detail, "alert") || strstr(detail, "SSL") ||
-		     strstr(detail, "TLS")))
+	case CURLE_GOT_NOTHING:
+		/* With TLS 1.3 a refused client certificate shows only as a
+		 * connection closed before any answer. */
+		if (cl->conn.tls_on && !x->got_header) {
+			if (!t->cert)
+				return ship_fail(cl, r, MAE_ERR_AUTH, e,
+						 "TLS handshake with %s failed "
+						 "(it may require a client "
+						 "certificate; tls_cert and "
+						 "tls_key are not set): %s",
+						 cl->where, detail);
 			return ship_fail(cl, r, MAE_ERR_AUTH, e,
-					 "TLS handshake refused by %s%s: %s",
-					 cl->where,
-					 t->cert ? ""
-						 : " (it may require a client "
-						   "certificate: tls_cert, "
-						   "tls_key)",
-					 detail);
+					 "TLS handshake with %s failed (does "
+					 "it trust the CA of tls_cert %s?): %s",
+					 cl->where, t->cert, detail);
+		}
 		/* fall through */
 	case CURLE_PARTIAL_FILE:
-	case CURLE_GOT_NOTHING:
 		return ship_fail(cl, r, MAE_ERR_CONNECT, e,
 				 "connection to %s lost before the answer "
 				 "was complete: %s",
@@ -553,6 +560,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &x.os_errno);
 	int ret = 0;
 	if (rc == CURLE_WRITE_ERROR && x.sink_rc == SHIP_SINK_STOP) {
 		ret = 0;

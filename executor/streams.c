@@ -304,6 +304,7 @@ int ship_exec_start(struct ship_client *cl, const char *exec_id,
 	bool tty = json_is_true(json_object_get(
 		json_object_get(info, "ProcessConfig"), "tty"));
 	json_decref(info);
+	info = NULL;
 
 	char *id = ship_urlencode(exec_id);
 	char *path = mae_xasprintf("/exec/%s/start", id);
@@ -323,6 +324,16 @@ int ship_exec_start(struct ship_client *cl, const char *exec_id,
 	rc = ship_request(cl, &r, &resp, e);
 	if (!rc && !d.stopped)
 		rc = demux_finish(&d);
+	/* The output comes without a length: its end is the connection's
+	 * end, which a dying daemon also makes.  The command must be over. */
+	if (!rc && !d.stopped) {
+		rc = ship_exec_inspect(cl, exec_id, &info, e);
+		if (!rc && json_is_true(json_object_get(info, "Running")))
+			rc = ship_fail(cl, &r, MAE_ERR_CONNECT, e,
+				       "the output ended while the command "
+				       "still runs");
+		json_decref(info);
+	}
 	mae_buf_release(&resp.body);
 	free(path);
 	free(id);
@@ -397,7 +408,7 @@ static int logs_once(struct ship_client *cl, const char *name,
 }
 
 struct start_watch {
-	char since[40];
+	char id[80];
 	bool started;
 };
 
@@ -407,19 +418,18 @@ static enum ship_sink_rc start_event(void *ud, json_t *j)
 	const char *action = json_string_value(json_object_get(j, "Action"));
 	if (!action || strcmp(action, "start") != 0)
 		return SHIP_SINK_GO;
-	json_t *tn = json_object_get(j, "timeNano");
-	if (json_is_integer(tn)) {
-		long long ns = (long long)json_integer_value(tn);
-		snprintf(w->since, sizeof(w->since), "%lld.%09lld",
-			 ns / 1000000000, ns % 1000000000);
-	}
+	const char *id = json_string_value(json_object_get(j, "id"));
+	snprintf(w->id, sizeof(w->id), "%s", id ? id : "");
 	w->started = true;
 	return SHIP_SINK_STOP;
 }
 
-/* Wait (no limit) for a container of that name to start; since: its time. */
+/*
+ * Wait (no limit) for a container of that name to start, reading the
+ * daemon's events from events_since (NULL: now); ret_id gets its id.
+ */
 static int wait_for_start(struct ship_client *cl, const char *name,
-			  const char *events_since, char since[40],
+			  const char *events_since, char ret_id[80],
 			  struct mae_error *e)
 {
 	json_t *f = json_pack("{s:[s], s:[s], s:[s]}", "container", name,
@@ -432,7 +442,7 @@ static int wait_for_start(struct ship_client *cl, const char *name,
 			     : mae_xasprintf("/events?filters=%s", fe);
 	struct ship_req r = { .op = "logs", .subject = name, .method = "GET",
 			      .path = path };
-	struct start_watch w = { .since = "" };
+	struct start_watch w = { .id = "" };
 	struct jsonl s = { .on_obj = start_event, .ud = &w, .cl = cl,
 			   .r = &r, .e = e };
 	mae_buf_init(&s.line);
@@ -445,7 +455,7 @@ static int wait_for_start(struct ship_client *cl, const char *name,
 		rc = ship_fail(cl, &r, MAE_ERR_CONNECT, e,
 			       "the daemon's event stream ended");
 	if (!rc)
-		memcpy(since, w.since, 40);
+		memcpy(ret_id, w.id, 80);
 	mae_buf_release(&s.line);
 	mae_buf_release(&resp.body);
 	free(path);
@@ -455,54 +465,57 @@ static int wait_for_start(struct ship_client *cl, const char *name,
 	return rc;
 }
 
+/*
+ * Following goes on across restarts: when the stream ends (the container
+ * stopped), wait for the next start of a container of that name and read
+ * its logs from the moment the last run finished (the new run's output
+ * can come before its start event, never before the old run's end); a
+ * container made anew under that name is read from its beginning.
+ */
 int ship_container_logs(struct ship_client *cl, const char *name,
 			const struct ship_logs_opts *o, ship_output_fn out,
 			void *ud, struct mae_error *e)
 {
-	char since[40] = "";
+	char since[40] = "", id[80] = "";
 	bool first = true;
 	for (;;) {
 		json_t *info = NULL;
 		int rc = ship_container_inspect(cl, name, &info, e);
-		if (rc && !(rc == MAE_ERR_NOTFOUND && o->follow && !first))
+		if (rc && !(rc == MAE_ERR_NOTFOUND && !first))
 			return rc;
-		bool running = false;
 		char finished[40] = "";
 		if (!rc) {
 			bool tty = json_is_true(json_object_get(
 				json_object_get(info, "Config"), "Tty"));
-			json_t *st = json_object_get(info, "State");
-			running = json_is_true(json_object_get(st, "Running"));
-			if (!first && running && !since[0])
-				rfc3339_to_since(json_string_value(
-					json_object_get(st, "StartedAt")),
-					since);
+			const char *cid =
+				json_string_value(json_object_get(info, "Id"));
+			snprintf(id, sizeof(id), "%s", cid ? cid : "");
 			bool stopped = false;
-			if (first || running || since[0]) {
-				rc = logs_once(cl, name, o, tty,
-					       since[0] ? since : NULL, first,
-					       out, ud, &stopped, e);
-				if (rc || stopped || !o->follow) {
-					json_decref(info);
-					return rc;
-				}
-			}
+			rc = logs_once(cl, name, o, tty,
+				       since[0] ? since : NULL, first, out, ud,
+				       &stopped, e);
+			json_decref(info);
+			if (rc || stopped || !o->follow)
+				return rc;
 			/* the stream ended: the container stopped */
 			json_t *again = NULL;
 			if (ship_container_inspect(cl, name, &again, NULL) == 0) {
-				json_t *st2 = json_object_get(again, "State");
+				json_t *st = json_object_get(again, "State");
 				rfc3339_to_since(json_string_value(
-					json_object_get(st2, "FinishedAt")),
+					json_object_get(st, "FinishedAt")),
 					finished);
 				json_decref(again);
 			}
 		}
-		json_decref(info);
 		first = false;
-		since[0] = '\0';
+		char started_id[80];
 		rc = wait_for_start(cl, name, finished[0] ? finished : NULL,
-				    since, e);
+				    started_id, e);
 		if (rc)
 			return rc;
+		if (strcmp(started_id, id) == 0)
+			memcpy(since, finished, sizeof(since));
+		else
+			since[0] = '\0';
 	}
 }
