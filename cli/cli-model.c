@@ -10,13 +10,14 @@
 
 extern char **environ;
 
-int cli_model_load(const struct cli_globals *g, struct cli_model *m)
+int cli_model_load(const struct cli_globals *g, bool specs,
+		   struct cli_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	struct mae_diags d;
 	mae_diags_init(&d, g->file);
 	int rc = schema_load(g->file, environ, &m->env, &d);
-	if (rc == 0)
+	if (rc == 0 && specs)
 		rc = container_specs_compute(m->env, &m->specs, &d);
 	cli_print_diags(g, &d);
 	mae_diags_release(&d);

@@ -18,10 +18,12 @@ struct cli_model {
 };
 
 /*
- * Load g->file and compute the specs; warnings and errors go to stderr.
- * Returns CLI_EXIT_OK (m filled) or CLI_EXIT_INVALID (m empty).
+ * Load g->file and, when specs is true, compute every container's spec
+ * (reading env files); warnings and errors go to stderr.  Returns
+ * CLI_EXIT_OK (m filled) or CLI_EXIT_INVALID (m empty).
  */
-int cli_model_load(const struct cli_globals *g, struct cli_model *m);
+int cli_model_load(const struct cli_globals *g, bool specs,
+		   struct cli_model *m);
 void cli_model_release(struct cli_model *m);
 
 #endif

@@ -31,13 +31,16 @@ static bool yaml_plain(const char *s)
 	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++)
 		if (strcmp(s, special[i]) == 0)
 			return false;
+	/* a first character YAML reads as the start of a plain string */
+	bool dash_word = s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') ||
+					 (s[1] >= 'A' && s[1] <= 'Z') || s[1] == '-');
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-	      *s == '/'))
+	      *s == '/' || dash_word))
 		return false;
 	for (const char *p = s; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("_./@+-", c)))
+		      (c >= '0' && c <= '9') || strchr("_./@+=-", c)))
 			return false;
 	}
 	return true;
@@ -151,15 +154,15 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			return cli_usage_error(&cmd, "unknown argument '%s'", argv[i]);
 	}
 	struct cli_model m;
-	int rc = cli_model_load(g, &m);
+	int rc = cli_model_load(g, true, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	json_t *doc = (json_t *)config_document(m.env, m.specs);
 	if (as_json) {
-		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputs(s, stdout);
+		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fwrite(text, 1, strlen(text), stdout);
 		fputc('\n', stdout);
-		free(s);
+		free(text);
 	} else {
 		yaml_node(stdout, doc, 0);
 	}

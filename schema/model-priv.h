@@ -50,7 +50,6 @@ void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
 void model_warn(struct builder *b, const struct ynode *n, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
-const char *model_describe(const struct ynode *n);
 
 /* Build the model from a parsed document's root (not NULL). */
 void model_build(struct builder *b, const struct ynode *root);

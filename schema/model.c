@@ -90,33 +90,6 @@ static void pos_err(struct builder *b, const struct schema_pos *p,
 	va_end(ap);
 }
 
-const char *model_describe(const struct ynode *n)
-{
-	if (!n)
-		return "nothing";
-	switch (n->kind) {
-	case YNODE_SEQ:
-		return "a list";
-	case YNODE_MAP:
-		return "a mapping";
-	case YNODE_SCALAR:
-		break;
-	}
-	switch (n->type) {
-	case YSCALAR_NULL:
-		return "null";
-	case YSCALAR_BOOL:
-		return "a boolean";
-	case YSCALAR_INT:
-		return "an integer";
-	case YSCALAR_FLOAT:
-		return "a float";
-	case YSCALAR_STR:
-		break;
-	}
-	return "a string";
-}
-
 static bool is_null(const struct ynode *n)
 {
 	return !n || (n->kind == YNODE_SCALAR && n->type == YSCALAR_NULL);
@@ -291,7 +264,7 @@ static bool want_map(struct builder *b, const struct ynode *v,
 	if (v->kind == YNODE_MAP)
 		return true;
 	model_err(b, v, "'%s' %s must be a mapping, not %s", what, where,
-		  model_describe(v));
+		  ynode_describe(v));
 	return false;
 }
 
@@ -299,7 +272,7 @@ static void type_err(struct builder *b, const struct ynode *v,
 		     const char *key, const char *where, const char *want)
 {
 	model_err(b, v, "'%s' %s must be %s, not %s", key, where, want,
-		  model_describe(v));
+		  ynode_describe(v));
 }
 
 /* An optional string (string, integer or float as written by str()). */
@@ -415,7 +388,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
 			model_err(b, it, "'%s' %s must list strings, not %s",
-				  key, where, model_describe(it));
+				  key, where, ynode_describe(it));
 			continue;
 		}
 		out->v[out->n].s = arena_strdup(b->a, it->str);
@@ -571,7 +544,7 @@ static void get_strpairs(struct builder *b, const struct ynode *v,
 		if (!val || val->kind != YNODE_SCALAR) {
 			model_err(b, val, "value of '%s' in '%s' %s must be a scalar, not %s",
 				  key_of(&v->pairs[i]), key, where,
-				  model_describe(val));
+				  ynode_describe(val));
 			continue;
 		}
 		struct schema_strpair *p = &out->v[out->n++];
@@ -654,7 +627,7 @@ static bool port_side(struct builder *b, const struct ynode *v,
 {
 	if (!v || !(is_scalar(v, YSCALAR_INT) || is_scalar(v, YSCALAR_STR))) {
 		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  name, where, PORT_FORMS, model_describe(v));
+			  name, where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
 	warn_sexagesimal(b, v, name, where);
@@ -730,7 +703,7 @@ static bool parse_port(struct builder *b, const char *name,
 		errnode = xt;
 	} else {
 		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  name, where, PORT_FORMS, model_describe(v));
+			  name, where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
 	out->exposed = atom_text(b, elo, ehi, eproto);
@@ -873,7 +846,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 {
 	if (!v || v->kind != YNODE_MAP) {
 		model_err(b, v, "lifecycle check %zu (%s) %s must be a mapping, not %s",
-			  idx + 1, state_names[st], where, model_describe(v));
+			  idx + 1, state_names[st], where, ynode_describe(v));
 		return;
 	}
 	const struct ynode *t = ynode_get(v, "type");
@@ -884,7 +857,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 	}
 	if (!is_scalar(t, YSCALAR_STR)) {
 		model_err(b, t, "'type' of lifecycle check %zu (%s) %s must be a string, not %s",
-			  idx + 1, state_names[st], where, model_describe(t));
+			  idx + 1, state_names[st], where, ynode_describe(t));
 		return;
 	}
 	int type = -1;
@@ -1020,7 +993,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 				if (!is_texty(p->items[i])) {
 					model_err(b, p->items[i],
 						  "'command' %s must list strings, not %s",
-						  w, model_describe(p->items[i]));
+						  w, ynode_describe(p->items[i]));
 					ok = false;
 				}
 			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
@@ -1093,7 +1066,7 @@ static void get_lifecycle(struct builder *b, const struct ynode *map,
 			continue;
 		if (list->kind != YNODE_SEQ) {
 			model_err(b, list, "%s lifecycle checks %s must be a list of checks, not %s",
-				  k, where, model_describe(list));
+				  k, where, ynode_describe(list));
 			continue;
 		}
 		out[st].v = arena_array(b->a, list->nitems, sizeof(*out[st].v));
@@ -1121,7 +1094,7 @@ static void build_registries(struct builder *b, const struct ynode *root)
 			continue;
 		if (r->kind != YNODE_MAP) {
 			model_err(b, r, "registry '%s' must be a mapping, not %s",
-				  name, model_describe(r));
+				  name, ynode_describe(r));
 			continue;
 		}
 		check_keys(b, r, registry_keys, w);
@@ -1295,7 +1268,7 @@ static void build_ships(struct builder *b, const struct ynode *root)
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
 				  "ship '%s' must be a mapping, not %s", name,
-				  model_describe(s));
+				  ynode_describe(s));
 			continue;
 		}
 		build_ship(b, &env->ships[env->nships++], name,
@@ -1327,7 +1300,7 @@ static void build_audit(struct builder *b, const struct ynode *root)
 		const char *w = arena_printf(b->a, "in auditor %zu", i + 1);
 		if (!a || a->kind != YNODE_MAP) {
 			model_err(b, a, "auditor %zu must be a mapping, not %s",
-				  i + 1, model_describe(a));
+				  i + 1, ynode_describe(a));
 			continue;
 		}
 		const char *type = get_str(b, a, "type", w, true);
@@ -1396,7 +1369,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			if (!is_texty(val)) {
 				model_err(b, val,
 					  "invalid volume '%s' %s: schema 1 maps a container path to a host path, not %s",
-					  k, where, model_describe(val));
+					  k, where, ynode_describe(val));
 				continue;
 			}
 			bd->target = arena_strdup(b->a, k);
@@ -1417,7 +1390,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "invalid volume '%s' %s: expected a container path or {target, mode}, not %s",
-				  k, where, model_describe(val));
+				  k, where, ynode_describe(val));
 			continue;
 		}
 		c->nvolumes++;
@@ -1474,7 +1447,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 						   w, 0, 1000000, 0);
 	} else {
 		model_err(b, v, "invalid restart policy %s: expected a name, NAME:RETRIES or {name, retries}, not %s",
-			  where, model_describe(v));
+			  where, ynode_describe(v));
 		return;
 	}
 	if (!in_list(name, names)) {
@@ -1511,7 +1484,7 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		if (!val || val->kind != YNODE_MAP) {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "ulimit '%s' %s must be an integer or {soft, hard}, not %s",
-				  k, where, model_describe(val));
+				  k, where, ynode_describe(val));
 			continue;
 		}
 		check_keys(b, val, ulimit_keys, w);
@@ -1540,7 +1513,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 	}
 	if (v->kind != YNODE_SEQ) {
 		model_err(b, v, "invalid labels %s: must be a list or a mapping, not %s",
-			  where, model_describe(v));
+			  where, ynode_describe(v));
 		c->has_labels = false;
 		return;
 	}
@@ -1549,7 +1522,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
 			model_err(b, it, "'labels' %s must list strings, not %s",
-				  where, model_describe(it));
+				  where, ynode_describe(it));
 			continue;
 		}
 		struct schema_strpair *p = &c->labels.v[c->labels.n++];
@@ -1563,6 +1536,21 @@ static const char *const log_drivers[] = {
 	"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs",
 	"splunk", "etwlogs", "gcplogs", "logentries", "local", "none", NULL,
 };
+
+static void unknown_ship(struct builder *b, const struct ynode *n,
+			 const char *name, const char *where)
+{
+	const char **names = mae_xcalloc(b->env->nships + 1, sizeof(char *));
+	for (size_t j = 0; j < b->env->nships; j++)
+		names[j] = b->env->ships[j].name;
+	const char *hint = mae_suggest(name, names, b->env->nships);
+	if (hint)
+		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", name,
+			  where, hint);
+	else
+		model_err(b, n, "unknown ship '%s' %s", name, where);
+	free(names);
+}
 
 static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			    const char *where, struct schema_instance *c)
@@ -1586,25 +1574,16 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			}
 			struct schema_ship *s = schema_env_ship(b->env, sn->str);
 			if (!s) {
-				const char *hint = NULL;
-				const char **names = mae_xcalloc(b->env->nships + 1, sizeof(char *));
-				for (size_t j = 0; j < b->env->nships; j++)
-					names[j] = b->env->ships[j].name;
-				hint = mae_suggest(sn->str, names, b->env->nships);
-				if (hint)
-					model_err(b, sn, "unknown ship '%s' in extra_hosts '%s' %s (did you mean '%s'?)",
-						  sn->str, k, where, hint);
-				else
-					model_err(b, sn, "unknown ship '%s' in extra_hosts '%s' %s",
-						  sn->str, k, where);
-				free(names);
+				char *ew = mae_xasprintf("in extra_hosts '%s' %s", k, where);
+				unknown_ship(b, sn, sn->str, ew);
+				free(ew);
 				continue;
 			}
 			ip = s->ip ? s->ip : "";
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "extra host '%s' %s must be an address or {ship: NAME}, not %s",
-				  k, where, model_describe(val));
+				  k, where, ynode_describe(val));
 			continue;
 		}
 		struct schema_strpair *p = &c->extra_hosts.v[c->extra_hosts.n++];
@@ -1612,21 +1591,6 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 		p->value = ip;
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
-}
-
-static void unknown_ship(struct builder *b, const struct ynode *n,
-			 const char *name, const char *where)
-{
-	const char **names = mae_xcalloc(b->env->nships + 1, sizeof(char *));
-	for (size_t j = 0; j < b->env->nships; j++)
-		names[j] = b->env->ships[j].name;
-	const char *hint = mae_suggest(name, names, b->env->nships);
-	if (hint)
-		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", name,
-			  where, hint);
-	else
-		model_err(b, n, "unknown ship '%s' %s", name, where);
-	free(names);
 }
 
 /* Copy the service's checks and append the instance's (fresh arrays). */
@@ -1758,7 +1722,7 @@ static void build_instance(struct builder *b, struct schema_service *svc,
 			for (size_t i = 0; cmd->kind == YNODE_SEQ && i < cmd->nitems; i++)
 				if (!is_texty(cmd->items[i])) {
 					model_err(b, cmd->items[i], "'%s' %s must list strings, not %s",
-						  cmdkey, w, model_describe(cmd->items[i]));
+						  cmdkey, w, ynode_describe(cmd->items[i]));
 					ok = false;
 				}
 			if (ok) {
@@ -2108,7 +2072,7 @@ static void build_services(struct builder *b, const struct ynode *root)
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
 				  "service '%s' must be a mapping, not %s", name,
-				  model_describe(s));
+				  ynode_describe(s));
 			continue;
 		}
 		size_t si = env->nservices++;
@@ -2148,7 +2112,7 @@ static void build_services(struct builder *b, const struct ynode *root)
 			if (!in || in->kind != YNODE_MAP) {
 				model_err(b, in ? in : insts->pairs[j].key,
 					  "instance '%s' of service '%s' must be a mapping, not %s",
-					  name, svc->name, model_describe(in));
+					  name, svc->name, ynode_describe(in));
 				continue;
 			}
 			struct schema_instance *other = schema_env_instance(env, name);
@@ -2235,7 +2199,7 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 			  sv->str);
 	else
 		model_err(b, sv, "unsupported schema version: expected 1 or 2, not %s",
-			  model_describe(sv));
+			  ynode_describe(sv));
 }
 
 void model_build(struct builder *b, const struct ynode *root)
@@ -2243,7 +2207,7 @@ void model_build(struct builder *b, const struct ynode *root)
 	struct schema_env *env = b->env;
 	if (root->kind != YNODE_MAP) {
 		model_err(b, root, "the description must be a mapping, not %s",
-			  model_describe(root));
+			  ynode_describe(root));
 		return;
 	}
 	check_keys(b, root, top_keys, "at the top level");
@@ -2252,7 +2216,7 @@ void model_build(struct builder *b, const struct ynode *root)
 		model_err(b, root, "missing 'name' (the environment's name) at the top level");
 	else if (!is_texty(name) || !*name->str)
 		model_err(b, name, "'name' at the top level must be a non-empty string, not %s",
-			  model_describe(name));
+			  ynode_describe(name));
 	else
 		env->name = arena_strdup(b->a, name->str);
 
@@ -2261,7 +2225,7 @@ void model_build(struct builder *b, const struct ynode *root)
 	if (!is_null(sp) && !(is_scalar(sp, YSCALAR_STR) &&
 			      strcmp(sp->str, "static") == 0))
 		model_err(b, sp, "unsupported ship_provider '%s' (only 'static' exists)",
-			  sp->kind == YNODE_SCALAR ? sp->str : model_describe(sp));
+			  sp->kind == YNODE_SCALAR ? sp->str : ynode_describe(sp));
 	build_registries(b, root);
 	build_ships(b, root);
 	build_services(b, root);

@@ -144,11 +144,10 @@ static int fail(char **err, const char *fmt, ...)
 	return -1;
 }
 
-/* A printable, shortened form of a scalar for messages. */
-static char *shorten(const char *s, size_t n)
+char *pyscalar_quote(const char *s, size_t n)
 {
 	struct mae_buf b = MAE_BUF_INIT;
-	size_t lim = n > 40 ? 37 : n;
+	size_t lim = n > 60 ? 57 : n;
 	for (size_t i = 0; i < lim; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
@@ -561,7 +560,7 @@ static int py_int(const char *s, size_t n, int base, struct big *b, bool *neg,
 	}
 	return 0;
 bad: {
-	char *sh = shorten(s, n);
+	char *sh = pyscalar_quote(s, n);
 	fail(err, "invalid literal for int() with base %d: '%s'", base, sh);
 	free(sh);
 	return -1;
@@ -713,7 +712,7 @@ static int py_float(const char *s, size_t n, double *ret, char **err)
 		ok = ok && k == m && memchr(t, '\0', m) == NULL;
 	}
 	if (!ok) {
-		char *sh = shorten(s, n);
+		char *sh = pyscalar_quote(s, n);
 		fail(err, "could not convert string to float: '%s'", sh);
 		free(sh);
 		free(t);
@@ -827,7 +826,7 @@ static int construct_bool(const char *text, size_t len, struct pyscalar *out,
 			return 0;
 		}
 	}
-	char *sh = shorten(text, len);
+	char *sh = pyscalar_quote(text, len);
 	fail(err, "'%s' is not a boolean (yes/no, true/false, on/off)", sh);
 	free(sh);
 	return -1;

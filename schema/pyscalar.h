@@ -49,4 +49,10 @@ struct pyscalar {
 int pyscalar_resolve(const char *text, size_t len, bool plain,
 		     const char *tag, struct pyscalar *out, char **err);
 
+/*
+ * A scalar's text for a message, malloc'd: control bytes escaped as \xNN,
+ * cut to 57 bytes and "..." when longer than 60.
+ */
+char *pyscalar_quote(const char *s, size_t n);
+
 #endif

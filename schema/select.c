@@ -409,7 +409,8 @@ void deptree_print_dot(const struct sgraph *g, const size_t *roots,
 			continue;
 		const struct sgraph_service *sv = &g->services[s];
 		size_t *deps = mae_xmalloc((sv->ndeps + 1) * sizeof(*deps));
-		memcpy(deps, sv->deps, sv->ndeps * sizeof(*deps));
+		if (sv->ndeps)
+			memcpy(deps, sv->deps, sv->ndeps * sizeof(*deps));
 		qsort_r(deps, sv->ndeps, sizeof(*deps), cmp_svc_name, (void *)g);
 		for (size_t i = 0; i < sv->ndeps; i++) {
 			mae_buf_adds(out, "  ");

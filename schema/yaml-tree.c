@@ -35,10 +35,14 @@ struct xnode {
 };
 
 struct ydoc {
-	void **allocs;
+	void **allocs;          /* everything freed by ydoc_free() */
 	size_t nallocs, capallocs;
+	char *block;            /* the bump-allocated block in use */
+	size_t used, avail;
 	struct ynode *root;
 };
+
+#define DOC_BLOCK ((size_t)64 << 10)
 
 struct anchor {
 	const char *name;
@@ -89,9 +93,22 @@ static void *doc_own(struct ydoc *doc, void *p)
 	return p;
 }
 
+/* Zeroed memory that lives as long as the document. */
 static void *doc_alloc(struct ydoc *doc, size_t n)
 {
-	return doc_own(doc, mae_xcalloc(1, n ? n : 1));
+	n = (n + 15) & ~(size_t)15;
+	if (n == 0)
+		n = 16;
+	if (n > DOC_BLOCK / 16)
+		return doc_own(doc, mae_xcalloc(1, n));
+	if (doc->used + n > doc->avail) {
+		doc->block = doc_own(doc, mae_xcalloc(1, DOC_BLOCK));
+		doc->used = 0;
+		doc->avail = DOC_BLOCK;
+	}
+	void *p = doc->block + doc->used;
+	doc->used += n;
+	return p;
 }
 
 static char *doc_strndup(struct ydoc *doc, const char *s, size_t n)
@@ -124,23 +141,6 @@ static struct xnode *as_x(const struct ynode *n)
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                             */
-
-/* A scalar's text for a message: shortened, control bytes escaped. */
-static char *quote_for_msg(const char *s, size_t n)
-{
-	struct mae_buf b = MAE_BUF_INIT;
-	size_t lim = n > 60 ? 57 : n;
-	for (size_t i = 0; i < lim; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			mae_buf_addf(&b, "\\x%02x", c);
-		else
-			mae_buf_addc(&b, (char)c);
-	}
-	if (lim < n)
-		mae_buf_adds(&b, "...");
-	return mae_buf_detach(&b);
-}
 
 /* "!!int" for YAML's own tags, the tag itself otherwise. */
 static char *short_tag(const char *tag)
@@ -183,6 +183,13 @@ static void limit_error(struct composer *c, int line, int col,
 	if (!c->limit_hit)
 		mae_diag_at(c->d, MAE_SEV_ERROR, line, col, "%s", what);
 	c->limit_hit = MAE_ERR_LIMIT;
+}
+
+static void nodes_limit(struct composer *c, int line, int col)
+{
+	limit_error(c, line, col,
+		    "document too large: more than 1000000 nodes counting "
+		    "every alias and merge (the limit)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -282,7 +289,7 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	struct pyscalar ps;
 	char *err = NULL;
 	if (pyscalar_resolve(text, len, plain && !tag, tag, &ps, &err) < 0) {
-		char *q = quote_for_msg(text, len);
+		char *q = pyscalar_quote(text, len);
 		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
 			    "invalid scalar '%s': %s", q, err);
 		free(q);
@@ -301,7 +308,14 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	x->n.i = ps.i;
 	x->n.f = ps.f;
 	x->n.timestamp = ps.timestamp;
-	x->n.str = doc_own(c->doc, ps.str);
+	if (ps.type == YSCALAR_STR && !ps.timestamp) {
+		/* str() of a string is the string: share the text */
+		free(ps.str);
+		x->n.str = x->n.text;
+	} else {
+		x->n.str = doc_strndup(c->doc, ps.str, ps.str_len);
+		free(ps.str);
+	}
 	return x;
 }
 
@@ -380,8 +394,8 @@ static void keyids_free(struct keyid *ids, size_t n)
 static char *key_for_msg(const struct ynode *k)
 {
 	if (k->type == YSCALAR_STR)
-		return quote_for_msg(k->text, k->text_len);
-	return quote_for_msg(k->str, strlen(k->str));
+		return pyscalar_quote(k->text, k->text_len);
+	return pyscalar_quote(k->str, strlen(k->str));
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,40 +420,30 @@ static void check_duplicates(struct composer *c, struct frame *f)
 		ids[n++].idx = i;
 	}
 	qsort(ids, n, sizeof(*ids), keyid_cmp);
-	size_t *dups = mae_xcalloc(n ? n : 1, sizeof(*dups));
+	/* (index of the later pair, line of the first), in written order */
+	struct dup {
+		size_t idx;
+		int first_line;
+	} *dups = mae_xcalloc(n ? n : 1, sizeof(*dups));
 	size_t ndups = 0;
-	for (size_t i = 1; i < n; i++) {
-		size_t first = i - 1;
-		while (i < n && keyid_eq(&ids[first], &ids[i]))
-			dups[ndups++] = ids[i++].idx;
-		(void)first;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		/* sorted by identity, then by index: ids[i] came first */
+		while (j < n && keyid_eq(&ids[i], &ids[j])) {
+			dups[ndups].idx = ids[j].idx;
+			dups[ndups++].first_line = f->pairs[ids[i].idx].line;
+			j++;
+		}
+		i = j;
 	}
-	/* report in the order they were written */
+	/* size_cmp orders by the first member, idx */
 	qsort(dups, ndups, sizeof(*dups), size_cmp);
 	for (size_t i = 0; i < ndups; i++) {
-		struct rawpair *p = &f->pairs[dups[i]];
-		/* the first occurrence: the earliest pair with this key */
-		struct keyid me;
-		key_identity(p->key, &me);
-		int fl = 0;
-		for (size_t j = 0; j < dups[i]; j++) {
-			struct rawpair *q = &f->pairs[j];
-			if (q->merge || q->drop)
-				continue;
-			struct keyid other;
-			key_identity(q->key, &other);
-			bool same = keyid_eq(&me, &other);
-			free(other.id);
-			if (same) {
-				fl = q->line;
-				break;
-			}
-		}
-		free(me.id);
+		struct rawpair *p = &f->pairs[dups[i].idx];
 		char *k = key_for_msg(p->key);
 		mae_diag_at(c->d, MAE_SEV_ERROR, p->line, p->col,
 			    "duplicate key '%s' in mapping (first at line %d)",
-			    k, fl);
+			    k, dups[i].first_line);
 		free(k);
 		p->drop = true;
 	}
@@ -512,9 +516,7 @@ static void map_close(struct composer *c, struct frame *f)
 	}
 	if (budget > YTREE_MAX_NODES) {
 		free(merged);
-		limit_error(c, x->n.line, x->n.col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, x->n.line, x->n.col);
 		return;
 	}
 	for (size_t i = 0; i < f->npairs; i++) {
@@ -569,7 +571,6 @@ static void seq_close(struct composer *c, struct frame *f)
 		memcpy(x->n.items, f->items, f->nitems * sizeof(*f->items));
 	x->n.nitems = f->nitems;
 	x->size = sat_add(1, f->size);
-	(void)c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -594,18 +595,13 @@ static void node_add(struct composer *c, struct xnode *x, int line, int col)
 		special_as_value(c, x);
 		c->doc->root = &x->n;
 		if (x->size > YTREE_MAX_NODES)
-			limit_error(c, line, col,
-				    "document too large: more than 1000000 "
-				    "nodes counting every alias and merge "
-				    "(the limit)");
+			nodes_limit(c, line, col);
 		return;
 	}
 	struct frame *f = &c->stack[c->depth - 1];
 	f->size = sat_add(f->size, x->size);
 	if (f->size > YTREE_MAX_NODES) {
-		limit_error(c, line, col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, line, col);
 		return;
 	}
 	if (f->node->n.kind == YNODE_SEQ) {
@@ -675,17 +671,23 @@ static void frame_release(struct frame *f)
 	free(f->pairs);
 }
 
-static void collection_tag_check(struct composer *c, const yaml_char_t *tag,
-				 const char *allowed, int line, int col,
-				 const char *what)
+/* A list or mapping begins: check its tag, open its frame. */
+static void collection_start(struct composer *c, enum ynode_kind kind,
+			     const yaml_mark_t *mark,
+			     const yaml_char_t *anchor, const yaml_char_t *tag)
 {
-	if (!tag || !strcmp((const char *)tag, "!") ||
-	    !strcmp((const char *)tag, allowed))
-		return;
-	char *t = short_tag((const char *)tag);
-	mae_diag_at(c->d, MAE_SEV_ERROR, line, col,
-		    "unsupported tag '%s' on %s", t, what);
-	free(t);
+	struct xnode *x = node_new(c, kind, mark, anchor);
+	const char *allowed = kind == YNODE_SEQ ? "tag:yaml.org,2002:seq"
+						: "tag:yaml.org,2002:map";
+	const char *t = (const char *)tag;
+	if (t && strcmp(t, "!") && strcmp(t, allowed)) {
+		char *st = short_tag(t);
+		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+			    "unsupported tag '%s' on %s", st,
+			    ynode_describe(&x->n));
+		free(st);
+	}
+	stack_push(c, x, x->n.line, x->n.col);
 }
 
 static void event_handle(struct composer *c, yaml_event_t *ev)
@@ -696,9 +698,7 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 	    (ev->type == YAML_SCALAR_EVENT ||
 	     ev->type == YAML_SEQUENCE_START_EVENT ||
 	     ev->type == YAML_MAPPING_START_EVENT)) {
-		limit_error(c, line, col,
-			    "document too large: more than 1000000 nodes "
-			    "counting every alias and merge (the limit)");
+		nodes_limit(c, line, col);
 		return;
 	}
 	switch (ev->type) {
@@ -730,24 +730,16 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 		node_add(c, x, line, col);
 		break;
 	}
-	case YAML_SEQUENCE_START_EVENT: {
-		struct xnode *x = node_new(c, YNODE_SEQ, &ev->start_mark,
-					   ev->data.sequence_start.anchor);
-		collection_tag_check(c, ev->data.sequence_start.tag,
-				     "tag:yaml.org,2002:seq", line, col,
-				     "a list");
-		stack_push(c, x, line, col);
+	case YAML_SEQUENCE_START_EVENT:
+		collection_start(c, YNODE_SEQ, &ev->start_mark,
+				 ev->data.sequence_start.anchor,
+				 ev->data.sequence_start.tag);
 		break;
-	}
-	case YAML_MAPPING_START_EVENT: {
-		struct xnode *x = node_new(c, YNODE_MAP, &ev->start_mark,
-					   ev->data.mapping_start.anchor);
-		collection_tag_check(c, ev->data.mapping_start.tag,
-				     "tag:yaml.org,2002:map", line, col,
-				     "a mapping");
-		stack_push(c, x, line, col);
+	case YAML_MAPPING_START_EVENT:
+		collection_start(c, YNODE_MAP, &ev->start_mark,
+				 ev->data.mapping_start.anchor,
+				 ev->data.mapping_start.tag);
 		break;
-	}
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT: {
 		if (c->depth == 0)
@@ -817,6 +809,10 @@ int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
 	       struct mae_diags *d)
 {
 	*ret = NULL;
+	if (!text) { /* libyaml asserts on a NULL input */
+		text = "";
+		len = 0;
+	}
 	if (len > YTREE_MAX_INPUT) {
 		mae_diag_at(d, MAE_SEV_ERROR, 0, 0,
 			    "file too large: %zu bytes, more than 16 MiB (the "

@@ -5,6 +5,7 @@
  *
  *   ydump lines CORPUS   every line not starting with '#' is one document
  *   ydump doc FILE...    each file is one document
+ *   ydump floats FILE    each line a double in C99 hex; prints its repr
  *
  * Format: a header line per document ("== TEXT" or "== FILE"), then one
  * line per node: scalars "TYPE:STR" (Python's str(), backslashes and
@@ -101,9 +102,25 @@ static void one(const char *text, size_t len)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || (strcmp(argv[1], "lines") && strcmp(argv[1], "doc"))) {
-		fprintf(stderr, "usage: ydump lines CORPUS | ydump doc FILE...\n");
+	if (argc < 3 || (strcmp(argv[1], "lines") && strcmp(argv[1], "doc") &&
+			 strcmp(argv[1], "floats"))) {
+		fprintf(stderr, "usage: ydump lines CORPUS | ydump doc FILE... | "
+				"ydump floats FILE\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "floats")) {
+		FILE *f = fopen(argv[2], "r");
+		if (!f) {
+			perror(argv[2]);
+			return 1;
+		}
+		char line[128], out[32];
+		while (fgets(line, sizeof(line), f)) {
+			py_float_repr(strtod(line, NULL), out);
+			puts(out);
+		}
+		fclose(f);
+		return 0;
 	}
 	for (int a = 2; a < argc; a++) {
 		char *data;

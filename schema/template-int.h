@@ -1,0 +1,295 @@
+/*
+ * template-int.h - internals of the template pass (schema/template*.c):
+ * tokens, the syntax tree, Python-like values and the render context.
+ * Nothing outside schema/template*.c includes this file.
+ *
+ * Memory: every token, node and value of one render lives in one pool
+ * (struct tpool) freed at the end, so values may share and even form
+ * cycles (a list appended to itself) without reference counts.  The pool
+ * counts its bytes and refuses to grow past TMPL_MAX_MEMORY.
+ */
+#ifndef MAESTRO_SCHEMA_TEMPLATE_INT_H
+#define MAESTRO_SCHEMA_TEMPLATE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "template.h"
+
+/* Documented limits (docs/templates.md). */
+#define TMPL_MAX_DEPTH 256              /* parser nesting (statements, brackets) */
+#define TMPL_MAX_OUTPUT ((size_t)64 << 20)
+#define TMPL_MAX_ITERATIONS 1000000LL   /* loop and sequence steps, in total */
+#define TMPL_MAX_CALL_DEPTH 64          /* includes, imports, macro calls */
+#define TMPL_MAX_MEMORY ((size_t)256 << 20)
+#define TMPL_MAX_EVAL_DEPTH 1500        /* evaluator recursion, all files */
+#define TMPL_MAX_FILE ((size_t)16 << 20)
+#define TMPL_MAX_VALUE_DEPTH 200        /* nested lists when printing/comparing */
+
+/* ------------------------------------------------------------------ */
+/* Pool                                                                 */
+
+struct tpool {
+	struct tchunk *chunks;
+	char *ptr;                /* free space of the current chunk */
+	size_t avail;
+	size_t bytes;             /* everything allocated so far */
+};
+
+void *tpool_alloc(struct tpool *p, size_t n);  /* zeroed; NULL past the limit */
+void *tpool_realloc(struct tpool *p, void *old, size_t n);
+char *tpool_strndup(struct tpool *p, const char *s, size_t n);
+void tpool_release(struct tpool *p);
+
+/* ------------------------------------------------------------------ */
+/* Tokens                                                               */
+
+enum tok_kind {
+	TK_DATA,
+	TK_VAR_BEGIN, TK_VAR_END,
+	TK_BLOCK_BEGIN, TK_BLOCK_END,
+	TK_NAME, TK_STRING, TK_INT, TK_FLOAT, TK_OP,
+	TK_EOF,
+};
+
+struct tok {
+	enum tok_kind k;
+	int line;
+	const char *s;  /* name, operator, decoded string or data; NUL-ended */
+	size_t n;
+	int64_t i;
+	double f;
+};
+
+struct tfile; /* a loaded template */
+
+/* Tokenise a template's source; 0 or -1 (error reported). */
+int tmpl_lex(struct tfile *tf, const char *src, size_t len,
+	     struct tpool *pool, struct mae_diags *d,
+	     struct tok **ret, size_t *ret_n);
+
+/* ------------------------------------------------------------------ */
+/* Syntax tree                                                          */
+
+enum node_kind {
+	/* expressions */
+	N_CONST,    /* val */
+	N_NAME,     /* name */
+	N_LIST, N_TUPLE, /* v[nv] */
+	N_DICT,     /* v[nv] keys, v2[nv] values */
+	N_BINOP,    /* a op b; op: + - * / // % ** */
+	N_NEG, N_POS, N_NOT, /* a */
+	N_AND, N_OR, /* a, b */
+	N_COMPARE,  /* a, then ops[i] v[i] */
+	N_CONCAT,   /* v[nv] */
+	N_COND,     /* a if b else c (c may be NULL) */
+	N_GETATTR,  /* a.name */
+	N_GETITEM,  /* a[b] */
+	N_CALL,     /* a(args): v[nv] positional, names[nnames]=v2[] kw */
+	N_FILTER,   /* a|name(args) */
+	N_TEST,     /* a is [not] name; op=1 when negated */
+	N_SLICE,    /* a[b:c:d] (unsupported, reported) */
+	/* statements */
+	S_BODY,     /* v[nv] */
+	S_DATA,     /* s, n */
+	S_PRINT,    /* a */
+	S_FOR,      /* target a, iter b, cond c (may be NULL), body d, else e */
+	S_IF,       /* cond a, body d, else e */
+	S_SET,      /* target a, value b */
+	S_SETBLOCK, /* target a, body d, optional filters (unsupported) */
+	S_WITH,     /* names[] = v[] values, body d */
+	S_MACRO,    /* name, names[] args, v2[nnames] defaults (NULL), body d */
+	S_CALLBLOCK,/* call a; caller args names[], v2[]; body d */
+	S_INCLUDE,  /* template a; op: bit0 ignore missing, bit1 without context */
+	S_IMPORT,   /* template a, name = target; op bit1 with context */
+	S_FROMIMPORT, /* template a, names[] (imported), names2[] (as) */
+	S_EXTENDS,  /* template a */
+	S_BLOCK,    /* name, body d; op bit0 scoped */
+};
+
+struct tvalue;
+
+struct node {
+	enum node_kind k;
+	int line;
+	int op;
+	const char *opname;          /* operator text for N_BINOP */
+	const char *name;
+	const char *s;
+	size_t n;
+	struct tvalue *val;
+	struct node *a, *b, *c, *d, *e;
+	struct node **v, **v2;
+	size_t nv;
+	const char **names, **names2;
+	const char **ops;            /* N_COMPARE operators */
+	size_t nnames;
+	bool uses_caller, uses_varargs, uses_kwargs; /* S_MACRO */
+};
+
+struct tfile {
+	const char *name;    /* template name as given (cache key) */
+	const char *path;    /* shown in messages */
+	struct node *root;   /* S_BODY */
+	struct node **blocks; /* every S_BLOCK of the file */
+	size_t nblocks;
+};
+
+/* Parse tokens into tf->root; 0 or -1 (error reported). */
+int tmpl_parse(struct tfile *tf, struct tok *toks, size_t ntoks,
+	       struct tpool *pool, struct mae_diags *d);
+
+/* ------------------------------------------------------------------ */
+/* Values                                                               */
+
+enum tval_kind {
+	TV_UNDEF, TV_NONE, TV_BOOL, TV_INT, TV_FLOAT, TV_STR,
+	TV_LIST, TV_TUPLE, TV_DICT,
+	TV_RANGE, TV_MACRO, TV_NS, TV_LOOP, TV_METHOD, TV_BUILTIN,
+	TV_GEN,   /* a one-shot generator (filter unique): items in seq */
+	TV_VIEW,  /* dict_keys/dict_values/dict_items: items in seq */
+};
+
+struct tseq {
+	struct tvalue **v;
+	size_t n, cap;
+};
+
+struct tdict {
+	struct tvalue **keys, **vals;
+	size_t n, cap;
+};
+
+struct scope;
+struct tmacro {
+	struct node *def;            /* S_MACRO, or S_CALLBLOCK for a caller */
+	struct scope *scope;         /* where it was defined */
+	struct tfile *file;
+	const char *name;
+	struct tvalue *caller;       /* bound caller when called from a call block */
+};
+
+struct tloop {
+	int64_t index0, length;
+};
+
+struct tvalue {
+	enum tval_kind k;
+	union {
+		bool b;
+		int64_t i;
+		double f;
+		struct { const char *s; size_t n; } str;
+		struct tseq seq;          /* list, tuple, gen, view */
+		struct tdict dict;        /* dict, namespace */
+		struct { int64_t start, stop, step; } range;
+		struct tmacro *macro;
+		struct tloop loop;
+		struct { struct tvalue *self; const char *name; } method;
+		const char *builtin;
+		const char *undef;        /* TV_UNDEF: what was missing */
+	} u;
+	bool consumed;                    /* TV_GEN iterated once */
+	bool environ;                     /* the `env` mapping */
+	const char *view;                 /* TV_VIEW: "dict_items" ... */
+};
+
+/* ------------------------------------------------------------------ */
+/* Render context                                                       */
+
+struct scope {
+	struct scope *parent;
+	const char **names;
+	struct tvalue **vals;
+	size_t n, cap;
+};
+
+/* One output: the document (with a line map) or a capture (macro body). */
+struct sink {
+	struct mae_buf buf;
+	bool mapped, discard;
+	struct mae_srcloc *lines;
+	size_t n, cap;
+	bool pending;              /* a line was ended, the next is not started */
+	struct mae_srcloc after;   /* where the pending line would start */
+};
+
+struct level; /* one render of a template file: extends chain, blocks */
+
+struct rctx {
+	struct tpool pool;
+	struct mae_diags *d;
+	const char *base_dir;
+	struct tvalue *env;
+	struct scope *globals;
+	const char *file;          /* current template path (interned) */
+	int line;
+	bool failed;
+	int64_t iterations;
+	int call_depth;
+	int value_depth;
+	int eval_depth;
+	int frame_depth;            /* for/with/macro bodies around us */
+	const struct tvalue *vstack[TMPL_MAX_VALUE_DEPTH + 1]; /* printing */
+	struct tfile **files;      /* loaded templates */
+	size_t nfiles;
+	char **paths;              /* interned paths, owned (malloc) */
+	size_t npaths;
+	struct sink *out;
+	struct level *level;
+};
+
+/* Report an error at c->file:c->line (first error only); returns -1. */
+int terr(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
+/* A warning at c->file:c->line. */
+void twarn(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
+
+/* Counts one step against TMPL_MAX_ITERATIONS; -1 (reported) past it. */
+int tmpl_step(struct rctx *c);
+
+struct tvalue *tv_new(struct rctx *c, enum tval_kind k);
+struct tvalue *tv_int(struct rctx *c, int64_t i);
+struct tvalue *tv_float(struct rctx *c, double f);
+struct tvalue *tv_bool(struct rctx *c, bool b);
+struct tvalue *tv_none(struct rctx *c);
+struct tvalue *tv_undef(struct rctx *c, const char *what);
+struct tvalue *tv_str(struct rctx *c, const char *s, size_t n);
+struct tvalue *tv_str_buf(struct rctx *c, struct mae_buf *b); /* releases b */
+int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v);
+/* Set key (replacing an equal key's value); -1 on error (unhashable). */
+int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
+	      struct tvalue *v);
+/* The value for key or NULL; *err set on an unhashable key. */
+struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
+			 const struct tvalue *k, bool *err);
+bool tv_hashable(const struct tvalue *v);
+
+const char *tv_type_name(const struct tvalue *v);
+bool tv_truthy(const struct tvalue *v);
+bool tv_is_num(const struct tvalue *v);
+/* Python str(v) appended to b; -1 (reported) for values Jinja would
+ * print as an object address or that hold secrets. */
+int tv_to_str(struct rctx *c, const struct tvalue *v, struct mae_buf *b);
+int tv_repr(struct rctx *c, const struct tvalue *v, struct mae_buf *b);
+/* Python ==: 1, 0, or -1 (error reported). */
+int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b);
+/* Python a < b: 1, 0, or -1 (error reported, e.g. mixed types). */
+int tv_lt(struct rctx *c, const struct tvalue *a, const struct tvalue *b);
+struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
+			struct tvalue *b);
+/* The items of an iterable (list, tuple, str, dict keys, range, ...) as
+ * a sequence; undefined iterates as empty.  NULL (reported) otherwise. */
+struct tseq *tv_items(struct rctx *c, struct tvalue *v);
+/* len(v); -1 (reported) when Python's len() fails. */
+int64_t tv_len(struct rctx *c, const struct tvalue *v);
+/* json.dumps(v, sort_keys=True, indent) with Jinja's HTML escapes. */
+int tv_json(struct rctx *c, const struct tvalue *v, int indent,
+	    struct mae_buf *b);
+/* Python float repr. */
+void tv_float_repr(double x, struct mae_buf *b);
+size_t tmpl_space_len(const char *s, size_t n);
+size_t tmpl_utf8_get(const char *s, uint32_t *c);
+size_t tmpl_utf8_count(const char *s, size_t n);
+
+#endif
