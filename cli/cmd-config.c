@@ -157,16 +157,15 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 	int rc = cli_model_load(g, true, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	json_t *doc = (json_t *)config_document(m.env, m.specs);
 	if (as_json) {
-		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *text = config_document_text(m.env, m.specs);
 		fwrite(text, 1, strlen(text), stdout);
-		fputc('\n', stdout);
 		free(text);
 	} else {
+		json_t *doc = (json_t *)config_document(m.env, m.specs);
 		yaml_node(stdout, doc, 0);
+		json_decref(doc);
 	}
-	json_decref(doc);
 	cli_model_release(&m);
 	return CLI_EXIT_OK;
 }

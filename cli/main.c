@@ -13,11 +13,13 @@
 extern const struct cli_command cmd_validate;
 extern const struct cli_command cmd_config;
 extern const struct cli_command cmd_deptree;
+extern const struct cli_command cmd_ships;
 
 static const struct cli_command *const commands[] = {
 	&cmd_validate,
 	&cmd_config,
 	&cmd_deptree,
+	&cmd_ships,
 	NULL, /* end */
 };
 

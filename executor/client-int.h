@@ -80,4 +80,10 @@ bool ship_client_cancelled(const struct ship_client *cl);
 /* A URL-encoded copy of s (newly allocated). */
 char *ship_urlencode(const char *s);
 
+/*
+ * path + "&filters=" (or "?filters=" when path has no query) + the
+ * URL-encoded JSON of filters, newly allocated; filters is taken.
+ */
+char *ship_filters_path(const char *path, struct json_t *filters);
+
 #endif

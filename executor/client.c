@@ -476,6 +476,10 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	resp->body.max = (size_t)64 << 20;
 	if (ship_client_cancelled(cl))
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
+	if (cl->conn.transport == SHIP_SSH && !cl->local_socket)
+		return ship_fail(cl, NULL, MAE_ERR_CONNECT, e,
+				 "unreachable: no SSH tunnel is open to %s",
+				 cl->conn.endpoint);
 	if (!r->unversioned) {
 		int rc = ensure_api(cl, r, e);
 		if (rc)
@@ -686,4 +690,16 @@ char *ship_urlencode(const char *s)
 		}
 	}
 	return mae_buf_detach(&b);
+}
+
+char *ship_filters_path(const char *path, json_t *filters)
+{
+	char *f = json_dumps(filters, JSON_COMPACT);
+	char *fe = ship_urlencode(f ? f : "{}");
+	char *out = mae_xasprintf("%s%cfilters=%s", path,
+				  strchr(path, '?') ? '&' : '?', fe);
+	free(fe);
+	free(f);
+	json_decref(filters);
+	return out;
 }

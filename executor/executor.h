@@ -72,6 +72,18 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 /* Cancels what is pending, waits for nothing.  NULL-safe. */
 void ship_client_free(struct ship_client *cl);
 
+/*
+ * How a ship is addressed, as a URL (newly allocated): "unix:///path",
+ * "http://endpoint:2375", "https://endpoint:2376", and for SSH
+ * "ssh://user@endpoint:22" followed by the daemon's address there
+ * ("ssh://u@h:22 -> unix:///var/run/docker.sock").  For messages and
+ * `maestro ships`; never holds a secret.
+ */
+char *ship_conn_url(const struct ship_conn *c);
+
+/* The transport's name: "unix", "tcp", "tls", "ssh". */
+const char *ship_transport_name(enum ship_transport t);
+
 /* The ship's name and settings (borrowed). */
 const char *ship_client_name(const struct ship_client *cl);
 const struct ship_conn *ship_client_conn(const struct ship_client *cl);

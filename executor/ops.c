@@ -28,36 +28,34 @@ static int call(struct ship_client *cl, struct ship_req *r, json_t **ret,
 	return rc;
 }
 
-static int call_object(struct ship_client *cl, struct ship_req *r,
-		       json_t **ret, struct mae_error *e)
+/* An ordinary call whose answer must be a JSON object (or array). */
+static int call_shaped(struct ship_client *cl, struct ship_req *r,
+		       bool array, json_t **ret, struct mae_error *e)
 {
 	json_t *j = NULL;
 	int rc = call(cl, r, &j, e);
 	if (rc)
 		return rc;
-	if (!json_is_object(j)) {
+	if (array ? !json_is_array(j) : !json_is_object(j)) {
 		json_decref(j);
 		return ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
-				 "the daemon's answer is not a JSON object");
+				 "the daemon's answer is not a JSON %s",
+				 array ? "array" : "object");
 	}
 	*ret = j;
 	return 0;
 }
 
+static int call_object(struct ship_client *cl, struct ship_req *r,
+		       json_t **ret, struct mae_error *e)
+{
+	return call_shaped(cl, r, false, ret, e);
+}
+
 static int call_array(struct ship_client *cl, struct ship_req *r,
 		      json_t **ret, struct mae_error *e)
 {
-	json_t *j = NULL;
-	int rc = call(cl, r, &j, e);
-	if (rc)
-		return rc;
-	if (!json_is_array(j)) {
-		json_decref(j);
-		return ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
-				 "the daemon's answer is not a JSON array");
-	}
-	*ret = j;
-	return 0;
+	return call_shaped(cl, r, true, ret, e);
 }
 
 int ship_ping(struct ship_client *cl, struct mae_error *e)
@@ -88,20 +86,15 @@ int ship_info(struct ship_client *cl, json_t **ret, struct mae_error *e)
 	return call_object(cl, &r, ret, e);
 }
 
-/* GET /containers/json?all=1&filters=... with filters as JSON */
+/* GET /containers/json?all=1&filters=... (filters is taken) */
 static int list_filtered(struct ship_client *cl, const char *subject,
 			 json_t *filters, json_t **ret, struct mae_error *e)
 {
-	char *f = json_dumps(filters, JSON_COMPACT);
-	char *fe = ship_urlencode(f);
-	char *path = mae_xasprintf("/containers/json?all=1&filters=%s", fe);
+	char *path = ship_filters_path("/containers/json?all=1", filters);
 	struct ship_req r = { .op = "list containers", .subject = subject,
 			      .method = "GET", .path = path };
 	int rc = call_array(cl, &r, ret, e);
 	free(path);
-	free(fe);
-	free(f);
-	json_decref(filters);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * ship-conn.c - copying and releasing a ship's connection settings.
  */
-#include "ship-conn.h"
+#include "executor.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,4 +43,52 @@ void ship_conn_copy(struct ship_conn *dst, const struct ship_conn *src)
 	dst->ssh.key = dup_or_null(src->ssh.key);
 	dst->ssh.known_hosts = dup_or_null(src->ssh.known_hosts);
 	dst->api_version = dup_or_null(src->api_version);
+}
+
+const char *ship_transport_name(enum ship_transport t)
+{
+	switch (t) {
+	case SHIP_UNIX: return "unix";
+	case SHIP_TCP: return "tcp";
+	case SHIP_TLS: return "tls";
+	case SHIP_SSH: return "ssh";
+	}
+	return "?";
+}
+
+/* "host:port", with IPv6 literals in brackets */
+static char *host_port(const char *host, int port)
+{
+	if (host && strchr(host, ':') && host[0] != '[')
+		return mae_xasprintf("[%s]:%d", host, port);
+	return mae_xasprintf("%s:%d", host ? host : "", port);
+}
+
+char *ship_conn_url(const struct ship_conn *c)
+{
+	char *hp = host_port(c->endpoint, c->port);
+	char *url;
+	switch (c->transport) {
+	case SHIP_UNIX:
+		url = mae_xasprintf("unix://%s", c->socket_path);
+		break;
+	case SHIP_SSH: {
+		char *sh = host_port(c->endpoint, c->ssh.port ? c->ssh.port : 22);
+		char *hop = c->socket_path
+				    ? mae_xasprintf("unix://%s", c->socket_path)
+				    : mae_xasprintf("%s://127.0.0.1:%d",
+						    c->tls_on ? "https" : "http",
+						    c->port);
+		url = mae_xasprintf("ssh://%s@%s -> %s",
+				    c->ssh.user ? c->ssh.user : "", sh, hop);
+		free(sh);
+		free(hop);
+		break;
+	}
+	default:
+		url = mae_xasprintf("%s://%s", c->tls_on ? "https" : "http", hp);
+		break;
+	}
+	free(hp);
+	return url;
 }

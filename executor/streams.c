@@ -37,8 +37,8 @@ static enum ship_sink_rc jsonl_line(struct jsonl *s, const char *p, size_t n)
 		json_decref(j);
 		ship_fail(s->cl, s->r, MAE_ERR_PROTOCOL, s->e,
 			  "the daemon's stream holds a line that is not a "
-			  "JSON object: '%.60s'",
-			  p);
+			  "JSON object: '%.*s'",
+			  (int)(n > 60 ? 60 : n), p);
 		return SHIP_SINK_FAIL;
 	}
 	enum ship_sink_rc rc = s->on_obj(s->ud, j);
@@ -83,6 +83,29 @@ static long stream_idle_s(const struct ship_client *cl)
 {
 	long t = (long)(cl->conn.timeout_s * 6);
 	return t > 60 ? t : 60;
+}
+
+/*
+ * Run r reading its answer as JSON lines, each object to on_obj, the last
+ * line also when it has no newline.  Returns 0 or the error (in e).
+ */
+static int jsonl_request(struct ship_client *cl, struct ship_req *r,
+			 enum ship_sink_rc (*on_obj)(void *ud, json_t *obj),
+			 void *ud, struct mae_error *e)
+{
+	struct jsonl s = { .on_obj = on_obj, .ud = ud, .cl = cl, .r = r,
+			   .e = e };
+	mae_buf_init(&s.line);
+	s.line.max = 1 << 20;
+	r->sink = jsonl_sink;
+	r->sink_ud = &s;
+	struct ship_resp resp;
+	int rc = ship_request(cl, r, &resp, e);
+	if (!rc && jsonl_finish(&s) == SHIP_SINK_FAIL)
+		rc = e && e->code ? e->code : MAE_ERR_PROTOCOL;
+	mae_buf_release(&s.line);
+	mae_buf_release(&resp.body);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,22 +218,11 @@ int ship_image_pull(struct ship_client *cl, const char *image,
 			      .idle_s = stream_idle_s(cl) };
 	struct pull p = { .progress = progress, .ud = ud, .cl = cl, .r = &r,
 			  .e = e };
-	struct jsonl s = { .on_obj = pull_obj, .ud = &p, .cl = cl, .r = &r,
-			   .e = e };
-	mae_buf_init(&s.line);
-	s.line.max = 1 << 20;
-	r.sink = jsonl_sink;
-	r.sink_ud = &s;
-	struct ship_resp resp;
-	int rc = ship_request(cl, &r, &resp, e);
-	if (!rc && jsonl_finish(&s) == SHIP_SINK_FAIL)
-		rc = e && e->code ? e->code : MAE_ERR_PROTOCOL;
+	int rc = jsonl_request(cl, &r, pull_obj, &p, e);
 	if (!rc && !p.success)
 		rc = ship_fail(cl, &r, MAE_ERR_PROTOCOL, e,
 			       "the pull stream ended without success%s%s",
 			       p.status[0] ? "; last status: " : "", p.status);
-	mae_buf_release(&s.line);
-	mae_buf_release(&resp.body);
 	free(p.layers);
 	free(path);
 	free(re);
@@ -434,34 +446,21 @@ static int wait_for_start(struct ship_client *cl, const char *name,
 {
 	json_t *f = json_pack("{s:[s], s:[s], s:[s]}", "container", name,
 			      "type", "container", "event", "start");
-	char *fs = json_dumps(f, JSON_COMPACT);
-	char *fe = ship_urlencode(fs);
-	char *path = events_since
-			     ? mae_xasprintf("/events?since=%s&filters=%s",
-					     events_since, fe)
-			     : mae_xasprintf("/events?filters=%s", fe);
+	char *base = events_since ? mae_xasprintf("/events?since=%s",
+						  events_since)
+				  : mae_xstrdup("/events");
+	char *path = ship_filters_path(base, f);
 	struct ship_req r = { .op = "logs", .subject = name, .method = "GET",
 			      .path = path };
 	struct start_watch w = { .id = "" };
-	struct jsonl s = { .on_obj = start_event, .ud = &w, .cl = cl,
-			   .r = &r, .e = e };
-	mae_buf_init(&s.line);
-	s.line.max = 1 << 20;
-	r.sink = jsonl_sink;
-	r.sink_ud = &s;
-	struct ship_resp resp;
-	int rc = ship_request(cl, &r, &resp, e);
+	int rc = jsonl_request(cl, &r, start_event, &w, e);
 	if (!rc && !w.started)
 		rc = ship_fail(cl, &r, MAE_ERR_CONNECT, e,
 			       "the daemon's event stream ended");
 	if (!rc)
 		memcpy(ret_id, w.id, 80);
-	mae_buf_release(&s.line);
-	mae_buf_release(&resp.body);
 	free(path);
-	free(fe);
-	free(fs);
-	json_decref(f);
+	free(base);
 	return rc;
 }
 

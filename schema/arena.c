@@ -94,3 +94,68 @@ char *arena_printf(struct schema_arena *a, const char *fmt, ...)
 	free(tmp);
 	return p;
 }
+
+/* ------------------------------------------------------------------ */
+/* Name index: open addressing, linear probing, FNV-1a                  */
+
+struct name_slot {
+	const char *key;
+	void *val;
+};
+
+struct name_index {
+	struct name_slot *slots;
+	size_t mask;
+	size_t n, max;
+};
+
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+struct name_index *name_index_new(struct schema_arena *a, size_t n)
+{
+	struct name_index *ix = arena_alloc(a, sizeof(*ix));
+	size_t cap = 8;
+	while (cap < 2 * n + 1)
+		cap *= 2;
+	ix->slots = arena_array(a, cap, sizeof(*ix->slots));
+	ix->mask = cap - 1;
+	ix->max = n;
+	return ix;
+}
+
+bool name_index_add(struct name_index *ix, const char *key, void *val)
+{
+	if (ix->n >= ix->max)
+		abort(); /* sized by the caller: a bug */
+	size_t i = name_hash(key) & ix->mask;
+	while (ix->slots[i].key) {
+		if (strcmp(ix->slots[i].key, key) == 0)
+			return false;
+		i = (i + 1) & ix->mask;
+	}
+	ix->slots[i].key = key;
+	ix->slots[i].val = val;
+	ix->n++;
+	return true;
+}
+
+void *name_index_get(const struct name_index *ix, const char *key)
+{
+	if (!ix)
+		return NULL;
+	size_t i = name_hash(key) & ix->mask;
+	while (ix->slots[i].key) {
+		if (strcmp(ix->slots[i].key, key) == 0)
+			return ix->slots[i].val;
+		i = (i + 1) & ix->mask;
+	}
+	return NULL;
+}

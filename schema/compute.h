@@ -84,6 +84,9 @@ const struct env_var *env_map_get(const struct env_map *m, const char *key);
  * MAE_ERR_INVALID.
  */
 int envfile_read(const char *path, struct env_map *m, struct mae_error *e);
+/* The same on text in memory; path names it in messages. */
+int envfile_parse(const char *path, const char *data, size_t len,
+		  struct env_map *m, struct mae_error *e);
 
 /* ------------------------------------------------------------------ */
 /* Images and registries                                                */
@@ -169,14 +172,6 @@ struct sgraph {
 /* Index of a service / an instance by name, or -1. */
 long sgraph_find_service(const struct sgraph *g, const char *name);
 long sgraph_find_instance(const struct sgraph *g, const char *name);
-
-/*
- * A dependency cycle, if any: 0 when there is none; else MAE_ERR_INVALID
- * with a message "circular dependency between services: a -> b -> a"
- * and *ret_service (if not NULL) the first service of the cycle.
- */
-int sgraph_check_cycles(const struct sgraph *g, size_t *ret_service,
-			struct mae_error *e);
 
 /*
  * The set of services s depends on, transitively (forward), or that
@@ -307,6 +302,15 @@ const struct container_spec *container_specs_find(
  */
 struct json_t *config_document(const struct schema_env *env,
 			       const struct container_specs *s);
+
+/*
+ * The same document as text, indented by two spaces (jansson's
+ * JSON_INDENT(2) layout), keys sorted, with a final newline: what
+ * `config --json` prints, made from a single canonical dump.  Newly
+ * allocated.
+ */
+char *config_document_text(const struct schema_env *env,
+			   const struct container_specs *s);
 
 /*
  * The model hash: SHA-256 of the canonical config document without its

@@ -470,14 +470,22 @@ static json_t *create_body(const struct schema_env *env,
 	if (cs->argv)
 		json_object_set_new(body, "Cmd", jargv(cs->argv, cs->argc));
 
+	/* the hot loop of a large environment: every string here is UTF-8
+	 * already (the YAML reader and envfile_read checked it) */
 	json_t *envl = json_array();
+	struct mae_buf kv = MAE_BUF_INIT;
 	for (size_t i = 0; i < cs->env.n; i++) {
 		const struct env_var *v = &cs->env.v[i];
-		char *s = v->value ? mae_xasprintf("%s=%s", v->key, v->value)
-				   : mae_xstrdup(v->key);
-		json_array_append_new(envl, json_string(s));
-		free(s);
+		mae_buf_reset(&kv);
+		mae_buf_adds(&kv, v->key);
+		if (v->value) {
+			mae_buf_addc(&kv, '=');
+			mae_buf_adds(&kv, v->value);
+		}
+		json_array_append_new(envl,
+				      json_stringn_nocheck(mae_buf_str(&kv), kv.len));
 	}
+	mae_buf_release(&kv);
 	json_object_set_new(body, "Env", envl);
 
 	if (c->nports) {
@@ -678,6 +686,20 @@ int container_specs_compute(const struct schema_env *env,
 				       &links_ext[deps[k] - env->services]);
 		free(deps);
 
+		for (size_t p = 0; p < c->nports; p++) {
+			const struct schema_port *port = &c->ports[p];
+			/* Docker pairs a range with a range of the same size, or
+			 * gives one container port a host port from a range */
+			if (port->exposed_hi != port->exposed_lo &&
+			    port->external_hi - port->external_lo !=
+				    port->exposed_hi - port->exposed_lo) {
+				schema_diag(d, MAE_SEV_ERROR, &port->pos,
+					    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
+					    port->name, c->name, port->exposed,
+					    port->external);
+				rc = MAE_ERR_INVALID;
+			}
+		}
 		cs->lifecycle = lifecycle_json(c, d, &rc);
 		cs->create = create_body(env, cs, cs->spec_hash);
 	}
@@ -821,8 +843,12 @@ static json_t *container_json(const struct container_spec *cs)
 	json_object_set_new(o, "command", jargv(cs->argv, cs->argc));
 
 	json_t *env = json_object();
-	for (size_t i = 0; i < cs->env.n; i++)
-		json_object_set_new(env, cs->env.v[i].key, jstr(cs->env.v[i].value));
+	for (size_t i = 0; i < cs->env.n; i++) {
+		const struct env_var *v = &cs->env.v[i];
+		json_object_set_new_nocheck(env, v->key,
+					    v->value ? json_string_nocheck(v->value)
+						     : json_null());
+	}
 	json_object_set_new(o, "env", env);
 
 	json_t *ports = json_object();
@@ -926,6 +952,135 @@ void model_hash(const struct schema_env *env, const struct container_specs *s,
 	json_t *doc = document_without_hash(env, s);
 	json_sha256_stream(doc, out);
 	json_decref(doc);
+}
+
+/* A compact canonical dump (the flags of base's mae_json_canonical). */
+static char *dump_canonical(const json_t *v, size_t *len)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+					   JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+	*len = strlen(text);
+	return text;
+}
+
+struct outbuf {
+	char *s;
+	size_t len, cap;
+	size_t depth; /* nesting, kept across json_reindent calls */
+};
+
+static void out_reserve(struct outbuf *o, size_t extra)
+{
+	if (o->len + extra + 1 <= o->cap)
+		return;
+	while (o->len + extra + 1 > o->cap)
+		o->cap = o->cap ? o->cap * 2 : 4096;
+	o->s = mae_xrealloc(o->s, o->cap);
+}
+
+static void out_add(struct outbuf *o, const char *p, size_t n)
+{
+	out_reserve(o, n);
+	memcpy(o->s + o->len, p, n);
+	o->len += n;
+}
+
+static void out_indent(struct outbuf *o, size_t depth)
+{
+	out_reserve(o, 1 + 2 * depth);
+	o->s[o->len++] = '\n';
+	memset(o->s + o->len, ' ', 2 * depth);
+	o->len += 2 * depth;
+}
+
+/*
+ * Re-indent compact JSON by two spaces per level, in the layout of
+ * jansson's JSON_INDENT(2) and Python's json.dumps(indent=2): one member
+ * per line, ": " after keys, "{}" and "[]" when empty.  Runs of plain
+ * characters are copied whole.
+ */
+static void json_reindent(const char *s, size_t n, struct outbuf *o)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		while (i < n && !strchr("\"{}[],:", s[i]))
+			i++;
+		out_add(o, s + start, i - start);
+		if (i >= n)
+			break;
+		char c = s[i++];
+		switch (c) {
+		case '"': {
+			size_t q = i;
+			while (q < n && s[q] != '"')
+				q += s[q] == '\\' ? 2 : 1;
+			out_add(o, s + i - 1, q + 1 - (i - 1));
+			i = q + 1;
+			break;
+		}
+		case '{':
+		case '[':
+			out_add(o, &c, 1);
+			if (i < n && (s[i] == '}' || s[i] == ']'))
+				out_add(o, s + i++, 1);
+			else
+				out_indent(o, ++o->depth);
+			break;
+		case '}':
+		case ']':
+			out_indent(o, --o->depth);
+			out_add(o, &c, 1);
+			break;
+		case ',':
+			out_add(o, ",", 1);
+			out_indent(o, o->depth);
+			break;
+		default: /* ':' */
+			out_add(o, ": ", 2);
+		}
+	}
+}
+
+char *config_document_text(const struct schema_env *env,
+			   const struct container_specs *s)
+{
+	/*
+	 * One canonical dump serves both the hash and the output: the
+	 * document is '{"containers":C,' followed by the other members,
+	 * and "model_hash" sorts right after "containers".
+	 */
+	json_t *doc = document_without_hash(env, s);
+	json_t *cons = json_incref(json_object_get(doc, "containers"));
+	json_object_del(doc, "containers");
+	size_t clen, rlen;
+	char *c = dump_canonical(cons, &clen);
+	char *rest = dump_canonical(doc, &rlen);
+	json_decref(cons);
+	json_decref(doc);
+
+	struct mae_sha256 h;
+	char hash[MAE_SHA256_HEX_LEN + 1];
+	mae_sha256_init(&h);
+	mae_sha256_update(&h, "{\"containers\":", 14);
+	mae_sha256_update(&h, c, clen);
+	mae_sha256_update(&h, ",", 1);
+	mae_sha256_update(&h, rest + 1, rlen - 1);
+	mae_sha256_final_hex(&h, hash);
+
+	struct outbuf o = { NULL, 0, 0, 0 };
+	out_reserve(&o, 2 * (clen + rlen) + 256);
+	char head[128];
+	json_reindent("{\"containers\":", 14, &o);
+	json_reindent(c, clen, &o);
+	int hn = snprintf(head, sizeof(head), ",\"model_hash\":\"%s\",", hash);
+	json_reindent(head, (size_t)hn, &o);
+	json_reindent(rest + 1, rlen - 1, &o);
+	out_add(&o, "\n", 1);
+	o.s[o.len] = '\0';
+	free(c);
+	free(rest);
+	return o.s;
 }
 
 struct json_t *config_document(const struct schema_env *env,

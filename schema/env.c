@@ -308,26 +308,12 @@ static bool is_space(char c)
 	       (c >= '\x1c' && c <= '\x1f');
 }
 
-int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
+int envfile_parse(const char *path, const char *data, size_t len,
+		  struct env_map *m, struct mae_error *e)
 {
-	char *data = NULL;
-	size_t len = 0;
-	struct mae_error re;
-	mae_error_clear(&re);
-	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
-		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
-			      path, re.msg);
-		if (e)
-			e->sys_errno = re.sys_errno;
-		return MAE_ERR_IO;
-	}
-	if (!utf8_valid(data, len)) {
-		mae_error_set(e, MAE_ERR_INVALID,
-			      "environment file '%s' is not UTF-8 text", path);
-		free(data);
-		return MAE_ERR_INVALID;
-	}
-	int rc = 0;
+	if (!utf8_valid(data, len))
+		return mae_error_set(e, MAE_ERR_INVALID,
+				     "environment file '%s' is not UTF-8 text", path);
 	int lineno = 0;
 	size_t i = 0;
 	while (i < len) {
@@ -342,7 +328,7 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 		else if (i < len)
 			i++;
 		lineno++;
-		if (data[start] == '#' && end > start)
+		if (end > start && data[start] == '#')
 			continue;
 		while (start < end && is_space(data[start]))
 			start++;
@@ -360,8 +346,7 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 				e->line = lineno;
 				e->col = 1;
 			}
-			rc = MAE_ERR_INVALID;
-			break;
+			return MAE_ERR_INVALID;
 		}
 		char *key = mae_xstrndup(data + start, (size_t)(eq - data - start));
 		char *val = mae_xstrndup(eq + 1, (size_t)(data + end - eq - 1));
@@ -369,6 +354,23 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 		free(key);
 		free(val);
 	}
+	return 0;
+}
+
+int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
+{
+	char *data = NULL;
+	size_t len = 0;
+	struct mae_error re;
+	mae_error_clear(&re);
+	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
+		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
+			      path, re.sys_errno ? strerror(re.sys_errno) : re.msg);
+		if (e)
+			e->sys_errno = re.sys_errno;
+		return MAE_ERR_IO;
+	}
+	int rc = envfile_parse(path, data, len, m, e);
 	free(data);
 	return rc;
 }
@@ -378,21 +380,12 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 
 void image_ref_parse(const char *image, struct image_ref *ret)
 {
-	const char *colon = strrchr(image, ':');
-	if (colon && !strchr(colon + 1, '/')) {
-		ret->repository = mae_xstrndup(image, (size_t)(colon - image));
-		/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
-		ret->tag = mae_xstrdup(colon[1] ? colon + 1 : "latest");
-	} else {
-		ret->repository = mae_xstrdup(image);
+	schema_image_split(image, &ret->repository, &ret->tag, &ret->registry);
+	/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
+	if (!ret->tag[0]) {
+		free(ret->tag);
 		ret->tag = mae_xstrdup("latest");
 	}
-	const char *slash = strchr(ret->repository, '/');
-	if (slash && slash != ret->repository)
-		ret->registry = mae_xstrndup(ret->repository,
-					     (size_t)(slash - ret->repository));
-	else
-		ret->registry = NULL;
 }
 
 void image_ref_release(struct image_ref *r)

@@ -114,7 +114,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	};
 	b.file = arena_strdup(b.a, name);
 	env->file = b.file;
-	env->base_dir = arena_strdup(b.a, base_dir ? base_dir : ".");
+	env->base_dir = arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
 	model_build(&b, root);
 	free(b.files_src);
 	free(b.files_dst);
@@ -156,8 +156,8 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 			base_dir = mae_xstrdup(".");
 	} else {
 		const char *slash = strrchr(path, '/');
-		if (!slash)
-			base_dir = mae_xstrdup(".");
+		if (!slash) /* "": names stay as written ("inc.yaml", not "./inc.yaml") */
+			base_dir = mae_xstrdup("");
 		else if (slash == path)
 			base_dir = mae_xstrdup("/");
 		else
@@ -175,37 +175,25 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 struct schema_ship *schema_env_ship(const struct schema_env *env,
 				    const char *name)
 {
-	for (size_t i = 0; i < env->nships; i++)
-		if (strcmp(env->ships[i].name, name) == 0)
-			return &env->ships[i];
-	return NULL;
+	return name_index_get(env->ships_ix, name);
 }
 
 struct schema_service *schema_env_service(const struct schema_env *env,
 					  const char *name)
 {
-	for (size_t i = 0; i < env->nservices; i++)
-		if (strcmp(env->services[i].name, name) == 0)
-			return &env->services[i];
-	return NULL;
+	return name_index_get(env->services_ix, name);
 }
 
 struct schema_instance *schema_env_instance(const struct schema_env *env,
 					    const char *name)
 {
-	for (size_t i = 0; i < env->ninstances; i++)
-		if (strcmp(env->instances[i].name, name) == 0)
-			return &env->instances[i];
-	return NULL;
+	return name_index_get(env->instances_ix, name);
 }
 
 struct schema_registry *schema_env_registry(const struct schema_env *env,
 					    const char *name)
 {
-	for (size_t i = 0; i < env->nregistries; i++)
-		if (strcmp(env->registries[i].name, name) == 0)
-			return &env->registries[i];
-	return NULL;
+	return name_index_get(env->registries_ix, name);
 }
 
 const struct schema_port *schema_instance_port(const struct schema_instance *c,

@@ -40,6 +40,9 @@ struct builder {
 	size_t nvalues;            /* raw values copied so far */
 	bool values_overflow;
 	struct model_edges *edges; /* per service: requires and implied */
+	unsigned *marks;           /* per service: generation that marked it */
+	unsigned mark_gen;
+	struct schema_pos **vf_pos;/* per instance: where each volumes_from is */
 	bool mute;                 /* drop messages (ship_defaults seen twice) */
 	bool ships_seen;
 };

@@ -90,6 +90,15 @@ static void pos_err(struct builder *b, const struct schema_pos *p,
 	va_end(ap);
 }
 
+/*
+ * True when a new error would not be shown (muted, or past the cap): then
+ * no suggestion is worth computing.
+ */
+static bool quiet(const struct builder *b)
+{
+	return b->mute || b->d->nerrors >= MAE_DIAGS_MAX_ERRORS;
+}
+
 static bool is_null(const struct ynode *n)
 {
 	return !n || (n->kind == YNODE_SCALAR && n->type == YSCALAR_NULL);
@@ -232,13 +241,13 @@ static void check_keys(struct builder *b, const struct ynode *map,
 		const char *k = key_of(&map->pairs[i]);
 		if (is_scratch(k) || in_list(k, keys))
 			continue;
-		const char *belongs = NULL;
-		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
-			if (levels[l].keys != keys && in_list(k, levels[l].keys)) {
-				belongs = levels[l].where;
-				break;
-			}
-		}
+		struct mae_buf where_else = MAE_BUF_INIT;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+			if (levels[l].keys != keys && in_list(k, levels[l].keys))
+				mae_buf_addf(&where_else, "%s%s",
+					     where_else.len ? " or " : "",
+					     levels[l].where);
+		const char *belongs = where_else.len ? mae_buf_str(&where_else) : NULL;
 		const char *hint = mae_suggest(k, (const char *const *)keys,
 					       list_len(keys));
 		if (belongs)
@@ -252,6 +261,7 @@ static void check_keys(struct builder *b, const struct ynode *map,
 		else
 			model_err(b, map->pairs[i].key, "unknown key '%s' %s", k,
 				  where);
+		mae_buf_release(&where_else);
 	}
 }
 
@@ -888,6 +898,8 @@ static void parse_check(struct builder *b, const struct ynode *v,
 				mae_buf_addf(&types, "%s%s", types.len ? ", " : "",
 					     check_type_names[ty]);
 		const char *hint = mae_suggest(k, keys, list_len(keys));
+		if (strcmp(k, "cmd") == 0 && in_list("command", keys))
+			hint = "command"; /* MaestroNG's docs wrote cmd */
 		if (types.len)
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",
@@ -1086,6 +1098,7 @@ static void build_registries(struct builder *b, const struct ynode *root)
 		return;
 	struct schema_env *env = b->env;
 	env->registries = arena_array(b->a, v->npairs, sizeof(*env->registries));
+	env->registries_ix = name_index_new(b->a, v->npairs);
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *r = v->pairs[i].value;
@@ -1100,6 +1113,7 @@ static void build_registries(struct builder *b, const struct ynode *root)
 		check_keys(b, r, registry_keys, w);
 		struct schema_registry *reg = &env->registries[env->nregistries++];
 		reg->name = arena_strdup(b->a, name);
+		name_index_add(env->registries_ix, reg->name, reg);
 		reg->pos = model_pos(b, v->pairs[i].key);
 		reg->registry = get_str(b, r, "registry", w, false);
 		reg->username = get_str(b, r, "username", w, false);
@@ -1262,6 +1276,7 @@ static void build_ships(struct builder *b, const struct ynode *root)
 		return;
 	struct schema_env *env = b->env;
 	env->ships = arena_array(b->a, v->npairs, sizeof(*env->ships));
+	env->ships_ix = name_index_new(b->a, v->npairs);
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *s = v->pairs[i].value;
@@ -1271,8 +1286,9 @@ static void build_ships(struct builder *b, const struct ynode *root)
 				  ynode_describe(s));
 			continue;
 		}
-		build_ship(b, &env->ships[env->nships++], name,
-			   v->pairs[i].key, s, defaults);
+		struct schema_ship *ship = &env->ships[env->nships++];
+		build_ship(b, ship, name, v->pairs[i].key, s, defaults);
+		name_index_add(env->ships_ix, ship->name, ship);
 	}
 }
 
@@ -1541,9 +1557,9 @@ static void unknown_ship(struct builder *b, const struct ynode *n,
 			 const char *name, const char *where)
 {
 	const char **names = mae_xcalloc(b->env->nships + 1, sizeof(char *));
-	for (size_t j = 0; j < b->env->nships; j++)
+	for (size_t j = 0; j < b->env->nships && !quiet(b); j++)
 		names[j] = b->env->ships[j].name;
-	const char *hint = mae_suggest(name, names, b->env->nships);
+	const char *hint = quiet(b) ? NULL : mae_suggest(name, names, b->env->nships);
 	if (hint)
 		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", name,
 			  where, hint);
@@ -1819,9 +1835,10 @@ static void unknown_service(struct builder *b, const struct schema_pos *p,
 			    const char *svc)
 {
 	const char **names = mae_xcalloc(b->env->nservices + 1, sizeof(char *));
-	for (size_t j = 0; j < b->env->nservices; j++)
+	for (size_t j = 0; j < b->env->nservices && !quiet(b); j++)
 		names[j] = b->env->services[j].name;
-	const char *hint = mae_suggest(name, names, b->env->nservices);
+	const char *hint = quiet(b) ? NULL
+				    : mae_suggest(name, names, b->env->nservices);
 	if (hint)
 		pos_err(b, p, "unknown service '%s' in %s of service '%s' (did you mean '%s'?)",
 			name, list, svc, hint);
@@ -1831,18 +1848,33 @@ static void unknown_service(struct builder *b, const struct schema_pos *p,
 	free(names);
 }
 
+/* Edges are de-duplicated by the caller (marks). */
 static void edge_add(struct model_edges *e, struct schema_service *to,
 		     const struct schema_pos *pos)
 {
-	for (size_t i = 0; i < e->n; i++)
-		if (e->v[i].to == to)
-			return;
 	if (e->n == e->cap) {
 		e->cap = e->cap ? 2 * e->cap : 4;
 		e->v = mae_xrealloc(e->v, e->cap * sizeof(*e->v));
 	}
 	e->v[e->n].to = to;
 	e->v[e->n++].pos = *pos;
+}
+
+/* A new generation of marks: nothing is marked. */
+static unsigned marks_next(struct builder *b)
+{
+	return ++b->mark_gen;
+}
+
+/* Mark service s; false when it was marked already in generation g. */
+static bool mark(struct builder *b, const struct schema_service *s,
+		 unsigned g)
+{
+	size_t i = (size_t)(s - b->env->services);
+	if (b->marks[i] == g)
+		return false;
+	b->marks[i] = g;
+	return true;
 }
 
 static void resolve_deps(struct builder *b, struct schema_service *svc,
@@ -1852,6 +1884,7 @@ static void resolve_deps(struct builder *b, struct schema_service *svc,
 {
 	*ret = arena_array(b->a, names->n, sizeof(**ret));
 	*ret_n = 0;
+	unsigned g = marks_next(b);
 	for (size_t i = 0; i < names->n; i++) {
 		struct schema_service *dep = schema_env_service(b->env,
 								names->v[i].s);
@@ -1860,10 +1893,7 @@ static void resolve_deps(struct builder *b, struct schema_service *svc,
 					svc->name);
 			continue;
 		}
-		bool dup = false;
-		for (size_t j = 0; j < *ret_n; j++)
-			dup |= (*ret)[j] == dep;
-		if (dup)
+		if (!mark(b, dep, g))
 			continue;
 		(*ret)[(*ret_n)++] = dep;
 		if (edges)
@@ -1871,8 +1901,9 @@ static void resolve_deps(struct builder *b, struct schema_service *svc,
 	}
 }
 
-/* volumes_from: resolve, check ship and conflicts, imply a dependency. */
-static void resolve_volumes_from(struct builder *b, struct schema_instance *c)
+/* volumes_from: resolve, check ship and conflicts. */
+static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
+				 struct schema_pos *ret_pos)
 {
 	const struct schema_strlist *names = &c->volumes_from_names;
 	c->volumes_from = arena_array(b->a, names->n, sizeof(*c->volumes_from));
@@ -1883,9 +1914,10 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c)
 		if (!x) {
 			const char **cands = mae_xcalloc(b->env->ninstances + 1,
 							 sizeof(char *));
-			for (size_t j = 0; j < b->env->ninstances; j++)
+			for (size_t j = 0; j < b->env->ninstances && !quiet(b); j++)
 				cands[j] = b->env->instances[j].name;
-			const char *hint = mae_suggest(xn, cands, b->env->ninstances);
+			const char *hint = quiet(b) ? NULL
+				: mae_suggest(xn, cands, b->env->ninstances);
 			if (hint)
 				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s' (did you mean '%s'?)",
 					xn, c->name, hint);
@@ -1924,124 +1956,121 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c)
 				c->name, x->name, mae_buf_str(&clash));
 		mae_buf_release(&clash);
 		bool dup = false;
-		for (size_t j = 0; j < c->nvolumes_from; j++)
-			dup |= c->volumes_from[j] == x;
-		if (!dup)
-			c->volumes_from[c->nvolumes_from++] = x;
-		size_t si = (size_t)(c->service - b->env->services);
-		if (x->service != c->service)
-			edge_add(&b->edges[si], x->service, p);
+		for (size_t j = 0; j < c->nvolumes_from && !dup; j++)
+			dup = c->volumes_from[j] == x;
+		if (dup)
+			continue;
+		ret_pos[c->nvolumes_from] = *p;
+		c->volumes_from[c->nvolumes_from++] = x;
 	}
 }
 
-/* Depth-first search for cycles in the service graph. */
-struct cycle_search {
-	struct builder *b;
-	unsigned char *color;        /* 0 white, 1 on the path, 2 done */
-	size_t *path;
-	size_t depth;
-};
-
-static void cycle_visit(struct cycle_search *cs, size_t u)
+/* Report the cycle closed by an edge to path[k] (the path holds nodes). */
+static void report_cycle(struct builder *b, const char *what,
+			 const char *const *names, const size_t *path,
+			 size_t from, size_t depth, const char *to,
+			 const struct schema_pos *pos)
 {
-	struct builder *b = cs->b;
-	cs->color[u] = 1;
-	cs->path[cs->depth++] = u;
-	const struct model_edges *e = &b->edges[u];
-	for (size_t i = 0; i < e->n; i++) {
-		size_t v = (size_t)(e->v[i].to - b->env->services);
-		if (cs->color[v] == 0) {
-			cycle_visit(cs, v);
-		} else if (cs->color[v] == 1) {
-			struct mae_buf msg = MAE_BUF_INIT;
-			size_t start = cs->depth;
-			while (start > 0 && cs->path[start - 1] != v)
-				start--;
-			start = start ? start - 1 : 0;
-			for (size_t k = start; k < cs->depth; k++)
-				mae_buf_addf(&msg, "%s -> ",
-					     b->env->services[cs->path[k]].name);
-			mae_buf_adds(&msg, b->env->services[v].name);
-			pos_err(b, &e->v[i].pos, "dependency cycle: %s",
-				mae_buf_str(&msg));
-			mae_buf_release(&msg);
+	struct mae_buf msg = MAE_BUF_INIT;
+	for (size_t k = from; k < depth; k++)
+		mae_buf_addf(&msg, "%s -> ", names[path[k]]);
+	mae_buf_adds(&msg, to);
+	pos_err(b, pos, "%s: %s", what, mae_buf_str(&msg));
+	mae_buf_release(&msg);
+}
+
+/*
+ * Depth-first search for cycles in a graph of n nodes whose edges come
+ * from edge(ctx, u, k) (NULL past the last one, *ret_pos the position of
+ * the edge).  Iterative: a long chain cannot exhaust the stack.  Each back
+ * edge is one cycle, reported with its path.
+ */
+static void find_cycles_in(struct builder *b, size_t n,
+			   const char *const *names, const char *what,
+			   bool (*edge)(struct builder *b, size_t u, size_t k,
+					size_t *ret_v,
+					const struct schema_pos **ret_pos))
+{
+	unsigned char *color = mae_xcalloc(n + 1, 1);
+	size_t *path = mae_xcalloc(n + 1, sizeof(size_t));
+	size_t *next = mae_xcalloc(n + 1, sizeof(size_t));
+	size_t *onpath = mae_xcalloc(n + 1, sizeof(size_t));
+	for (size_t s = 0; s < n; s++) {
+		if (color[s])
+			continue;
+		size_t depth = 0;
+		color[s] = 1;
+		onpath[s] = depth;
+		next[depth] = 0;
+		path[depth++] = s;
+		while (depth) {
+			size_t u = path[depth - 1];
+			size_t v;
+			const struct schema_pos *pos;
+			if (!edge(b, u, next[depth - 1]++, &v, &pos)) {
+				color[u] = 2;
+				depth--;
+				continue;
+			}
+			if (v >= n)
+				continue; /* not an edge of this graph */
+			if (color[v] == 0) {
+				color[v] = 1;
+				onpath[v] = depth;
+				next[depth] = 0;
+				path[depth++] = v;
+			} else if (color[v] == 1) {
+				report_cycle(b, what, names, path, onpath[v], depth,
+					     names[v], pos);
+			}
 		}
 	}
-	cs->depth--;
-	cs->color[u] = 2;
+	free(color);
+	free(path);
+	free(next);
+	free(onpath);
+}
+
+static bool service_edge(struct builder *b, size_t u, size_t k, size_t *ret_v,
+			 const struct schema_pos **ret_pos)
+{
+	const struct model_edges *e = &b->edges[u];
+	if (k >= e->n)
+		return false;
+	*ret_v = (size_t)(e->v[k].to - b->env->services);
+	*ret_pos = &e->v[k].pos;
+	return true;
+}
+
+/* volumes_from between instances of one service (across services the
+ * service graph sees them). */
+static bool instance_edge(struct builder *b, size_t u, size_t k,
+			  size_t *ret_v, const struct schema_pos **ret_pos)
+{
+	const struct schema_instance *c = &b->env->instances[u];
+	if (k >= c->nvolumes_from)
+		return false;
+	const struct schema_instance *x = c->volumes_from[k];
+	*ret_v = x->service == c->service ? (size_t)(x - b->env->instances)
+					  : SIZE_MAX;
+	*ret_pos = &b->vf_pos[u][k];
+	return true;
 }
 
 static void find_cycles(struct builder *b)
 {
-	size_t n = b->env->nservices;
-	struct cycle_search cs = {
-		.b = b,
-		.color = mae_xcalloc(n + 1, 1),
-		.path = mae_xcalloc(n + 1, sizeof(size_t)),
-	};
-	for (size_t i = 0; i < n; i++)
-		if (cs.color[i] == 0)
-			cycle_visit(&cs, i);
-	free(cs.color);
-	free(cs.path);
-}
-
-/* volumes_from cycles between instances of one service. */
-static void find_instance_cycles(struct builder *b)
-{
 	struct schema_env *env = b->env;
-	size_t n = env->ninstances;
-	unsigned char *color = mae_xcalloc(n + 1, 1);
-	for (size_t s = 0; s < n; s++) {
-		if (color[s])
-			continue;
-		/* follow the chain of same-service volumes_from from s */
-		size_t *path = mae_xcalloc(n + 1, sizeof(size_t));
-		size_t depth = 0;
-		/* iterative DFS with an explicit edge index per level */
-		size_t *next = mae_xcalloc(n + 1, sizeof(size_t));
-		path[depth++] = s;
-		color[s] = 1;
-		while (depth) {
-			size_t u = path[depth - 1];
-			struct schema_instance *c = &env->instances[u];
-			if (next[depth - 1] >= c->nvolumes_from) {
-				color[u] = 2;
-				next[depth - 1] = 0;
-				depth--;
-				continue;
-			}
-			struct schema_instance *x = c->volumes_from[next[depth - 1]];
-			const struct schema_pos *p = &c->volumes_from_names.v[0].pos;
-			for (size_t k = 0; k < c->volumes_from_names.n; k++)
-				if (strcmp(c->volumes_from_names.v[k].s, x->name) == 0)
-					p = &c->volumes_from_names.v[k].pos;
-			next[depth - 1]++;
-			if (x->service != c->service)
-				continue;
-			size_t v = (size_t)(x - env->instances);
-			if (color[v] == 0) {
-				color[v] = 1;
-				next[depth] = 0;
-				path[depth++] = v;
-			} else if (color[v] == 1) {
-				struct mae_buf msg = MAE_BUF_INIT;
-				size_t start = 0;
-				while (path[start] != v)
-					start++;
-				for (size_t k = start; k < depth; k++)
-					mae_buf_addf(&msg, "%s -> ",
-						     env->instances[path[k]].name);
-				mae_buf_adds(&msg, x->name);
-				pos_err(b, p, "dependency cycle through volumes_from: %s",
-					mae_buf_str(&msg));
-				mae_buf_release(&msg);
-			}
-		}
-		free(path);
-		free(next);
-	}
-	free(color);
+	const char **names = mae_xcalloc(env->nservices + env->ninstances + 1,
+					 sizeof(char *));
+	for (size_t i = 0; i < env->nservices; i++)
+		names[i] = env->services[i].name;
+	find_cycles_in(b, env->nservices, names, "dependency cycle",
+		       service_edge);
+	for (size_t i = 0; i < env->ninstances; i++)
+		names[i] = env->instances[i].name;
+	find_cycles_in(b, env->ninstances, names,
+		       "dependency cycle through volumes_from", instance_edge);
+	free(names);
 }
 
 static void build_services(struct builder *b, const struct ynode *root)
@@ -2051,6 +2080,7 @@ static void build_services(struct builder *b, const struct ynode *root)
 	if (!want_map(b, v, "services", "at the top level"))
 		return;
 	env->services = arena_array(b->a, v->npairs, sizeof(*env->services));
+	env->services_ix = name_index_new(b->a, v->npairs);
 	b->edges = mae_xcalloc(v->npairs + 1, sizeof(*b->edges));
 	size_t total = 0;
 	for (size_t i = 0; i < v->npairs; i++) {
@@ -2061,6 +2091,7 @@ static void build_services(struct builder *b, const struct ynode *root)
 			total += insts->npairs;
 	}
 	env->instances = arena_array(b->a, total, sizeof(*env->instances));
+	env->instances_ix = name_index_new(b->a, total);
 	struct schema_strlist *req = mae_xcalloc(v->npairs + 1, sizeof(*req));
 	struct schema_strlist *wants = mae_xcalloc(v->npairs + 1, sizeof(*wants));
 
@@ -2081,6 +2112,7 @@ static void build_services(struct builder *b, const struct ynode *root)
 		const char *w = arena_printf(b->a, "in service '%s'", name);
 		svc->name = arena_strdup(b->a, name);
 		svc->pos = model_pos(b, v->pairs[i].key);
+		name_index_add(env->services_ix, svc->name, svc);
 		check_keys(b, s, service_keys, w);
 		svc->image = get_str(b, s, "image", w, true);
 		get_env(b, s, w, &svc->env);
@@ -2124,11 +2156,13 @@ static void build_services(struct builder *b, const struct ynode *root)
 			}
 			struct schema_instance *c = &env->instances[env->ninstances++];
 			build_instance(b, svc, c, name, insts->pairs[j].key, in);
+			name_index_add(env->instances_ix, c->name, c);
 			svc->instances[svc->ninstances++] = c;
 		}
 	}
 
 	/* the graph */
+	b->marks = mae_xcalloc(env->nservices + 1, sizeof(*b->marks));
 	for (size_t si = 0; si < env->nservices; si++) {
 		struct schema_service *svc = &env->services[si];
 		resolve_deps(b, svc, &req[si], "requires", &svc->requires,
@@ -2136,31 +2170,53 @@ static void build_services(struct builder *b, const struct ynode *root)
 		resolve_deps(b, svc, &wants[si], "wants_info", &svc->wants_info,
 			     &svc->nwants_info, NULL);
 	}
-	for (size_t i = 0; i < env->ninstances; i++)
-		resolve_volumes_from(b, &env->instances[i]);
+	b->vf_pos = arena_array(b->a, env->ninstances + 1, sizeof(*b->vf_pos));
+	for (size_t i = 0; i < env->ninstances; i++) {
+		struct schema_instance *c = &env->instances[i];
+		b->vf_pos[i] = arena_array(b->a, c->volumes_from_names.n,
+					   sizeof(**b->vf_pos));
+		resolve_volumes_from(b, c, b->vf_pos[i]);
+	}
+	/* volumes_from implies requires, service to service, never itself */
 	for (size_t si = 0; si < env->nservices; si++) {
 		struct schema_service *svc = &env->services[si];
-		struct model_edges *e = &b->edges[si];
-		svc->implied = arena_array(b->a, e->n, sizeof(*svc->implied));
-		for (size_t k = svc->nrequires; k < e->n; k++)
-			svc->implied[svc->nimplied++] = e->v[k].to;
+		unsigned g = marks_next(b);
+		mark(b, svc, g);
+		for (size_t k = 0; k < svc->nrequires; k++)
+			mark(b, svc->requires[k], g);
+		size_t n = 0;
+		for (size_t j = 0; j < svc->ninstances; j++)
+			n += svc->instances[j]->nvolumes_from;
+		svc->implied = arena_array(b->a, n, sizeof(*svc->implied));
+		for (size_t j = 0; j < svc->ninstances; j++) {
+			struct schema_instance *c = svc->instances[j];
+			size_t ci = (size_t)(c - env->instances);
+			for (size_t k = 0; k < c->nvolumes_from; k++) {
+				struct schema_service *to = c->volumes_from[k]->service;
+				if (!mark(b, to, g))
+					continue;
+				svc->implied[svc->nimplied++] = to;
+				edge_add(&b->edges[si], to, &b->vf_pos[ci][k]);
+			}
+		}
 	}
 	/* dependents, in model order */
-	for (size_t si = 0; si < env->nservices; si++) {
-		struct schema_service *svc = &env->services[si];
-		size_t n = 0;
-		for (size_t o = 0; o < env->nservices; o++)
-			for (size_t k = 0; k < b->edges[o].n; k++)
-				n += b->edges[o].v[k].to == svc;
-		svc->dependents = arena_array(b->a, n, sizeof(*svc->dependents));
-		for (size_t o = 0; o < env->nservices; o++)
-			for (size_t k = 0; k < b->edges[o].n; k++)
-				if (b->edges[o].v[k].to == svc)
-					svc->dependents[svc->ndependents++] =
-						&env->services[o];
-	}
+	size_t *count = mae_xcalloc(env->nservices + 1, sizeof(size_t));
+	for (size_t o = 0; o < env->nservices; o++)
+		for (size_t k = 0; k < b->edges[o].n; k++)
+			count[b->edges[o].v[k].to - env->services]++;
+	for (size_t si = 0; si < env->nservices; si++)
+		env->services[si].dependents =
+			arena_array(b->a, count[si], sizeof(struct schema_service *));
+	free(count);
+	for (size_t o = 0; o < env->nservices; o++)
+		for (size_t k = 0; k < b->edges[o].n; k++) {
+			struct schema_service *to = b->edges[o].v[k].to;
+			to->dependents[to->ndependents++] = &env->services[o];
+		}
 	find_cycles(b);
-	find_instance_cycles(b);
+	free(b->marks);
+	b->marks = NULL;
 
 	for (size_t si = 0; si < v->npairs; si++)
 		free(b->edges[si].v);

@@ -426,6 +426,7 @@ struct schema_audit {
 /* The environment                                                      */
 
 struct schema_arena;
+struct name_index;
 
 struct schema_env {
 	const char *name;
@@ -447,6 +448,10 @@ struct schema_env {
 	size_t naudit;
 
 	struct schema_arena *arena;   /* private */
+	struct name_index *ships_ix;  /* private: lookups by name */
+	struct name_index *services_ix;
+	struct name_index *instances_ix;
+	struct name_index *registries_ix;
 };
 
 /*
@@ -462,7 +467,8 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 
 /*
  * The same from text in memory: name is the display name, base_dir the
- * directory includes and envfiles resolve against.
+ * directory includes and envfiles resolve against ("" or "." for the
+ * current directory).
  */
 int schema_load_text(const char *name, const char *text, size_t len,
 		     const char *base_dir, char *const *envp,

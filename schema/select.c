@@ -1,7 +1,7 @@
 /*
- * select.c - the service graph: cycle detection, transitive closures,
+ * select.c - the service graph: transitive closures,
  * the one selection function every command uses (spec §6.2) and the
- * fnmatch-style filters of -C/-S.
+ * fnmatch-style filters of -C/-S.  The model has already refused cycles.
  *
  * Unlike MaestroNG, the -C/-S filters always apply, with -d too (spec
  * §12 item 14), and a thing named twice is selected once.
@@ -25,60 +25,6 @@ long sgraph_find_instance(const struct sgraph *g, const char *name)
 		if (strcmp(g->instances[i].name, name) == 0)
 			return (long)i;
 	return -1;
-}
-
-/* Depth-first search colouring: 0 white, 1 on the stack, 2 done. */
-static long cycle_dfs(const struct sgraph *g, size_t s, unsigned char *col,
-		      size_t *stack, size_t *depth)
-{
-	col[s] = 1;
-	stack[(*depth)++] = s;
-	const struct sgraph_service *sv = &g->services[s];
-	for (size_t i = 0; i < sv->ndeps; i++) {
-		size_t d = sv->deps[i];
-		if (col[d] == 1)
-			return (long)d;
-		if (col[d] == 0) {
-			long c = cycle_dfs(g, d, col, stack, depth);
-			if (c >= 0)
-				return c;
-		}
-	}
-	col[s] = 2;
-	(*depth)--;
-	return -1;
-}
-
-int sgraph_check_cycles(const struct sgraph *g, size_t *ret_service,
-			struct mae_error *e)
-{
-	unsigned char *col = mae_xcalloc(g->nservices + 1, 1);
-	size_t *stack = mae_xcalloc(g->nservices + 1, sizeof(*stack));
-	int rc = 0;
-	for (size_t s = 0; s < g->nservices && rc == 0; s++) {
-		if (col[s])
-			continue;
-		size_t depth = 0;
-		long c = cycle_dfs(g, s, col, stack, &depth);
-		if (c < 0)
-			continue;
-		struct mae_buf b = MAE_BUF_INIT;
-		size_t from = 0;
-		while (stack[from] != (size_t)c)
-			from++;
-		for (size_t i = from; i < depth; i++)
-			mae_buf_addf(&b, "%s -> ", g->services[stack[i]].name);
-		mae_buf_adds(&b, g->services[c].name);
-		rc = mae_error_set(e, MAE_ERR_INVALID,
-				   "circular dependency between services: %s",
-				   mae_buf_str(&b));
-		mae_buf_release(&b);
-		if (ret_service)
-			*ret_service = (size_t)c;
-	}
-	free(col);
-	free(stack);
-	return rc;
 }
 
 void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,

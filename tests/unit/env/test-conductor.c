@@ -256,6 +256,32 @@ static void test_filters(void **state)
 	unload(&l);
 }
 
+/* The three ways to the model hash agree: model_hash(), the JSON
+ * document, and the text `config --json` prints. */
+static void test_model_hash(void **state)
+{
+	(void)state;
+	struct loaded l;
+	assert_int_equal(load("links.yaml", &l), 0);
+	char h[MAE_SHA256_HEX_LEN + 1];
+	model_hash(l.env, l.specs, h);
+	json_t *doc = (json_t *)config_document(l.env, l.specs);
+	assert_string_equal(json_string_value(json_object_get(doc, "model_hash")), h);
+	char *text = config_document_text(l.env, l.specs);
+	json_t *parsed = json_loads(text, 0, NULL);
+	assert_non_null(parsed);
+	assert_true(json_equal(parsed, doc));
+	/* the hash is of the document without model_hash */
+	json_object_del(doc, "model_hash");
+	char h2[MAE_SHA256_HEX_LEN + 1];
+	mae_json_sha256_hex((const struct json_t *)doc, h2);
+	assert_string_equal(h, h2);
+	json_decref(parsed);
+	json_decref(doc);
+	free(text);
+	unload(&l);
+}
+
 static void test_envfile_errors(void **state)
 {
 	(void)state;
@@ -284,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_link_variables),
 		cmocka_unit_test(test_volumes_from_dependency),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_model_hash),
 		cmocka_unit_test(test_envfile_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,23 +196,6 @@ static void test_deptree(void **state)
 	mae_buf_release(&b);
 }
 
-static void test_cycles(void **state)
-{
-	(void)state;
-	assert_int_equal(sgraph_check_cycles(&tree, NULL, NULL), 0);
-	size_t a_deps[] = { 1 }, b_deps[] = { 2 }, c_deps[] = { 0 };
-	struct sgraph_service s[] = {
-		{ "a", false, a_deps, 1, NULL, 0 },
-		{ "b", false, b_deps, 1, NULL, 0 },
-		{ "c", false, c_deps, 1, NULL, 0 },
-	};
-	struct sgraph g = { s, 3, NULL, 0 };
-	struct mae_error e;
-	mae_error_clear(&e);
-	assert_int_equal(sgraph_check_cycles(&g, NULL, &e), MAE_ERR_INVALID);
-	assert_string_equal(e.msg, "circular dependency between services: a -> b -> c -> a");
-}
-
 static void test_glob(void **state)
 {
 	(void)state;
@@ -239,7 +222,6 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deps_direction),
 		cmocka_unit_test(test_deptree),
-		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -893,6 +893,54 @@ static void test_load_missing_file(void **state)
 	mae_diags_release(&d);
 }
 
+
+/*
+ * A long chain of services: lookups, the graph and the cycle search stay
+ * linear and iterative (no quadratic time, no deep recursion).
+ */
+static char *chain_text(size_t n, bool cycle)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	mae_buf_adds(&b, "__maestro: {schema: 2}\nname: chain\nships: {a: {ip: 1.2.3.4}}\nservices:\n");
+	for (size_t i = 0; i < n; i++) {
+		mae_buf_addf(&b, "  s%zu:\n    image: x\n", i);
+		if (i > 0)
+			mae_buf_addf(&b, "    requires: [s%zu]\n", i - 1);
+		else if (cycle)
+			mae_buf_addf(&b, "    requires: [s%zu]\n", n - 1);
+		mae_buf_addf(&b, "    instances: {i%zu: {ship: a}}\n", i);
+	}
+	return mae_buf_detach(&b);
+}
+
+static void test_long_chain(void **state)
+{
+	(void)state;
+	const size_t n = 20000;
+	char *text = chain_text(n, false);
+	struct schema_env *env = load_text(text);
+	free(text);
+	assert_non_null(env);
+	assert_int_equal(env->ninstances, n);
+	struct schema_service *last = schema_env_service(env, "s19999");
+	size_t m;
+	struct schema_service **deps = schema_service_requires_closure(env, last, true, &m);
+	assert_int_equal(m, n - 1);
+	assert_string_equal(deps[0]->name, "s0");
+	free(deps);
+	deps = schema_service_dependents_closure(env, &env->services[0], &m);
+	assert_int_equal(m, n - 1);
+	free(deps);
+	schema_env_free(env);
+
+	text = chain_text(n, true);
+	env = load_text(text);
+	free(text);
+	assert_null(env);
+	assert_diag("error: dependency cycle: s0 -> s19999 -> s19998 -> ");
+	assert_diag(" -> s1 -> s0\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -934,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_envfile_paths_and_base_dir),
 		cmocka_unit_test(test_positions_kept),
 		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_long_chain),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(last_diags);

@@ -1,0 +1,237 @@
+/*
+ * cmd-ships.c - `maestro ships [--json]`: every ship of the description
+ * with its transport, whether its daemon answers (and why not), its Docker
+ * and API versions and container counts (docs/cmd-ships.md).  All ships
+ * are probed at once, one thread each, so the command takes about as long
+ * as the slowest ship's timeout.  Exit 1 when any ship is unreachable.
+ */
+#include "cli.h"
+#include "executor.h"
+#include "schema.h"
+#include "ship-settings.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+static int ships_run(const struct cli_globals *g, int argc, char **argv);
+
+const struct cli_command cmd_ships = {
+	.name = "ships",
+	.alias = NULL,
+	.summary = "every ship: transport, reachability, versions",
+	.usage = "maestro [-f FILE] ships [--json]",
+	.help = "Probes every ship of the description at once: is its Docker\n"
+		"daemon reachable (and if not, why), which Docker and API versions\n"
+		"it runs, how many containers of this environment it holds.\n\n"
+		"  --json   one JSON object (docs/cmd-ships.md)\n\n"
+		"Exit status: 0 all ships reachable, 1 some ship is not,\n"
+		"3 the description is invalid.\n",
+	.run = ships_run,
+};
+
+struct probe {
+	struct ship_conn conn;
+	const char *environment;
+	char *url;
+	bool reachable;
+	char error[MAE_ERROR_MSG_MAX];
+	char *docker_version;
+	char *api_version;
+	long containers;       /* -1: unknown */
+	long containers_total; /* -1: unknown */
+};
+
+static void *probe_run(void *arg)
+{
+	struct probe *p = arg;
+	struct ship_client *cl = NULL;
+	struct mae_error e;
+	json_t *j = NULL;
+	mae_error_clear(&e);
+	p->containers = p->containers_total = -1;
+	if (ship_client_new(&p->conn, &cl, &e))
+		goto fail;
+	if (ship_ping(cl, &e))
+		goto fail;
+	p->reachable = true;
+	const char *api = NULL;
+	if (ship_client_api_version(cl, &api, &e))
+		goto fail;
+	p->api_version = mae_xstrdup(api);
+	if (ship_version(cl, &j, &e))
+		goto fail;
+	const char *v = json_string_value(json_object_get(j, "Version"));
+	p->docker_version = mae_xstrdup(v ? v : "");
+	json_decref(j);
+	if (ship_info(cl, &j, &e))
+		goto fail;
+	json_t *n = json_object_get(j, "Containers");
+	if (json_is_integer(n))
+		p->containers_total = (long)json_integer_value(n);
+	json_decref(j);
+	char *label = mae_xasprintf("maestro.environment=%s", p->environment);
+	const char *labels[] = { label };
+	int rc = ship_containers_by_labels(cl, labels, 1, &j, &e);
+	free(label);
+	if (rc)
+		goto fail;
+	p->containers = (long)json_array_size(j);
+	json_decref(j);
+	ship_client_free(cl);
+	return NULL;
+fail:
+	snprintf(p->error, sizeof(p->error), "%s", e.msg);
+	ship_client_free(cl);
+	return NULL;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *count_or_null(long n)
+{
+	return n >= 0 ? json_integer(n) : json_null();
+}
+
+static void print_json(struct probe *p, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(p[i].conn.name));
+		json_object_set_new(o, "transport", json_string(
+			ship_transport_name(p[i].conn.transport)));
+		json_object_set_new(o, "endpoint", json_string(p[i].url));
+		json_object_set_new(o, "reachable", json_boolean(p[i].reachable));
+		json_object_set_new(o, "error", str_or_null(
+			p[i].error[0] ? p[i].error : NULL));
+		json_object_set_new(o, "docker_version",
+				    str_or_null(p[i].docker_version));
+		json_object_set_new(o, "api_version",
+				    str_or_null(p[i].api_version));
+		json_object_set_new(o, "containers",
+				    count_or_null(p[i].containers));
+		json_object_set_new(o, "containers_total",
+				    count_or_null(p[i].containers_total));
+		json_array_append_new(arr, o);
+	}
+	json_t *top = json_pack("{s:o}", "ships", arr);
+	char *s = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", s);
+	free(s);
+	json_decref(top);
+}
+
+static int width(const struct probe *p, size_t n, const char *head,
+		 const char *(*get)(const struct probe *))
+{
+	int w = (int)strlen(head);
+	for (size_t i = 0; i < n; i++) {
+		int k = (int)strlen(get(&p[i]));
+		if (k > w)
+			w = k;
+	}
+	return w;
+}
+
+static const char *get_name(const struct probe *p)
+{
+	return p->conn.name;
+}
+
+static const char *get_url(const struct probe *p)
+{
+	return p->url;
+}
+
+static const char *get_docker(const struct probe *p)
+{
+	return p->docker_version ? p->docker_version : "-";
+}
+
+static void print_table(struct probe *p, size_t n)
+{
+	int wn = width(p, n, "SHIP", get_name);
+	int wu = width(p, n, "ENDPOINT", get_url);
+	int wd = width(p, n, "DOCKER", get_docker);
+	printf("%-*s  %-9s  %-*s  %-11s  %-*s  %-5s  %s\n", wn, "SHIP",
+	       "TRANSPORT", wu, "ENDPOINT", "STATE", wd, "DOCKER", "API",
+	       "CONTAINERS");
+	for (size_t i = 0; i < n; i++) {
+		char counts[64] = "-";
+		if (p[i].containers >= 0 && p[i].containers_total >= 0)
+			snprintf(counts, sizeof(counts), "%ld (of %ld)",
+				 p[i].containers, p[i].containers_total);
+		printf("%-*s  %-9s  %-*s  %-11s  %-*s  %-5s  %s\n", wn,
+		       p[i].conn.name,
+		       ship_transport_name(p[i].conn.transport), wu, p[i].url,
+		       p[i].reachable ? "reachable" : "unreachable", wd,
+		       get_docker(&p[i]),
+		       p[i].api_version ? p[i].api_version : "-", counts);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i].error[0])
+			cli_error("%s", p[i].error);
+}
+
+static int ships_run(const struct cli_globals *g, int argc, char **argv)
+{
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			return cli_usage_error(&cmd_ships,
+					       "unexpected argument '%s'",
+					       argv[i]);
+	}
+	struct mae_diags d;
+	mae_diags_init(&d, g->file);
+	struct schema_env *env = NULL;
+	int rc = schema_load(g->file, environ, &env, &d);
+	cli_print_diags(g, &d);
+	mae_diags_release(&d);
+	if (rc < 0)
+		return CLI_EXIT_INVALID;
+
+	size_t n = env->nships;
+	struct probe *p = mae_xcalloc(n ? n : 1, sizeof(*p));
+	pthread_t *t = mae_xcalloc(n ? n : 1, sizeof(*t));
+	bool *threaded = mae_xcalloc(n ? n : 1, sizeof(*threaded));
+	for (size_t i = 0; i < n; i++) {
+		cli_ship_conn_from_model(&env->ships[i], &p[i].conn);
+		p[i].environment = env->name;
+		p[i].url = ship_conn_url(&p[i].conn);
+		threaded[i] = pthread_create(&t[i], NULL, probe_run, &p[i]) == 0;
+		if (!threaded[i])
+			probe_run(&p[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (threaded[i])
+			pthread_join(t[i], NULL);
+	free(threaded);
+
+	if (json)
+		print_json(p, n);
+	else
+		print_table(p, n);
+	int status = CLI_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].reachable)
+			status = CLI_EXIT_FAILED;
+		ship_conn_release(&p[i].conn);
+		free(p[i].url);
+		free(p[i].docker_version);
+		free(p[i].api_version);
+	}
+	free(p);
+	free(t);
+	schema_env_free(env);
+	return status;
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `maestro config` and `maestro deptree` end to end: options, exit
+# statuses, messages, the alias, the YAML form.  Expected texts are
+# written by hand (docs/cmd-config.md, docs/cmd-deptree.md, spec §6.4).
+# usage: config-deptree.sh MAESTRO SOURCE_ROOT
+set -u
+maestro=$(realpath "$1")
+root=$(realpath "$2")
+fx=$root/tests/fixtures/env
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+check() { # name, expected exit, expected stdout file, expected stderr file, args...
+  local name=$1 want_rc=$2 want_out=$3 want_err=$4
+  shift 4
+  "$maestro" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$want_rc" ]; then
+    echo "FAIL $name: exit $rc, expected $want_rc"; cat "$tmp/err"; fail=1; return
+  fi
+  if [ -n "$want_out" ] && ! diff -u "$want_out" "$tmp/out"; then
+    echo "FAIL $name: stdout differs"; fail=1
+  fi
+  if [ -n "$want_err" ] && ! diff -u "$want_err" "$tmp/err"; then
+    echo "FAIL $name: stderr differs"; fail=1
+  fi
+}
+
+# deptree: one root given by a container, -r, --dot
+printf 'app\n \\- kafka\n   \\- zk-ensemble\n' >"$tmp/t1"
+check deptree-container 0 "$tmp/t1" /dev/null -f "$fx/links.yaml" deptree app-1
+printf 'app\n \\- kafka\n   \\- zk-ensemble\n\nmonitor\n \\- metrics\n' >"$tmp/t2"
+check deptree-two 0 "$tmp/t2" /dev/null -f "$fx/links.yaml" deptree monitor app app
+check deptree-r 0 "$tmp/t1" /dev/null -f "$fx/links.yaml" deptree -r app
+cat >"$tmp/t3" <<'DOT'
+digraph deptree {
+  "zk-ensemble";
+  "kafka";
+  "app";
+  "kafka" -> "zk-ensemble";
+  "app" -> "kafka";
+}
+DOT
+check deptree-dot 0 "$tmp/t3" /dev/null -f "$fx/links.yaml" deptree --dot app
+printf "maestro: error: 'kafak' is neither a service nor a container (did you mean 'kafka'?)\n" >"$tmp/e1"
+check deptree-unknown 2 /dev/null "$tmp/e1" -f "$fx/links.yaml" deptree kafak
+check deptree-bad-option 2 /dev/null "" -f "$fx/links.yaml" deptree --nope
+# volumes_from makes worker depend on data
+printf 'worker\n \\- data\n' >"$tmp/t4"
+check deptree-volumes-from 0 "$tmp/t4" /dev/null -f "$fx/volumes-from.yaml" deptree worker
+
+# config: the alias, YAML by default, bad argument, invalid description
+"$maestro" -f "$fx/links.yaml" config --json >"$tmp/json" 2>/dev/null
+check dump-alias 0 "$tmp/json" /dev/null -f "$fx/links.yaml" dump --json
+check config-bad-arg 2 /dev/null "" -f "$fx/links.yaml" config --yaml
+"$maestro" -f "$fx/links.yaml" config >"$tmp/yaml" 2>/dev/null
+python3 -c "
+import json, sys, yaml
+a = json.load(open('$tmp/json')); b = yaml.safe_load(open('$tmp/yaml'))
+sys.exit(0 if a == b else 1)" || { echo "FAIL config-yaml: does not read back as the JSON"; fail=1; }
+
+# env file problems are located errors, exit 3, nothing on stdout
+printf '%s:12:18: error: cannot read environment file '"'"'%s/does-not-exist.env'"'"': No such file or directory\n' \
+  "$fx/missing-envfile.yaml" "$fx" >"$tmp/e2"
+check config-missing-envfile 3 /dev/null "$tmp/e2" -f "$fx/missing-envfile.yaml" config
+grep -q "^$fx/bad.env:2:1: error: invalid line in environment file" <("$maestro" -f "$fx/bad-envfile.yaml" config 2>&1) \
+  || { echo "FAIL config-bad-envfile: not located in the env file"; fail=1; }
+
+# port ranges: a range needs a host range of the same size
+printf "%s:14:16: error: port 'bad' of instance 'svc-1': the exposed range '4000-4001/tcp' and the external '5000/tcp' differ in size\n" \
+  "$fx/port-range.yaml" >"$tmp/e3"
+check config-port-range 3 /dev/null "$tmp/e3" -f "$fx/port-range.yaml" config
+sed '/bad:/d' "$fx/port-range.yaml" >"$tmp/ranges.yaml"
+"$maestro" -f "$tmp/ranges.yaml" config --json | python3 -c '
+import json, sys
+hc = json.load(sys.stdin)["containers"]["svc-1"]["create"]["HostConfig"]
+sys.exit(0 if hc["PortBindings"] == {"7000/tcp": [{"HostIp": "0.0.0.0", "HostPort": "7100-7110"}]} else 1)' \
+  || { echo "FAIL config-host-range: one container port takes a host port range"; fail=1; }
+
+# passwords never printed
+if "$maestro" -f "$root/tests/golden/config/options.yaml" config --json | grep -q s3cret; then
+  echo "FAIL config-password: the password is printed"; fail=1
+fi
+"$maestro" -f "$root/tests/golden/config/options.yaml" config | grep -q 's3cret' && { echo "FAIL config-password (yaml)"; fail=1; }
+
+exit $fail
