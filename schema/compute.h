@@ -198,6 +198,21 @@ struct select_opts {
 };
 
 /*
+ * Fill o with MaestroNG's rules for an action (spec §6.1-6.2): "stop",
+ * "kill" and "restart" gather dependents and expand services only with
+ * expand_flag (-s, or -a); the others ("start", "pull", "clean",
+ * "status", "logs", "config") gather dependencies and always expand;
+ * dependencies are gathered with -d, or when no things are given unless
+ * -i is; "status" with no things includes the omitted services.  The
+ * strings are borrowed.  Returns MAE_ERR_INVALID for an unknown action.
+ */
+int select_opts_for_action(struct select_opts *o, const char *action,
+			   const char *const *things, size_t nthings,
+			   bool with_deps_flag, bool ignore_deps_flag,
+			   bool expand_flag, const char *container_glob,
+			   const char *ship_glob, struct mae_error *e);
+
+/*
  * The one selection function (spec §6.2, without MaestroNG's quirk 14):
  * things (none: every service, without `omit` ones unless
  * include_omitted) become instances; with_deps adds the instances of

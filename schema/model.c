@@ -1617,10 +1617,12 @@ static void merge_checks(struct builder *b, const struct schema_service *svc,
 	for (int st = 0; st < SCHEMA_NSTATES; st++) {
 		size_t n = svc->lifecycle[st].n + own[st].n;
 		c->lifecycle[st].v = arena_array(b->a, n, sizeof(struct schema_check));
-		memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
-		       svc->lifecycle[st].n * sizeof(struct schema_check));
-		memcpy(c->lifecycle[st].v + svc->lifecycle[st].n, own[st].v,
-		       own[st].n * sizeof(struct schema_check));
+		if (svc->lifecycle[st].n)
+			memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
+			       svc->lifecycle[st].n * sizeof(struct schema_check));
+		if (own[st].n)
+			memcpy(c->lifecycle[st].v + svc->lifecycle[st].n, own[st].v,
+			       own[st].n * sizeof(struct schema_check));
 		c->lifecycle[st].n = n;
 	}
 }
@@ -1914,10 +1916,12 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 		if (!x) {
 			const char **cands = mae_xcalloc(b->env->ninstances + 1,
 							 sizeof(char *));
+			size_t ncands = 0;
 			for (size_t j = 0; j < b->env->ninstances && !quiet(b); j++)
-				cands[j] = b->env->instances[j].name;
+				if (&b->env->instances[j] != c) /* not itself */
+					cands[ncands++] = b->env->instances[j].name;
 			const char *hint = quiet(b) ? NULL
-				: mae_suggest(xn, cands, b->env->ninstances);
+				: mae_suggest(xn, cands, ncands);
 			if (hint)
 				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s' (did you mean '%s'?)",
 					xn, c->name, hint);

@@ -61,14 +61,29 @@ void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,
 /* ------------------------------------------------------------------ */
 /* fnmatch                                                              */
 
-/* Match a bracket expression at p against c; *end gets what follows it.
- * Returns -1 when the bracket is not closed (then '[' is literal). */
-static int bracket_match(const char *p, char c, const char **end)
+/*
+ * The pattern as tokens, each matching one character except STAR: the
+ * classic two-pointer match with one backtrack point is then O(n * m),
+ * where recursive backtracking is exponential in the number of '*'.
+ */
+enum glob_tok { GLOB_CHAR, GLOB_ANY, GLOB_CLASS, GLOB_STAR };
+
+struct glob_token {
+	enum glob_tok type;
+	char c;              /* GLOB_CHAR */
+	const char *set;     /* GLOB_CLASS: the characters between [ and ] */
+	size_t setlen;
+	bool negate;
+};
+
+/* Python's fnmatch.translate() reading of a '[' at p: the class, or
+ * NULL when it is not closed (then '[' is a literal). */
+static const char *glob_class(const char *p, struct glob_token *t)
 {
 	const char *q = p + 1;
-	bool negate = false;
+	t->negate = false;
 	if (*q == '!') {
-		negate = true;
+		t->negate = true;
 		q++;
 	}
 	const char *start = q;
@@ -77,59 +92,88 @@ static int bracket_match(const char *p, char c, const char **end)
 	while (*q && *q != ']')
 		q++;
 	if (!*q)
-		return -1;
-	*end = q + 1;
-	bool hit = false;
-	for (const char *r = start; r < q; r++) {
-		if (r + 2 < q && r[1] == '-') {
-			if ((unsigned char)c >= (unsigned char)r[0] &&
-			    (unsigned char)c <= (unsigned char)r[2])
-				hit = true;
-			r += 2;
-		} else if (*r == c) {
-			hit = true;
-		}
-	}
-	return hit != negate;
+		return NULL;
+	t->type = GLOB_CLASS;
+	t->set = start;
+	t->setlen = (size_t)(q - start);
+	return q + 1;
 }
 
-bool glob_match(const char *p, const char *s)
+static bool glob_token_match(const struct glob_token *t, char c)
 {
-	while (*p) {
+	switch (t->type) {
+	case GLOB_CHAR:
+		return t->c == c;
+	case GLOB_ANY:
+		return true;
+	case GLOB_CLASS:
+		break;
+	case GLOB_STAR:
+		return false;
+	}
+	bool hit = false;
+	const char *r = t->set, *end = t->set + t->setlen;
+	for (; r < end && !hit; r++) {
+		if (r + 2 < end && r[1] == '-') {
+			hit = (unsigned char)c >= (unsigned char)r[0] &&
+			      (unsigned char)c <= (unsigned char)r[2];
+			r += 2;
+		} else {
+			hit = *r == c;
+		}
+	}
+	return hit != t->negate;
+}
+
+bool glob_match(const char *pattern, const char *s)
+{
+	size_t cap = strlen(pattern) + 1, n = 0;
+	struct glob_token *tok = mae_xcalloc(cap, sizeof(*tok));
+	for (const char *p = pattern; *p;) {
+		struct glob_token *t = &tok[n];
 		if (*p == '*') {
 			while (*p == '*')
 				p++;
-			if (!*p)
-				return true;
-			for (const char *t = s; *t; t++)
-				if (glob_match(p, t))
-					return true;
-			return glob_match(p, s + strlen(s));
-		}
-		if (!*s)
-			return false;
-		if (*p == '?') {
-			p++;
-			s++;
+			t->type = GLOB_STAR;
+			n++;
 			continue;
 		}
-		if (*p == '[') {
-			const char *end;
-			int m = bracket_match(p, *s, &end);
-			if (m >= 0) {
-				if (!m)
-					return false;
-				p = end;
-				s++;
-				continue;
-			}
+		const char *past = *p == '[' ? glob_class(p, t) : NULL;
+		if (past) {
+			p = past;
+		} else if (*p == '?') {
+			t->type = GLOB_ANY;
+			p++;
+		} else {
+			t->type = GLOB_CHAR;
+			t->c = *p++;
 		}
-		if (*p != *s)
-			return false;
-		p++;
-		s++;
+		n++;
 	}
-	return *s == '\0';
+
+	size_t ti = 0, si = 0, slen = strlen(s);
+	long star = -1;
+	size_t mark = 0;
+	while (si < slen) {
+		if (ti < n && tok[ti].type != GLOB_STAR &&
+		    glob_token_match(&tok[ti], s[si])) {
+			ti++;
+			si++;
+		} else if (ti < n && tok[ti].type == GLOB_STAR) {
+			star = (long)ti++;
+			mark = si;
+		} else if (star >= 0) {
+			ti = (size_t)star + 1;
+			si = ++mark;
+		} else {
+			free(tok);
+			return false;
+		}
+	}
+	while (ti < n && tok[ti].type == GLOB_STAR)
+		ti++;
+	free(tok);
+	return ti == n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -161,6 +205,34 @@ static int cmp_by_name(const void *a, const void *b, void *g)
 	const struct sgraph *gr = g;
 	return strcmp(gr->instances[*(const size_t *)a].name,
 		      gr->instances[*(const size_t *)b].name);
+}
+
+int select_opts_for_action(struct select_opts *o, const char *action,
+			   const char *const *things, size_t nthings,
+			   bool with_deps_flag, bool ignore_deps_flag,
+			   bool expand_flag, const char *container_glob,
+			   const char *ship_glob, struct mae_error *e)
+{
+	static const char *const forward[] = { "start", "pull", "clean",
+					       "status", "logs", "config" };
+	static const char *const reverse[] = { "stop", "kill", "restart" };
+	bool fwd = false, rev = false;
+	for (size_t i = 0; i < sizeof(forward) / sizeof(*forward); i++)
+		fwd |= strcmp(action, forward[i]) == 0;
+	for (size_t i = 0; i < sizeof(reverse) / sizeof(*reverse); i++)
+		rev |= strcmp(action, reverse[i]) == 0;
+	if (!fwd && !rev)
+		return mae_error_set(e, MAE_ERR_INVALID, "unknown action '%s'", action);
+	memset(o, 0, sizeof(*o));
+	o->things = things;
+	o->nthings = nthings;
+	o->direction = rev ? SELECT_DEPENDENTS : SELECT_DEPENDENCIES;
+	o->expand = fwd || expand_flag;
+	o->with_deps = with_deps_flag || (nthings == 0 && !ignore_deps_flag);
+	o->include_omitted = strcmp(action, "status") == 0;
+	o->container_glob = container_glob;
+	o->ship_glob = ship_glob;
+	return 0;
 }
 
 int select_instances(const struct sgraph *g, const struct select_opts *o,

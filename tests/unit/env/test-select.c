@@ -196,6 +196,44 @@ static void test_deptree(void **state)
 	mae_buf_release(&b);
 }
 
+static void test_opts_for_action(void **state)
+{
+	(void)state;
+	struct select_opts o;
+	const char *db[] = { "db" };
+	/* stop db -s: dependents of db, the omitted tools-1 too */
+	assert_int_equal(select_opts_for_action(&o, "stop", db, 1, false, false,
+						true, NULL, NULL, NULL), 0);
+	check_sel(&tree, &o, (const char *[]){ "db-1" }, 1);
+	assert_int_equal(select_opts_for_action(&o, "stop", db, 1, true, false,
+						true, NULL, NULL, NULL), 0);
+	check_sel(&tree, &o,
+		  (const char *[]){ "api-1", "cache-1", "db-1", "tools-1", "web-1",
+				    "web-2" }, 6);
+	/* stop without -s: a service is refused */
+	assert_int_equal(select_opts_for_action(&o, "stop", db, 1, false, false,
+						false, NULL, NULL, NULL), 0);
+	size_t *v = NULL, n = 0;
+	assert_int_equal(select_instances(&tree, &o, &v, &n, NULL), MAE_ERR_INVALID);
+	/* start with no things: dependencies, omitted services left out */
+	assert_int_equal(select_opts_for_action(&o, "start", NULL, 0, false, false,
+						false, NULL, NULL, NULL), 0);
+	assert_true(o.with_deps && o.expand && !o.include_omitted);
+	/* ... unless -i */
+	assert_int_equal(select_opts_for_action(&o, "start", NULL, 0, false, true,
+						false, NULL, "b", NULL), 0);
+	check_sel(&tree, &o, (const char *[]){ "cache-1", "db-1", "web-2" }, 3);
+	/* status with no things shows the omitted services too */
+	assert_int_equal(select_opts_for_action(&o, "status", NULL, 0, false, true,
+						false, "tools-*", NULL, NULL), 0);
+	check_sel(&tree, &o, (const char *[]){ "tools-1" }, 1);
+	struct mae_error e;
+	mae_error_clear(&e);
+	assert_int_equal(select_opts_for_action(&o, "launch", NULL, 0, false, false,
+						false, NULL, NULL, &e), MAE_ERR_INVALID);
+	assert_string_equal(e.msg, "unknown action 'launch'");
+}
+
 static void test_glob(void **state)
 {
 	(void)state;
@@ -222,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deps_direction),
 		cmocka_unit_test(test_deptree),
+		cmocka_unit_test(test_opts_for_action),
 		cmocka_unit_test(test_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
