@@ -10,10 +10,15 @@ busybox image tiny:1.  Inside, a busybox shell asks every question of
 expect.py, and also container-internal-address, which must be the address
 Docker gave the container.
 
-    integration.py MAESTRO MAESTRO-GUEST FIXTURE GUEST-IN-CONTAINER
+The ZooKeeper entrypoint of docs/guest.md also runs in the instances of
+zoo.keeper (its server replaced by echo): the zoo.cfg and myid it writes
+are compared with the ones worked out by hand from the fixture.
+
+    integration.py MAESTRO MAESTRO-GUEST FIXTURE GUEST-IN-CONTAINER GUEST-DOC
 """
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -22,7 +27,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from expect import EXPECT  # noqa: E402
 
-MAESTRO, GUEST, FIXTURE, DRIVER = sys.argv[1:5]
+MAESTRO, GUEST, FIXTURE, DRIVER, GUEST_DOC = sys.argv[1:6]
 GUEST = os.path.abspath(GUEST)
 SHIPS = {'ship%d' % n: os.environ.get('SHIP%d_SOCK' % n) for n in (1, 2, 3)}
 if not all(SHIPS.values()) or os.environ.get('FLEET_ID') != '3':
@@ -36,6 +41,35 @@ if p.returncode != 0:
 config = p.stdout
 doc = json.loads(config)
 
+# The documented entrypoint, and what it must write in zk-1 and zk-2:
+# peers at their ship's address and external ports (zk-2's peer and
+# election ports are the service's: only its client port is remapped),
+# itself on all addresses with its exposed ports.
+with open(GUEST_DOC) as f:
+    m = re.search(r'^```sh\n(#!/bin/sh\n# zookeeper entrypoint.*?)^```$',
+                  f.read(), re.S | re.M)
+if not m:
+    sys.exit('no zookeeper entrypoint in ' + GUEST_DOC)
+ENTRYPOINT = m.group(1)
+ZK_CFG = """start-foreground
+dataDir=/zk/data
+clientPort=2181
+tickTime=2000
+initLimit=10
+syncLimit=5
+server.1=%s:2888:3888
+server.2=%s:2888:3888
+server.3=localhost:2888:3888
+myid=%d"""
+ZK_WANT = {'zk-1': ZK_CFG % ('0.0.0.0', '10.231.3.12', 1),
+           'zk-2': ZK_CFG % ('10.231.3.11', '0.0.0.0', 2)}
+RUN_ENTRYPOINT = (
+    'mkdir -p /zk/data; '
+    'out=$(MAESTRO_GUEST=$g ZK_DATA=/zk/data ZK_CONF=/zk/zoo.cfg '
+    'ZK_SERVER=echo sh /guest-test/entrypoint.sh 2>&1); '
+    'echo "== entrypoint $?"; echo "$out"; cat /zk/zoo.cfg; '
+    'echo "myid=$(cat /zk/data/myid)"')
+
 fails = 0
 checks = 0
 ran = 0
@@ -47,6 +81,8 @@ with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(scripts)
     os.chmod(tmp, 0o755)
     os.chmod(scripts, 0o755)
+    with open(os.path.join(scripts, 'entrypoint.sh'), 'w') as f:
+        f.write(ENTRYPOINT)
     for name, cases in EXPECT.items():
         ship = doc['containers'][name]['ship']
         if ship not in SHIPS:
@@ -58,6 +94,8 @@ with tempfile.TemporaryDirectory() as tmp:
         for i, args in enumerate(queries):
             lines.append('out=$($g %s 2>&1); echo "== %d $?"; echo "$out"'
                          % (' '.join(shlex.quote(a) for a in args), i))
+        if name in ZK_WANT:
+            lines.append(RUN_ENTRYPOINT)
         # guest-in-container inspects the running container, then lets
         # it end (60 s at most)
         lines.append('i=0; while [ ! -e /guest-test/done ] && '
@@ -71,14 +109,15 @@ with tempfile.TemporaryDirectory() as tmp:
             print('FAIL: %s: the container did not run: %s'
                   % (name, r.stderr.decode()))
             continue
-        # "== I STATUS" then the answer's lines, ..., "#ip A", "#status N"
+        # "== I STATUS" then the answer's lines, ..., "== entrypoint
+        # STATUS" and its output, "#ip A", "#status N"
         got = {}
         ip = None
         cur = None
         for line in r.stdout.decode().split('\n'):
             if line.startswith('== '):
-                _, i, st = line.split(' ')
-                cur = int(i)
+                _, key, st = line.split(' ')
+                cur = key if key == 'entrypoint' else int(key)
                 got[cur] = [int(st), []]
             elif line.startswith('#ip '):
                 ip = line[4:]
@@ -100,5 +139,12 @@ with tempfile.TemporaryDirectory() as tmp:
             fails += 1
             print('FAIL: %s: container-internal-address %r, Docker says %r'
                   % (name, have, ip))
+        if name in ZK_WANT:
+            checks += 1
+            want = [0, ZK_WANT[name].split('\n')]
+            if got.get('entrypoint') != want:
+                fails += 1
+                print('FAIL: %s: the documented entrypoint gave\n  %r\n'
+                      'want\n  %r' % (name, got.get('entrypoint'), want))
 print('%d answers inside %d containers, %d wrong' % (checks, ran, fails))
 sys.exit(1 if fails or not ran else 0)
