@@ -39,6 +39,7 @@ struct level {
 };
 
 static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s);
+static void warn_undef(struct rctx *c, const struct tvalue *v);
 static bool is_digit_ascii(char ch)
 {
 	return ch >= '0' && ch <= '9';
@@ -1669,7 +1670,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			return NULL;
 		}
 		if (v->k == TV_UNDEF && name[0] == 's')
-			twarn(c, "undefined variable '%s'", v->u.undef);
+			warn_undef(c, v);
 		struct tvalue *s = to_strv(c, v);
 		if (!s || name[0] == 's')
 			return s;
@@ -1734,7 +1735,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 		if (!q)
 			return NULL;
 		if (!q->n)
-			return tv_undef(c, name[0] == 'f' ? "first item" : "last item");
+			return tv_undef(c, name[0] == 'f' ? "<no first item>" : "<no last item>");
 		return q->v[name[0] == 'f' ? 0 : q->n - 1];
 	}
 	if (!strcmp(name, "list")) {
@@ -2015,7 +2016,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			}
 			c->line = n->line;
 			if (a->k == TV_UNDEF)
-				twarn(c, "undefined variable '%s'", a->u.undef);
+				warn_undef(c, a);
 			if (tv_to_str(c, a, &buf) < 0) {
 				mae_buf_release(&buf);
 				return NULL;
@@ -2030,7 +2031,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			return eval(c, n->a, s);
 		if (n->c)
 			return eval(c, n->c, s);
-		return tv_undef(c, "inline if without else");
+		return tv_undef(c, "<inline if without else>");
 	case N_GETATTR:
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
@@ -2132,10 +2133,17 @@ static int assign(struct rctx *c, struct node *t, struct tvalue *v,
 	return 0;
 }
 
+/* Jinja2 renders an undefined value as ""; maestro also says so. */
+static void warn_undef(struct rctx *c, const struct tvalue *v)
+{
+	if (v->u.undef[0] != '<')
+		twarn(c, "undefined variable '%s'", v->u.undef);
+}
+
 static int print_value(struct rctx *c, struct tvalue *v, int line)
 {
 	if (v->k == TV_UNDEF) {
-		twarn(c, "undefined variable '%s'", v->u.undef);
+		warn_undef(c, v);
 		return 0;
 	}
 	if (v->k == TV_STR)
