@@ -1485,9 +1485,6 @@ static struct node *parse_assign_target(struct parser *p, bool with_tuple,
 		perr(p, line, "can't assign to this expression");
 		return NULL;
 	}
-	for (size_t i = 0; t->k == N_TUPLE && i < t->nv; i++)
-		if (!strcmp(t->v[i]->name, "loop") || !strcmp(t->v[i]->name, "true"))
-			break;
 	return t;
 }
 
@@ -1513,6 +1510,14 @@ static struct node *parse_for(struct parser *p, int line)
 		return NULL;
 	if (!(nd->a = parse_assign_target(p, true, false, false, in_end)))
 		return NULL;
+	for (size_t i = 0; i < (nd->a->k == N_TUPLE ? nd->a->nv : 1); i++) {
+		struct node *t = nd->a->k == N_TUPLE ? nd->a->v[i] : nd->a;
+		if (!strcmp(t->name, "loop")) {
+			perr(p, line, "can't assign to special loop variable in "
+			     "for-loop target");
+			return NULL;
+		}
+	}
 	if (!is_name(p, "in")) {
 		perr(p, cur(p)->line, "expected 'in', got '%s'", tok_desc(cur(p)));
 		return NULL;
@@ -1651,6 +1656,11 @@ static bool parse_signature(struct parser *p, struct node *nd)
 				return false;
 		} else if (nd2 && nd->v2[nd2 - 1]) {
 			perr(p, t->line, "non-default argument follows default argument");
+			return false;
+		}
+		if (!def && !strcmp(t->name, "caller")) {
+			perr(p, t->line, "the special 'caller' argument must be "
+			     "omitted or be given a default");
 			return false;
 		}
 		if (!push_name(p, &nd->names, nd->nnames, t->name) ||
@@ -1892,9 +1902,16 @@ static struct node *parse_statement(struct parser *p)
 			   !expect_block_end(p)))
 			nd = NULL;
 	} else if (!strcmp(w, "print")) {
-		nd = mknode(p, S_PRINT, line);
-		if (nd && (!(nd->a = parse_tuple(p, false, true, NULL, false)) ||
-			   !expect_block_end(p)))
+		nd = mknode(p, S_BODY, line);
+		while (nd && cur(p)->k != TK_BLOCK_END) {
+			struct node *e = mknode(p, S_PRINT, cur(p)->line);
+			if (nd->nv && !expect_op(p, ","))
+				return NULL;
+			if (!e || !(e->a = parse_expression(p, true)) ||
+			    !push_node(p, &nd->v, &nd->nv, e))
+				return NULL;
+		}
+		if (nd && !expect_block_end(p))
 			nd = NULL;
 	} else if (!strcmp(w, "filter") || !strcmp(w, "autoescape")) {
 		perr(p, line, "unsupported tag '%s'", w);

@@ -851,12 +851,12 @@ static const char *describe(struct rctx *c, struct node *n)
 static struct tvalue *get_attr(struct rctx *c, struct tvalue *v,
 			       const char *name, const char *desc)
 {
+	if (name[0] == '_' && name[1] == '_')
+		return unsupported_attr(c, v, name);
 	if (v->k == TV_UNDEF) {
 		terr(c, "'%s' is undefined", v->u.undef);
 		return NULL;
 	}
-	if (name[0] == '_' && name[1] == '_')
-		return unsupported_attr(c, v, name);
 	switch (v->k) {
 	case TV_STR:
 		if (in_list(name, str_methods))
