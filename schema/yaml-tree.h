@@ -5,12 +5,15 @@
  * The reader behaves as PyYAML's SafeLoader does (MaestroNG's parser), so
  * that files mean what they meant to MaestroNG:
  *   - YAML 1.1 implicit typing of plain scalars (PyYAML's resolver):
- *     null (~, null, Null, NULL, empty), bool (yes/no/on/off/true/false/y/n
- *     in PyYAML's spellings), int (decimal, 0o/0 octal, 0x hex, 0b binary,
- *     '_' separators, sexagesimal 80:25 = 4825, sign), float (1.20, 1e3,
- *     .inf, .nan, sexagesimal 1:30.5), everything else str.  Quoted and
- *     block scalars are str.  Explicit tags !!str !!int !!float !!bool !!null
- *     are honoured; any other tag is an error.
+ *     null (~, null, Null, NULL, empty), bool (yes/no/on/off/true/false
+ *     in lower, Capitalised or UPPER case; not y/n), int (decimal, 0
+ *     octal, 0x hex, 0b binary, '_' separators, sexagesimal 80:25 = 4825,
+ *     sign; 0o17 is a string), float (1.20, 1.5e+3 - a dot and a signed
+ *     exponent: 1e3 is a string -, .inf, .nan, sexagesimal 1:30.5),
+ *     timestamps (2001-12-14: a string whose str is Python's str() of the
+ *     date), everything else str.  Quoted and block scalars are str.
+ *     Explicit tags !!str !!int !!float !!bool !!null are honoured; any
+ *     other tag is an error.  docs/yaml.md has the user's version.
  *   - anchors and aliases: an alias is the same node (the tree is a DAG);
  *   - merge keys (`<<: *a` and `<<: [*a, *b]`) as PyYAML flattens them:
  *     keys written in the mapping win over merged ones, earlier merge
@@ -19,9 +22,10 @@
  *     refused duplicates), reported at the second occurrence;
  *   - keys must be scalars; a complex key is an error.
  *
- * Limits (documented in docs/): input size, nesting depth, and the number
- * of nodes reached through aliases (billion-laughs), each an error naming
- * the limit, never a crash or a hang.
+ * Limits (docs/yaml.md): input size 16 MiB, nesting depth 256, 1,000,000
+ * nodes counting every alias and merge expansion (billion laughs),
+ * integers of 4300 digits; each an error naming the limit (the parse then
+ * returns MAE_ERR_LIMIT), never a crash or a hang.
  *
  * Positions are 1-based line and column in the rendered text (the
  * diagnostics list maps them to the template source).
@@ -71,10 +75,13 @@ struct ynode {
 	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */
 	int64_t i;            /* YSCALAR_INT when int_fits */
 	double f;             /* YSCALAR_FLOAT */
+	bool timestamp;       /* YSCALAR_STR that PyYAML reads as a date or
+				 datetime (2001-12-14): str is Python's
+				 str() of it ("2001-12-14 21:59:43+00:00") */
 	/*
 	 * Python's str() of the resolved value: "None", "True", "False",
 	 * the integer in decimal (any size, e.g. 0x1F -> "31", 80:25 ->
-	 * "4825"), the float as Python's repr (1.20 -> "1.2", 1e3 ->
+	 * "4825"), the float as Python's repr (1.20 -> "1.2", 1.0e+3 ->
 	 * "1000.0", .inf -> "inf"), the string itself.  This is what
 	 * MaestroNG put in a container's environment.
 	 */
