@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "template-int.h"
+#include "yaml-tree.h"
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
@@ -365,60 +366,9 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 
 void tv_float_repr(double x, struct mae_buf *b)
 {
-	if (isnan(x)) {
-		mae_buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		mae_buf_adds(b, x < 0 ? "-inf" : "inf");
-		return;
-	}
-	char buf[64];
-	for (int prec = 0; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*e", prec, x);
-		if (strtod(buf, NULL) == x)
-			break;
-	}
-	/* buf: [-]D[.DDD]e[+-]XX */
-	const char *p = buf;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	char digits[32];
-	size_t nd = 0;
-	for (; *p && *p != 'e'; p++)
-		if (*p != '.')
-			digits[nd++] = *p;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	int exp = atoi(p + 1);
-	int decpt = exp + 1;
-	if (neg)
-		mae_buf_addc(b, '-');
-	if (decpt > -4 && decpt <= 16) {
-		if (decpt <= 0) {
-			mae_buf_adds(b, "0.");
-			for (int i = 0; i < -decpt; i++)
-				mae_buf_addc(b, '0');
-			mae_buf_add(b, digits, nd);
-		} else if ((size_t)decpt >= nd) {
-			mae_buf_add(b, digits, nd);
-			for (size_t i = nd; i < (size_t)decpt; i++)
-				mae_buf_addc(b, '0');
-			mae_buf_adds(b, ".0");
-		} else {
-			mae_buf_add(b, digits, (size_t)decpt);
-			mae_buf_addc(b, '.');
-			mae_buf_add(b, digits + decpt, nd - (size_t)decpt);
-		}
-	} else {
-		mae_buf_addc(b, digits[0]);
-		if (nd > 1) {
-			mae_buf_addc(b, '.');
-			mae_buf_add(b, digits + 1, nd - 1);
-		}
-		mae_buf_addf(b, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
-	}
+	char buf[32];
+	py_float_repr(x, buf); /* the YAML reader's, shared */
+	mae_buf_adds(b, buf);
 }
 
 /* Python's str.isprintable() for a non-ASCII code point (approximate:
