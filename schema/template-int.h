@@ -26,6 +26,7 @@
 #define TMPL_MAX_EVAL_DEPTH 1500        /* evaluator recursion, all files */
 #define TMPL_MAX_FILE ((size_t)16 << 20)
 #define TMPL_MAX_VALUE_DEPTH 200        /* nested lists when printing/comparing */
+#define TMPL_MAX_WORK 300000000LL       /* comparisons and scanned bytes / 64 */
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
@@ -227,6 +228,7 @@ struct rctx {
 	int line;
 	bool failed;
 	int64_t iterations;
+	int64_t work;
 	int call_depth;
 	int value_depth;
 	int eval_depth;
@@ -247,6 +249,9 @@ void twarn(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
 
 /* Counts one step against TMPL_MAX_ITERATIONS; -1 (reported) past it. */
 int tmpl_step(struct rctx *c);
+/* Counts n units of work (a comparison, 64 bytes scanned) against
+ * TMPL_MAX_WORK, so that loops over big values cannot hang; -1 past it. */
+int tmpl_work(struct rctx *c, int64_t n);
 
 struct tvalue *tv_new(struct rctx *c, enum tval_kind k);
 struct tvalue *tv_int(struct rctx *c, int64_t i);

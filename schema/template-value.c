@@ -117,6 +117,15 @@ int tmpl_step(struct rctx *c)
 	return 0;
 }
 
+int tmpl_work(struct rctx *c, int64_t n)
+{
+	c->work += n;
+	if (c->work > TMPL_MAX_WORK)
+		return terr(c, "template does too much work (more than %lld "
+			    "comparisons)", (long long)TMPL_MAX_WORK);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Constructors                                                         */
 
@@ -238,7 +247,7 @@ struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
 		return NULL;
 	}
 	for (size_t i = 0; i < d->n; i++) {
-		int eq = tv_eq(c, d->keys[i], k);
+		int eq = tmpl_work(c, 1) < 0 ? -1 : tv_eq(c, d->keys[i], k);
 		if (eq < 0) {
 			*err = true;
 			return NULL;
@@ -255,7 +264,7 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 	if (!tv_hashable(k))
 		return terr(c, "unhashable type: '%s'", tv_type_name(k));
 	for (size_t i = 0; i < d->n; i++) {
-		int eq = tv_eq(c, d->keys[i], k);
+		int eq = tmpl_work(c, 1) < 0 ? -1 : tv_eq(c, d->keys[i], k);
 		if (eq < 0)
 			return -1;
 		if (eq) {
@@ -351,7 +360,10 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 {
 	switch (v->k) {
 	case TV_UNDEF: return 0;
-	case TV_STR: return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
+	case TV_STR:
+		if (tmpl_work(c, 1 + (int64_t)(v->u.str.n / 64)) < 0)
+			return -1;
+		return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
 	case TV_LIST: case TV_TUPLE: case TV_VIEW: return (int64_t)v->u.seq.n;
 	case TV_DICT: return (int64_t)v->u.dict.n;
 	case TV_RANGE: return range_len(v);
@@ -543,8 +555,10 @@ static int num_cmp(const struct tvalue *a, const struct tvalue *b)
 	return x < y ? -1 : x > y;
 }
 
-static int str_cmp(const struct tvalue *a, const struct tvalue *b)
+static int str_cmp(struct rctx *c, const struct tvalue *a,
+		   const struct tvalue *b)
 {
+	tmpl_work(c, 1 + (int64_t)(a->u.str.n / 64));
 	size_t n = a->u.str.n < b->u.str.n ? a->u.str.n : b->u.str.n;
 	int r = memcmp(a->u.str.s, b->u.str.s, n);
 	if (r)
@@ -562,7 +576,7 @@ int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 		return 0;
 	switch (a->k) {
 	case TV_UNDEF: case TV_NONE: return 1;
-	case TV_STR: return str_cmp(a, b) == 0;
+	case TV_STR: return str_cmp(c, a, b) == 0;
 	case TV_RANGE: {
 		int64_t la = range_len(a), lb = range_len(b);
 		if (la != lb)
@@ -580,7 +594,8 @@ int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 			return -1;
 		int r = 1;
 		for (size_t i = 0; i < a->u.seq.n && r == 1; i++)
-			r = a->u.seq.v[i] == b->u.seq.v[i] ? 1 :
+			r = tmpl_work(c, 1) < 0 ? -1 :
+			    a->u.seq.v[i] == b->u.seq.v[i] ? 1 :
 			    tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
 		c->value_depth--;
 		return r;
@@ -620,14 +635,15 @@ int tv_lt(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 	if (tv_is_num(a) && tv_is_num(b))
 		return num_cmp(a, b) == -1;
 	if (a->k == TV_STR && b->k == TV_STR)
-		return str_cmp(a, b) < 0;
+		return str_cmp(c, a, b) < 0;
 	if (a->k == b->k && (a->k == TV_LIST || a->k == TV_TUPLE)) {
 		if (repr_depth_enter(c) < 0)
 			return -1;
 		size_t n = a->u.seq.n < b->u.seq.n ? a->u.seq.n : b->u.seq.n;
 		int r = -2;
 		for (size_t i = 0; i < n && r == -2; i++) {
-			int eq = tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
+			int eq = tmpl_work(c, 1) < 0 ? -1 :
+				 tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
 			if (eq < 0)
 				r = -1;
 			else if (!eq)
@@ -681,6 +697,8 @@ static struct tvalue *repeat(struct rctx *c, const struct tvalue *s,
 {
 	if (times < 0)
 		times = 0;
+	if (s->k == TV_STR ? s->u.str.n == 0 : s->u.seq.n == 0)
+		times = 0; /* nothing to repeat: do not loop `times` times */
 	if (s->k == TV_STR) {
 		if (s->u.str.n && (uint64_t)times > TMPL_MAX_OUTPUT / s->u.str.n) {
 			terr(c, "a string longer than %zu MiB",

@@ -502,12 +502,16 @@ static struct tvalue *str_strip(struct rctx *c, struct tvalue *s,
 		uint32_t cp;
 		size_t l = chars ? tmpl_utf8_get(p + b, &cp) :
 				   tmpl_space_len(p + b, e - b);
+		if (chars && tmpl_work(c, 1 + (int64_t)(chars->u.str.n / 64)) < 0)
+			return NULL;
 		if (!l || (chars && !in_chars(p + b, l, chars)))
 			break;
 		b += l;
 	}
 	while (e > b) {
 		size_t l = char_len_back(p + b, e - b);
+		if (chars && tmpl_work(c, 1 + (int64_t)(chars->u.str.n / 64)) < 0)
+			return NULL;
 		bool strip = chars ? in_chars(p + e - l, l, chars) :
 				     tmpl_space_len(p + e - l, l) == l;
 		if (!strip)
@@ -521,6 +525,8 @@ static struct tvalue *str_replace(struct rctx *c, struct tvalue *s,
 				  struct tvalue *old, struct tvalue *nw,
 				  int64_t count)
 {
+	if (tmpl_work(c, 1 + (int64_t)(s->u.str.n / 64)) < 0)
+		return NULL;
 	struct mae_buf b = MAE_BUF_INIT;
 	b.max = TMPL_MAX_OUTPUT;
 	const char *p = s->u.str.s;
@@ -570,7 +576,7 @@ static struct tvalue *str_split(struct rctx *c, struct tvalue *s,
 	struct tvalue *r = tv_new(c, TV_LIST);
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0;
-	if (!r)
+	if (!r || tmpl_work(c, 1 + (int64_t)(n / 64)) < 0)
 		return NULL;
 	if (maxsplit < 0)
 		maxsplit = INT64_MAX;
@@ -637,6 +643,8 @@ static int affix(struct rctx *c, struct tvalue *s, struct tvalue *x,
 	if (x->k != TV_STR)
 		return terr(c, "%s first arg must be str or a tuple of str, not %s",
 			    what, tv_type_name(x));
+	if (tmpl_work(c, 1 + (int64_t)(x->u.str.n / 64)) < 0)
+		return -1;
 	if (x->u.str.n > s->u.str.n)
 		return 0;
 	return !memcmp(start ? s->u.str.s : s->u.str.s + s->u.str.n - x->u.str.n,
@@ -973,6 +981,8 @@ static struct tvalue *get_item(struct rctx *c, struct tvalue *v,
 			return v->u.seq.v[i];
 		const char *p = v->u.str.s;
 		size_t off = 0;
+		if (tmpl_work(c, 1 + i / 64) < 0)
+			return NULL;
 		for (int64_t j = 0; j < i; j++) {
 			uint32_t cp;
 			off += tmpl_utf8_get(p + off, &cp);
@@ -1877,6 +1887,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 			return terr(c, "'in <string>' requires string as left operand, not %s",
 				    tv_type_name(l));
 		}
+		if (tmpl_work(c, 1 + (int64_t)(r->u.str.n / 64)) < 0)
+			return -1;
 		found = l->u.str.n == 0 ||
 			(l->u.str.n <= r->u.str.n &&
 			 memmem(r->u.str.s, r->u.str.n, l->u.str.s, l->u.str.n));
@@ -1902,7 +1914,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 			if (!q)
 				return -1;
 			for (size_t i = 0; i < q->n && !found; i++) {
-				int eq = tv_eq(c, l, q->v[i]);
+				int eq = tmpl_work(c, 1) < 0 ? -1 :
+					 tv_eq(c, l, q->v[i]);
 				if (eq < 0)
 					return -1;
 				found = eq;
@@ -1914,7 +1927,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 		if (!q)
 			return -1;
 		for (size_t i = 0; i < q->n && !found; i++) {
-			int eq = q->v[i] == l ? 1 : tv_eq(c, l, q->v[i]);
+			int eq = tmpl_work(c, 1) < 0 ? -1 :
+				 q->v[i] == l ? 1 : tv_eq(c, l, q->v[i]);
 			if (eq < 0)
 				return -1;
 			found = eq;
