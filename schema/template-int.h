@@ -148,7 +148,7 @@ enum tval_kind {
 	TV_UNDEF, TV_NONE, TV_BOOL, TV_INT, TV_FLOAT, TV_STR,
 	TV_LIST, TV_TUPLE, TV_DICT,
 	TV_RANGE, TV_MACRO, TV_NS, TV_LOOP, TV_METHOD, TV_BUILTIN,
-	TV_GEN,   /* a one-shot generator (filter unique): items in seq */
+	TV_GEN,   /* a one-shot generator (filter unique), run when iterated */
 	TV_VIEW,  /* dict_keys/dict_values/dict_items: items in seq */
 };
 
@@ -192,6 +192,9 @@ struct tvalue {
 		const char *undef;        /* TV_UNDEF: what was missing */
 	} u;
 	bool consumed;                    /* TV_GEN iterated once */
+	bool markup;                      /* TV_STR: Jinja2's Markup (tojson) */
+	bool gen_cs;                      /* TV_GEN: unique(case_sensitive) */
+	struct tvalue *gen_src;           /* TV_GEN: what unique() reads */
 	bool environ;                     /* the `env` mapping */
 	const char *view;                 /* TV_VIEW: "dict_items" ... */
 };
@@ -288,6 +291,8 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 struct tseq *tv_items(struct rctx *c, struct tvalue *v);
 /* len(v); -1 (reported) when Python's len() fails. */
 int64_t tv_len(struct rctx *c, const struct tvalue *v);
+/* str.lower() of an ASCII string (non-ASCII: error); other values as is. */
+struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v);
 /* json.dumps(v, sort_keys=True, indent) with Jinja's HTML escapes. */
 int tv_json(struct rctx *c, const struct tvalue *v, int indent,
 	    struct mae_buf *b);

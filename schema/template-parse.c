@@ -699,6 +699,7 @@ struct parser {
 	struct node **blocks;
 	size_t nblocks;
 	struct node *macro; /* the macro being parsed, for caller/varargs */
+	int in_for;         /* inside a for statement: `loop` is not assignable */
 };
 
 static void perr(struct parser *p, int line, const char *fmt, ...)
@@ -1485,6 +1486,14 @@ static struct node *parse_assign_target(struct parser *p, bool with_tuple,
 		perr(p, line, "can't assign to this expression");
 		return NULL;
 	}
+	for (size_t i = 0; p->in_for && i < (t->k == N_TUPLE ? t->nv : 1); i++) {
+		struct node *x = t->k == N_TUPLE ? t->v[i] : t;
+		if (!strcmp(x->name, "loop")) {
+			perr(p, line, "can't assign to special loop variable in "
+			     "for-loop target");
+			return NULL;
+		}
+	}
 	return t;
 }
 
@@ -1499,6 +1508,12 @@ static bool check_assign_name(struct parser *p, struct node *t)
 	return true;
 }
 
+static struct node *parse_for_rest(struct parser *p, struct node *nd,
+				   const char *const *in_end,
+				   const char *const *rec_end,
+				   const char *const *body_end,
+				   const char *const *else_end);
+
 static struct node *parse_for(struct parser *p, int line)
 {
 	static const char *const in_end[] = { "in", NULL };
@@ -1508,16 +1523,21 @@ static struct node *parse_for(struct parser *p, int line)
 	struct node *nd = mknode(p, S_FOR, line);
 	if (!nd)
 		return NULL;
+	p->in_for++;
+	nd = parse_for_rest(p, nd, in_end, rec_end, body_end, else_end);
+	p->in_for--;
+	return nd;
+}
+
+static struct node *parse_for_rest(struct parser *p, struct node *nd,
+				   const char *const *in_end,
+				   const char *const *rec_end,
+				   const char *const *body_end,
+				   const char *const *else_end)
+{
 	if (!(nd->a = parse_assign_target(p, true, false, false, in_end)))
 		return NULL;
-	for (size_t i = 0; i < (nd->a->k == N_TUPLE ? nd->a->nv : 1); i++) {
-		struct node *t = nd->a->k == N_TUPLE ? nd->a->v[i] : nd->a;
-		if (!strcmp(t->name, "loop")) {
-			perr(p, line, "can't assign to special loop variable in "
-			     "for-loop target");
-			return NULL;
-		}
-	}
+
 	if (!is_name(p, "in")) {
 		perr(p, cur(p)->line, "expected 'in', got '%s'", tok_desc(cur(p)));
 		return NULL;

@@ -454,7 +454,13 @@ static int repr_inner(struct rctx *c, const struct tvalue *v,
 	int rc = 0;
 	switch (v->k) {
 	case TV_UNDEF: mae_buf_adds(b, "Undefined"); return 0;
-	case TV_STR: str_repr(v->u.str.s, v->u.str.n, b); return 0;
+	case TV_STR:
+		if (v->markup)
+			mae_buf_adds(b, "Markup(");
+		str_repr(v->u.str.s, v->u.str.n, b);
+		if (v->markup)
+			mae_buf_addc(b, ')');
+		return 0;
 	case TV_LIST: case TV_TUPLE: case TV_DICT: case TV_VIEW:
 		break;
 	default:
@@ -783,6 +789,11 @@ static struct tvalue *type_error(struct rctx *c, const char *op,
 struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 			struct tvalue *b)
 {
+	if ((a->k == TV_STR && a->markup) || (b->k == TV_STR && b->markup)) {
+		/* Markup escapes the other operand: outside the subset */
+		terr(c, "unsupported: '%s' with the result of tojson", op);
+		return NULL;
+	}
 	bool nums = tv_is_num(a) && tv_is_num(b);
 	bool ints = nums && a->k != TV_FLOAT && b->k != TV_FLOAT;
 	int64_t r;
@@ -921,6 +932,60 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 /* ------------------------------------------------------------------ */
 /* Iteration                                                            */
 
+/* str.lower() of an ASCII string (the key of sort/unique). */
+struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v)
+{
+	if (v->k != TV_STR)
+		return v;
+	for (size_t i = 0; i < v->u.str.n; i++)
+		if ((unsigned char)v->u.str.s[i] >= 0x80) {
+			terr(c, "unsupported: case-insensitive sort or unique of "
+			     "non-ASCII text");
+			return NULL;
+		}
+	struct tvalue *r = tv_str(c, v->u.str.s, v->u.str.n);
+	if (!r)
+		return NULL;
+	char *d = (char *)r->u.str.s;
+	for (size_t i = 0; i < r->u.str.n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] = (char)(d[i] + 32);
+	return r;
+}
+
+/* Jinja2's do_unique, run when the generator is consumed. */
+static struct tseq *unique_items(struct rctx *c, struct tvalue *src, bool cs)
+{
+	struct tseq *q = tv_items(c, src);
+	struct tseq *r = q ? tpool_alloc(&c->pool, sizeof(*r)) : NULL;
+	struct tdict seen = { 0 };
+	if (!r) {
+		if (q)
+			terr(c, "template uses more than %zu MiB of memory",
+			     TMPL_MAX_MEMORY >> 20);
+		return NULL;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		struct tvalue *k = cs ? q->v[i] : tv_lower_key(c, q->v[i]);
+		bool err;
+		if (!k)
+			return NULL;
+		if (!tv_hashable(k)) {
+			terr(c, "unhashable type: '%s'", tv_type_name(k));
+			return NULL;
+		}
+		if (tdict_get(c, &seen, k, &err) || err) {
+			if (err)
+				return NULL;
+			continue;
+		}
+		if (tmpl_step(c) < 0 || tdict_set(c, &seen, k, k) < 0 ||
+		    tseq_push(c, r, q->v[i]) < 0)
+			return NULL;
+	}
+	return r;
+}
+
 struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 {
 	struct tseq *q = tpool_alloc(&c->pool, sizeof(*q));
@@ -936,10 +1001,10 @@ struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 		*q = v->u.seq;
 		return q;
 	case TV_GEN:
-		if (!v->consumed)
-			*q = v->u.seq;
+		if (v->consumed)
+			return q;
 		v->consumed = true;
-		return q;
+		return unique_items(c, v->gen_src, v->gen_cs);
 	case TV_DICT:
 		for (size_t i = 0; i < v->u.dict.n; i++)
 			if (tmpl_step(c) < 0 ||

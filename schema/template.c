@@ -1171,6 +1171,10 @@ static struct tvalue *call_method(struct rctx *c, struct tvalue *self,
 			    !strcmp(name, "keys") ? "dict_keys" : "dict_values");
 	}
 	/* str */
+	if (self->markup) {
+		terr(c, "unsupported: method '%s' of the result of tojson", name);
+		return NULL;
+	}
 	if (!strcmp(name, "format"))
 		return str_format(c, self, a);
 	if (a->nkw && strcmp(name, "split")) {
@@ -1328,6 +1332,19 @@ static struct tvalue *call_value(struct rctx *c, struct tvalue *f,
 /* ------------------------------------------------------------------ */
 /* Filters                                                              */
 
+/*
+ * Whitespace as int() and float() strip it: the ASCII " \t\n\r\v\f" and
+ * Unicode spaces, but not \x1c-\x1f (Python maps non-ASCII spaces to ' '
+ * and then strips C-locale spaces).
+ */
+static size_t num_space_len(const char *s, size_t n)
+{
+	unsigned char ch = (unsigned char)s[0];
+	if (n == 0 || (ch >= 0x1c && ch <= 0x1f))
+		return 0;
+	return tmpl_space_len(s, n);
+}
+
 /* Python's int(str) for base 10: whitespace, sign, digits with single
  * underscores; false if not an integer. */
 static int parse_int(struct rctx *c, const struct tvalue *s, int64_t *ret,
@@ -1336,10 +1353,10 @@ static int parse_int(struct rctx *c, const struct tvalue *s, int64_t *ret,
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0, l;
 	*ok = false;
-	while (i < n && (l = tmpl_space_len(p + i, n - i)))
+	while (i < n && (l = num_space_len(p + i, n - i)))
 		i += l;
 	while (n > i && (l = char_len_back(p + i, n - i)) &&
-	       tmpl_space_len(p + n - l, l) == l)
+	       num_space_len(p + n - l, l) == l)
 		n -= l;
 	bool neg = false;
 	if (i < n && (p[i] == '+' || p[i] == '-'))
@@ -1369,10 +1386,10 @@ static bool parse_float(const struct tvalue *s, double *ret)
 {
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0, l;
-	while (i < n && (l = tmpl_space_len(p + i, n - i)))
+	while (i < n && (l = num_space_len(p + i, n - i)))
 		i += l;
 	while (n > i && (l = char_len_back(p + i, n - i)) &&
-	       tmpl_space_len(p + n - l, l) == l)
+	       num_space_len(p + n - l, l) == l)
 		n -= l;
 	if (n - i > 400)
 		return false;
@@ -1490,9 +1507,7 @@ static struct tvalue *filter_float(struct rctx *c, struct tvalue *v,
 /* Python's str.lower() key for sort/unique when not case-sensitive. */
 static struct tvalue *fold(struct rctx *c, struct tvalue *v, bool cs)
 {
-	if (cs || v->k != TV_STR)
-		return v;
-	return str_case(c, v, false, "sort/unique");
+	return cs ? v : tv_lower_key(c, v);
 }
 
 static struct tvalue *filter_sort(struct rctx *c, struct tvalue *v,
@@ -1645,6 +1660,15 @@ static struct tvalue *filter_indent(struct rctx *c, struct tvalue *s,
 	return tv_str_buf(c, &b);
 }
 
+/* Markup in, Markup out (Jinja2's Markup methods return Markup). */
+static struct tvalue *keep_markup(const struct tvalue *in, struct tvalue *out)
+{
+	if (out && out != in && in->k == TV_STR && in->markup) {
+		out->markup = true;
+	}
+	return out;
+}
+
 static struct tvalue *apply_filter(struct rctx *c, const char *name,
 				   struct tvalue *v, const struct args *a)
 {
@@ -1684,7 +1708,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 		struct tvalue *s = to_strv(c, v);
 		if (!s || name[0] == 's')
 			return s;
-		return str_case(c, s, name[0] == 'u', name);
+		return keep_markup(v, str_case(c, s, name[0] == 'u', name));
 	}
 	if (!strcmp(name, "join")) {
 		BIND("d", "attribute");
@@ -1730,7 +1754,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 	if (!strcmp(name, "trim")) {
 		BIND("chars");
 		struct tvalue *s = to_strv(c, v);
-		return s ? str_strip(c, s, p[0]) : NULL;
+		return s ? keep_markup(v, str_strip(c, s, p[0])) : NULL;
 	}
 	if (!strcmp(name, "first") || !strcmp(name, "last")) {
 		if (a->n || a->nkw) {
@@ -1777,26 +1801,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "unsupported: unique with 'attribute'");
 			return NULL;
 		}
-		bool cs = p[0] && tv_truthy(p[0]);
-		struct tseq *q = tv_items(c, v);
-		struct tvalue *r = q ? tv_new(c, TV_GEN) : NULL;
-		struct tdict seen = { 0 };
-		if (!r)
-			return NULL;
-		for (size_t i = 0; i < q->n; i++) {
-			struct tvalue *k = fold(c, q->v[i], cs);
-			bool err;
-			if (!k)
-				return NULL;
-			if (!tv_hashable(k)) {
-				terr(c, "unhashable type: '%s'", tv_type_name(k));
-				return NULL;
-			}
-			if (tdict_get(c, &seen, k, &err) || err)
-				continue;
-			if (tmpl_step(c) < 0 || tdict_set(c, &seen, k, k) < 0 ||
-			    tseq_push(c, &r->u.seq, q->v[i]) < 0)
-				return NULL;
+		struct tvalue *r = tv_new(c, TV_GEN);
+		if (r) {
+			r->gen_src = v;
+			r->gen_cs = p[0] && tv_truthy(p[0]);
 		}
 		return r;
 	}
@@ -1817,11 +1825,14 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			mae_buf_release(&b);
 			return NULL;
 		}
-		return tv_str_buf(c, &b);
+		struct tvalue *r = tv_str_buf(c, &b);
+		if (r)
+			r->markup = true;
+		return r;
 	}
 	if (!strcmp(name, "indent")) {
 		BIND("width", "first", "blank");
-		return filter_indent(c, v, p[0], p[1], p[2]);
+		return keep_markup(v, filter_indent(c, v, p[0], p[1], p[2]));
 	}
 #undef BIND
 	terr(c, "unsupported filter '%s'", name);
