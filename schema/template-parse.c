@@ -1269,27 +1269,45 @@ static struct node *binop(struct parser *p, struct tok *t, struct node *l,
 	return nd;
 }
 
-static struct node *parse_pow(struct parser *p)
+/* Is the current token one of ops (operators, or names when names)? */
+static bool at_any(struct parser *p, const char *const *ops, bool names)
 {
-	struct node *l = parse_unary(p, true);
-	while (l && is_op(p, "**")) {
+	for (; *ops; ops++)
+		if (names ? is_name(p, *ops) : is_op(p, *ops))
+			return true;
+	return false;
+}
+
+/* operand (op operand)*, left-associative, as Jinja2 parses + - * ** ... */
+static struct node *parse_left(struct parser *p,
+			       struct node *(*operand)(struct parser *),
+			       const char *const *ops, bool names,
+			       enum node_kind k)
+{
+	struct node *l = operand(p);
+	while (l && at_any(p, ops, names)) {
 		struct tok *t = cur(p);
 		advance(p);
-		l = binop(p, t, l, parse_unary(p, true), N_BINOP);
+		l = binop(p, t, l, operand(p), k);
 	}
 	return l;
 }
 
+static struct node *parse_unary_filtered(struct parser *p)
+{
+	return parse_unary(p, true);
+}
+
+static struct node *parse_pow(struct parser *p)
+{
+	static const char *const ops[] = { "**", NULL };
+	return parse_left(p, parse_unary_filtered, ops, false, N_BINOP);
+}
+
 static struct node *parse_math2(struct parser *p)
 {
-	struct node *l = parse_pow(p);
-	while (l && (is_op(p, "*") || is_op(p, "/") || is_op(p, "//") ||
-		     is_op(p, "%"))) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_pow(p), N_BINOP);
-	}
-	return l;
+	static const char *const ops[] = { "*", "/", "//", "%", NULL };
+	return parse_left(p, parse_pow, ops, false, N_BINOP);
 }
 
 static struct node *parse_concat(struct parser *p)
@@ -1312,13 +1330,8 @@ static struct node *parse_concat(struct parser *p)
 
 static struct node *parse_math1(struct parser *p)
 {
-	struct node *l = parse_concat(p);
-	while (l && (is_op(p, "+") || is_op(p, "-"))) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_concat(p), N_BINOP);
-	}
-	return l;
+	static const char *const ops[] = { "+", "-", NULL };
+	return parse_left(p, parse_concat, ops, false, N_BINOP);
 }
 
 static struct node *parse_compare(struct parser *p)
@@ -1378,24 +1391,14 @@ static struct node *parse_not(struct parser *p)
 
 static struct node *parse_and(struct parser *p)
 {
-	struct node *l = parse_not(p);
-	while (l && is_name(p, "and")) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_not(p), N_AND);
-	}
-	return l;
+	static const char *const ops[] = { "and", NULL };
+	return parse_left(p, parse_not, ops, true, N_AND);
 }
 
 static struct node *parse_or(struct parser *p)
 {
-	struct node *l = parse_and(p);
-	while (l && is_name(p, "or")) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_and(p), N_OR);
-	}
-	return l;
+	static const char *const ops[] = { "or", NULL };
+	return parse_left(p, parse_and, ops, true, N_OR);
 }
 
 static struct node *parse_condexpr(struct parser *p)
@@ -1692,6 +1695,21 @@ static bool parse_signature(struct parser *p, struct node *nd)
 	return true;
 }
 
+/* The body of a macro or call block, whose caller/varargs/kwargs uses
+ * are noted on nd, up to and including its end tag. */
+static struct node *parse_macro_body(struct parser *p, struct node *nd,
+				     const char *const *ends)
+{
+	struct node *saved = p->macro;
+	p->macro = nd;
+	nd->d = parse_body(p, ends);
+	p->macro = saved;
+	if (!nd->d)
+		return NULL;
+	advance(p);
+	return expect_block_end(p) ? nd : NULL;
+}
+
 static struct node *parse_macro(struct parser *p, int line)
 {
 	static const char *const ends[] = { "endmacro", NULL };
@@ -1702,14 +1720,7 @@ static struct node *parse_macro(struct parser *p, int line)
 	nd->name = t->s;
 	if (!parse_signature(p, nd) || !expect_block_end(p))
 		return NULL;
-	struct node *saved = p->macro;
-	p->macro = nd;
-	nd->d = parse_body(p, ends);
-	p->macro = saved;
-	if (!nd->d)
-		return NULL;
-	advance(p);
-	return expect_block_end(p) ? nd : NULL;
+	return parse_macro_body(p, nd, ends);
 }
 
 static struct node *parse_call_block(struct parser *p, int line)
@@ -1728,14 +1739,7 @@ static struct node *parse_call_block(struct parser *p, int line)
 	}
 	if (!expect_block_end(p))
 		return NULL;
-	struct node *saved = p->macro;
-	p->macro = nd;
-	nd->d = parse_body(p, ends);
-	p->macro = saved;
-	if (!nd->d)
-		return NULL;
-	advance(p);
-	return expect_block_end(p) ? nd : NULL;
+	return parse_macro_body(p, nd, ends);
 }
 
 static struct node *parse_block(struct parser *p, int line)

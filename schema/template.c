@@ -709,35 +709,26 @@ static struct tvalue *str_format(struct rctx *c, struct tvalue *fmt,
 			}
 		}
 		struct tvalue *v = NULL;
-		if (fl == 0) {
-			if (autonum == 0) {
-				terr(c, "cannot switch from manual field specification "
-				     "to automatic field numbering");
-				goto fail;
-			}
-			autonum = 1;
-			if (next >= a->n) {
-				terr(c, "replacement index %zu out of range for "
-				     "positional args tuple", next);
-				goto fail;
-			}
-			v = a->v[next++];
-		} else if (f[0] >= '0' && f[0] <= '9') {
-			size_t idx = 0;
+		if (fl == 0 || (f[0] >= '0' && f[0] <= '9')) {
+			int mode = fl == 0; /* 1: automatic {}, 0: manual {0} */
+			size_t idx = next;
 			for (size_t k = 0; k < fl; k++) {
 				if (f[k] < '0' || f[k] > '9' || idx > 100000) {
 					terr(c, "unsupported format field '{%.*s}'",
 					     (int)fl, f);
 					goto fail;
 				}
-				idx = idx * 10 + (size_t)(f[k] - '0');
+				idx = (k ? idx * 10 : 0) + (size_t)(f[k] - '0');
 			}
-			if (autonum == 1) {
-				terr(c, "cannot switch from automatic field numbering "
+			if (autonum >= 0 && autonum != mode) {
+				terr(c, mode ? "cannot switch from manual field specification "
+				     "to automatic field numbering" :
+				     "cannot switch from automatic field numbering "
 				     "to manual field specification");
 				goto fail;
 			}
-			autonum = 0;
+			autonum = mode;
+			next += (size_t)mode;
 			if (idx >= a->n) {
 				terr(c, "replacement index %zu out of range for "
 				     "positional args tuple", idx);
