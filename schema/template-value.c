@@ -223,19 +223,26 @@ int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v)
 	return 0;
 }
 
-bool tv_hashable(const struct tvalue *v)
+static bool hashable(const struct tvalue *v, int depth)
 {
 	switch (v->k) {
 	case TV_LIST: case TV_DICT: case TV_NS: case TV_VIEW:
 		return false;
 	case TV_TUPLE:
+		if (depth > TMPL_MAX_VALUE_DEPTH)
+			return false; /* reported as unhashable: no deep recursion */
 		for (size_t i = 0; i < v->u.seq.n; i++)
-			if (!tv_hashable(v->u.seq.v[i]))
+			if (!hashable(v->u.seq.v[i], depth + 1))
 				return false;
 		return true;
 	default:
 		return true;
 	}
+}
+
+bool tv_hashable(const struct tvalue *v)
+{
+	return hashable(v, 0);
 }
 
 struct tvalue *tdict_get(struct rctx *c, struct tdict *d,

@@ -237,6 +237,9 @@ static void test_limits(void **state)
 	/* values nested deeper than printing allows */
 	check_error("{% set ns = namespace(v=[]) %}{% for i in range(500) %}{% set ns.v = [ns.v] %}"
 		    "{% endfor %}{{ ns.v }}", "t.yaml:1: error: values nested deeper than 200 levels");
+	check_error("{% set ns = namespace(t=()) %}{% for i in range(100000) %}"
+		    "{% set ns.t = (ns.t,) %}{% endfor %}{{ {ns.t: 1} }}",
+		    "t.yaml:1: error: unhashable type: 'tuple'");
 	/* a list that contains itself prints as Python prints it */
 	check("{% set l = [1] %}{% set _ = l.append(l) %}{{ l }}", "[1, [...]]");
 }
