@@ -1085,7 +1085,7 @@ static void json_str(const char *s, size_t n, struct mae_buf *b)
 		case '\'': mae_buf_adds(b, "\\u0027"); break;
 		default:
 			if (ch < 0x20 || ch == 0x7f)
-				mae_buf_addf(b, ch < 0x20 ? "\\u%04x" : "%c", ch);
+				mae_buf_addf(b, "\\u%04x", ch);
 			else
 				mae_buf_addc(b, (char)ch);
 		}

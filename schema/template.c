@@ -1952,6 +1952,10 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		return n->val;
 	case N_NAME: {
 		struct tvalue **v = scope_find(s, n->name);
+		if (!v && !strcmp(n->name, "self")) {
+			terr(c, "unsupported: 'self' (the template reference)");
+			return NULL;
+		}
 		return v ? *v : tv_undef(c, n->name);
 	}
 	case N_LIST: case N_TUPLE:
