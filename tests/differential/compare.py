@@ -85,7 +85,8 @@ def main():
             both_failed += 1
         elif mrc != 0 and corpus and any(r in merr for r in REFUSALS):
             refused += 1
-            print("refused %s: %s" % (name, merr.strip().splitlines()[-1]))
+            print("refused %s: %s" % (name, next((l for l in merr.splitlines()
+                                                  if "error:" in l), "")))
         elif mrc != 0:
             bad.append((name, "maestro failed, jinja2 rendered:\n%s\n%s"
                         % (merr, jout.decode("utf-8", "replace"))))
