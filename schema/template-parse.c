@@ -640,6 +640,8 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 					break;
 				q++;
 			}
+			if (!e && rawend >= len)
+				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
 				lex_error(&lx, lx.line, "missing end of raw directive");
 				break;
@@ -662,6 +664,8 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 				if (e)
 					break;
 			}
+			if (!e && p >= len)
+				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
 				lex_error(&lx, lx.line, "missing end of comment tag");
 				break;
@@ -1576,7 +1580,7 @@ static struct node *parse_if(struct parser *p, int line)
 	if (!top)
 		return NULL;
 	for (;;) {
-		if (!(nd->a = parse_tuple(p, false, true, NULL, false)) ||
+		if (!(nd->a = parse_tuple(p, false, false, NULL, false)) ||
 		    !expect_block_end(p) || !(nd->d = parse_body(p, ends)))
 			return NULL;
 		if (is_name(p, "elif")) {

@@ -399,8 +399,8 @@ static bool cp_printable(uint32_t cp)
 	    (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x206f) ||
 	    cp == 0x3000 || (cp >= 0xd800 && cp <= 0xf8ff) || cp == 0xfeff ||
 	    (cp >= 0xfff9 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
-	    (cp >= 0xe0000 && cp <= 0xe0fff) || cp >= 0xf0000)
-		return false;
+	    (cp >= 0x3134b && cp < 0xe0100) || cp > 0xe01ef)
+		return false; /* planes 3 to 16 are unassigned or private */
 	return true;
 }
 

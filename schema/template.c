@@ -1336,6 +1336,45 @@ static size_t num_space_len(const char *s, size_t n)
 	return tmpl_space_len(s, n);
 }
 
+/* First code points of the Unicode decimal digit (Nd) runs, 0 to 9. */
+static const uint32_t nd_zeros[] = {
+	0x0660, 0x06f0, 0x07c0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6,
+	0x0c66, 0x0ce6, 0x0d66, 0x0de6, 0x0e50, 0x0ed0, 0x0f20, 0x1040, 0x1090,
+	0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40,
+	0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+	0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450,
+	0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50,
+	0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec,
+	0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+};
+
+/*
+ * What int() and float() parse: Python first turns Unicode spaces into ' '
+ * and Unicode decimal digits into ASCII ones.  Other non-ASCII characters
+ * stay (and make the number invalid).  Returns a new string value.
+ */
+static struct tvalue *num_text(struct rctx *c, const struct tvalue *s)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < s->u.str.n;) {
+		uint32_t cp;
+		size_t l = tmpl_utf8_get(s->u.str.s + i, &cp);
+		char ch = 0;
+		if (cp >= 0x80 && tmpl_space_len(s->u.str.s + i, l) == l)
+			ch = ' ';
+		for (size_t k = 0; cp >= 0x80 && !ch &&
+		     k < sizeof(nd_zeros) / sizeof(*nd_zeros); k++)
+			if (cp >= nd_zeros[k] && cp <= nd_zeros[k] + 9)
+				ch = (char)('0' + (cp - nd_zeros[k]));
+		if (ch)
+			mae_buf_addc(&b, ch);
+		else
+			mae_buf_add(&b, s->u.str.s + i, l);
+		i += l;
+	}
+	return tv_str_buf(c, &b);
+}
+
 /* Python's int(str) for base 10: whitespace, sign, digits with single
  * underscores; false if not an integer. */
 static int parse_int(struct rctx *c, const struct tvalue *s, int64_t *ret,
@@ -1458,7 +1497,7 @@ static struct tvalue *filter_int(struct rctx *c, struct tvalue *v,
 		}
 		return tv_int(c, (int64_t)v->u.f);
 	case TV_STR: {
-		if (parse_int(c, v, &r, &ok) < 0)
+		if (!(v = num_text(c, v)) || parse_int(c, v, &r, &ok) < 0)
 			return NULL;
 		if (ok)
 			return tv_int(c, r);
@@ -1487,6 +1526,8 @@ static struct tvalue *filter_float(struct rctx *c, struct tvalue *v,
 	case TV_INT: return tv_float(c, (double)v->u.i);
 	case TV_BOOL: return tv_float(c, v->u.b);
 	case TV_STR:
+		if (!(v = num_text(c, v)))
+			return NULL;
 		if (parse_float(v, &f))
 			return tv_float(c, f);
 		return def;
@@ -1620,10 +1661,12 @@ static struct tvalue *filter_indent(struct rctx *c, struct tvalue *s,
 		int64_t w;
 		if (want_int(c, "indent", width, &w) < 0)
 			return NULL;
-		if (w > 4096) {
-			terr(c, "indent width %lld too large", (long long)w);
+		if (w > (int64_t)TMPL_MAX_OUTPUT) {
+			terr(c, "a string longer than %zu MiB", TMPL_MAX_OUTPUT >> 20);
 			return NULL;
 		}
+		if (tmpl_work(c, 1 + w / 64) < 0)
+			return NULL;
 		for (int64_t i = 0; i < w; i++)
 			mae_buf_addc(&ind, ' ');
 	}
@@ -1783,8 +1826,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "unsupported: sort with 'attribute'");
 			return NULL;
 		}
-		return filter_sort(c, v, p[0] && tv_truthy(p[0]),
-				   p[1] && tv_truthy(p[1]));
+		int64_t rev = 0;
+		if (p[0] && want_int(c, "sort() reverse", p[0], &rev) < 0)
+			return NULL;
+		return filter_sort(c, v, rev != 0, p[1] && tv_truthy(p[1]));
 	}
 	if (!strcmp(name, "unique")) {
 		BIND("case_sensitive", "attribute");
