@@ -1426,13 +1426,16 @@ static bool parse_float(const struct tvalue *s, double *ret)
 	char buf[512];
 	size_t k = 0;
 	size_t j = i;
-	if (j < n && (p[j] == '+' || p[j] == '-'))
+	bool neg = false;
+	if (j < n && (p[j] == '+' || p[j] == '-')) {
+		neg = p[j] == '-';
 		buf[k++] = p[j++];
+	}
 	const char *words[] = { "inf", "infinity", "nan" };
 	for (size_t w = 0; w < 3; w++)
 		if (n - j == strlen(words[w]) && !strncasecmp(p + j, words[w], n - j)) {
 			double v = w == 2 ? NAN : INFINITY;
-			*ret = buf[0] == '-' ? -v : v;
+			*ret = neg ? -v : v;
 			return true;
 		}
 	bool digits = false, dot = false, exp = false;

@@ -265,6 +265,8 @@ static void test_values(void **state)
 	check("{{ {1: 'a', true: 'b', 1.0: 'c'} }}", "{1: 'c'}");
 	check("{{ '{}:{}'.format('a', 1) }} {{ 'a,b'.split(',') }}", "a:1 ['a', 'b']");
 	check("{{ 'a\\nb'|indent(2, true) }}", "  a\n  b");
+	check("{{ 'inf'|float }} {{ '-inf'|float }} {{ ' 1_0.5 '|float }} {{ '\xef\xbc\x91'|int }}",
+	      "inf -inf 10.5 1"); /* fullwidth digit one */
 	check("{{ {'b': 1, 'a': '<&>'}|tojson }}", "{\"a\": \"\\u003c\\u0026\\u003e\", \"b\": 1}");
 }
 
