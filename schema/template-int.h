@@ -26,6 +26,7 @@
 #define TMPL_MAX_EVAL_DEPTH 1500        /* evaluator recursion, all files */
 #define TMPL_MAX_FILE ((size_t)16 << 20)
 #define TMPL_MAX_VALUE_DEPTH 200        /* nested lists when printing/comparing */
+#define TMPL_MAX_WORK 300000000LL       /* comparisons and scanned bytes / 64 */
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
@@ -147,7 +148,7 @@ enum tval_kind {
 	TV_UNDEF, TV_NONE, TV_BOOL, TV_INT, TV_FLOAT, TV_STR,
 	TV_LIST, TV_TUPLE, TV_DICT,
 	TV_RANGE, TV_MACRO, TV_NS, TV_LOOP, TV_METHOD, TV_BUILTIN,
-	TV_GEN,   /* a one-shot generator (filter unique): items in seq */
+	TV_GEN,   /* a one-shot generator (filter unique), run when iterated */
 	TV_VIEW,  /* dict_keys/dict_values/dict_items: items in seq */
 };
 
@@ -191,6 +192,9 @@ struct tvalue {
 		const char *undef;        /* TV_UNDEF: what was missing */
 	} u;
 	bool consumed;                    /* TV_GEN iterated once */
+	bool markup;                      /* TV_STR: Jinja2's Markup (tojson) */
+	bool gen_cs;                      /* TV_GEN: unique(case_sensitive) */
+	struct tvalue *gen_src;           /* TV_GEN: what unique() reads */
 	bool environ;                     /* the `env` mapping */
 	const char *view;                 /* TV_VIEW: "dict_items" ... */
 };
@@ -227,6 +231,7 @@ struct rctx {
 	int line;
 	bool failed;
 	int64_t iterations;
+	int64_t work;
 	int call_depth;
 	int value_depth;
 	int eval_depth;
@@ -247,6 +252,9 @@ void twarn(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
 
 /* Counts one step against TMPL_MAX_ITERATIONS; -1 (reported) past it. */
 int tmpl_step(struct rctx *c);
+/* Counts n units of work (a comparison, 64 bytes scanned) against
+ * TMPL_MAX_WORK, so that loops over big values cannot hang; -1 past it. */
+int tmpl_work(struct rctx *c, int64_t n);
 
 struct tvalue *tv_new(struct rctx *c, enum tval_kind k);
 struct tvalue *tv_int(struct rctx *c, int64_t i);
@@ -283,6 +291,8 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 struct tseq *tv_items(struct rctx *c, struct tvalue *v);
 /* len(v); -1 (reported) when Python's len() fails. */
 int64_t tv_len(struct rctx *c, const struct tvalue *v);
+/* str.lower() of an ASCII string (non-ASCII: error); other values as is. */
+struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v);
 /* json.dumps(v, sort_keys=True, indent) with Jinja's HTML escapes. */
 int tv_json(struct rctx *c, const struct tvalue *v, int indent,
 	    struct mae_buf *b);

@@ -640,6 +640,8 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 					break;
 				q++;
 			}
+			if (!e && rawend >= len)
+				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
 				lex_error(&lx, lx.line, "missing end of raw directive");
 				break;
@@ -662,6 +664,8 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 				if (e)
 					break;
 			}
+			if (!e && p >= len)
+				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
 				lex_error(&lx, lx.line, "missing end of comment tag");
 				break;
@@ -699,6 +703,7 @@ struct parser {
 	struct node **blocks;
 	size_t nblocks;
 	struct node *macro; /* the macro being parsed, for caller/varargs */
+	int in_for;         /* inside a for statement: `loop` is not assignable */
 };
 
 static void perr(struct parser *p, int line, const char *fmt, ...)
@@ -1268,27 +1273,45 @@ static struct node *binop(struct parser *p, struct tok *t, struct node *l,
 	return nd;
 }
 
-static struct node *parse_pow(struct parser *p)
+/* Is the current token one of ops (operators, or names when names)? */
+static bool at_any(struct parser *p, const char *const *ops, bool names)
 {
-	struct node *l = parse_unary(p, true);
-	while (l && is_op(p, "**")) {
+	for (; *ops; ops++)
+		if (names ? is_name(p, *ops) : is_op(p, *ops))
+			return true;
+	return false;
+}
+
+/* operand (op operand)*, left-associative, as Jinja2 parses + - * ** ... */
+static struct node *parse_left(struct parser *p,
+			       struct node *(*operand)(struct parser *),
+			       const char *const *ops, bool names,
+			       enum node_kind k)
+{
+	struct node *l = operand(p);
+	while (l && at_any(p, ops, names)) {
 		struct tok *t = cur(p);
 		advance(p);
-		l = binop(p, t, l, parse_unary(p, true), N_BINOP);
+		l = binop(p, t, l, operand(p), k);
 	}
 	return l;
 }
 
+static struct node *parse_unary_filtered(struct parser *p)
+{
+	return parse_unary(p, true);
+}
+
+static struct node *parse_pow(struct parser *p)
+{
+	static const char *const ops[] = { "**", NULL };
+	return parse_left(p, parse_unary_filtered, ops, false, N_BINOP);
+}
+
 static struct node *parse_math2(struct parser *p)
 {
-	struct node *l = parse_pow(p);
-	while (l && (is_op(p, "*") || is_op(p, "/") || is_op(p, "//") ||
-		     is_op(p, "%"))) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_pow(p), N_BINOP);
-	}
-	return l;
+	static const char *const ops[] = { "*", "/", "//", "%", NULL };
+	return parse_left(p, parse_pow, ops, false, N_BINOP);
 }
 
 static struct node *parse_concat(struct parser *p)
@@ -1311,13 +1334,8 @@ static struct node *parse_concat(struct parser *p)
 
 static struct node *parse_math1(struct parser *p)
 {
-	struct node *l = parse_concat(p);
-	while (l && (is_op(p, "+") || is_op(p, "-"))) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_concat(p), N_BINOP);
-	}
-	return l;
+	static const char *const ops[] = { "+", "-", NULL };
+	return parse_left(p, parse_concat, ops, false, N_BINOP);
 }
 
 static struct node *parse_compare(struct parser *p)
@@ -1377,24 +1395,14 @@ static struct node *parse_not(struct parser *p)
 
 static struct node *parse_and(struct parser *p)
 {
-	struct node *l = parse_not(p);
-	while (l && is_name(p, "and")) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_not(p), N_AND);
-	}
-	return l;
+	static const char *const ops[] = { "and", NULL };
+	return parse_left(p, parse_not, ops, true, N_AND);
 }
 
 static struct node *parse_or(struct parser *p)
 {
-	struct node *l = parse_and(p);
-	while (l && is_name(p, "or")) {
-		struct tok *t = cur(p);
-		advance(p);
-		l = binop(p, t, l, parse_and(p), N_OR);
-	}
-	return l;
+	static const char *const ops[] = { "or", NULL };
+	return parse_left(p, parse_and, ops, true, N_OR);
 }
 
 static struct node *parse_condexpr(struct parser *p)
@@ -1485,9 +1493,14 @@ static struct node *parse_assign_target(struct parser *p, bool with_tuple,
 		perr(p, line, "can't assign to this expression");
 		return NULL;
 	}
-	for (size_t i = 0; t->k == N_TUPLE && i < t->nv; i++)
-		if (!strcmp(t->v[i]->name, "loop") || !strcmp(t->v[i]->name, "true"))
-			break;
+	for (size_t i = 0; p->in_for && i < (t->k == N_TUPLE ? t->nv : 1); i++) {
+		struct node *x = t->k == N_TUPLE ? t->v[i] : t;
+		if (!strcmp(x->name, "loop")) {
+			perr(p, line, "can't assign to special loop variable in "
+			     "for-loop target");
+			return NULL;
+		}
+	}
 	return t;
 }
 
@@ -1502,6 +1515,12 @@ static bool check_assign_name(struct parser *p, struct node *t)
 	return true;
 }
 
+static struct node *parse_for_rest(struct parser *p, struct node *nd,
+				   const char *const *in_end,
+				   const char *const *rec_end,
+				   const char *const *body_end,
+				   const char *const *else_end);
+
 static struct node *parse_for(struct parser *p, int line)
 {
 	static const char *const in_end[] = { "in", NULL };
@@ -1511,8 +1530,21 @@ static struct node *parse_for(struct parser *p, int line)
 	struct node *nd = mknode(p, S_FOR, line);
 	if (!nd)
 		return NULL;
+	p->in_for++;
+	nd = parse_for_rest(p, nd, in_end, rec_end, body_end, else_end);
+	p->in_for--;
+	return nd;
+}
+
+static struct node *parse_for_rest(struct parser *p, struct node *nd,
+				   const char *const *in_end,
+				   const char *const *rec_end,
+				   const char *const *body_end,
+				   const char *const *else_end)
+{
 	if (!(nd->a = parse_assign_target(p, true, false, false, in_end)))
 		return NULL;
+
 	if (!is_name(p, "in")) {
 		perr(p, cur(p)->line, "expected 'in', got '%s'", tok_desc(cur(p)));
 		return NULL;
@@ -1548,7 +1580,7 @@ static struct node *parse_if(struct parser *p, int line)
 	if (!top)
 		return NULL;
 	for (;;) {
-		if (!(nd->a = parse_tuple(p, false, true, NULL, false)) ||
+		if (!(nd->a = parse_tuple(p, false, false, NULL, false)) ||
 		    !expect_block_end(p) || !(nd->d = parse_body(p, ends)))
 			return NULL;
 		if (is_name(p, "elif")) {
@@ -1653,6 +1685,11 @@ static bool parse_signature(struct parser *p, struct node *nd)
 			perr(p, t->line, "non-default argument follows default argument");
 			return false;
 		}
+		if (!def && !strcmp(t->name, "caller")) {
+			perr(p, t->line, "the special 'caller' argument must be "
+			     "omitted or be given a default");
+			return false;
+		}
 		if (!push_name(p, &nd->names, nd->nnames, t->name) ||
 		    !push_node(p, &nd->v2, &nd2, def))
 			return false;
@@ -1660,6 +1697,21 @@ static bool parse_signature(struct parser *p, struct node *nd)
 	}
 	advance(p);
 	return true;
+}
+
+/* The body of a macro or call block, whose caller/varargs/kwargs uses
+ * are noted on nd, up to and including its end tag. */
+static struct node *parse_macro_body(struct parser *p, struct node *nd,
+				     const char *const *ends)
+{
+	struct node *saved = p->macro;
+	p->macro = nd;
+	nd->d = parse_body(p, ends);
+	p->macro = saved;
+	if (!nd->d)
+		return NULL;
+	advance(p);
+	return expect_block_end(p) ? nd : NULL;
 }
 
 static struct node *parse_macro(struct parser *p, int line)
@@ -1672,14 +1724,7 @@ static struct node *parse_macro(struct parser *p, int line)
 	nd->name = t->s;
 	if (!parse_signature(p, nd) || !expect_block_end(p))
 		return NULL;
-	struct node *saved = p->macro;
-	p->macro = nd;
-	nd->d = parse_body(p, ends);
-	p->macro = saved;
-	if (!nd->d)
-		return NULL;
-	advance(p);
-	return expect_block_end(p) ? nd : NULL;
+	return parse_macro_body(p, nd, ends);
 }
 
 static struct node *parse_call_block(struct parser *p, int line)
@@ -1698,14 +1743,7 @@ static struct node *parse_call_block(struct parser *p, int line)
 	}
 	if (!expect_block_end(p))
 		return NULL;
-	struct node *saved = p->macro;
-	p->macro = nd;
-	nd->d = parse_body(p, ends);
-	p->macro = saved;
-	if (!nd->d)
-		return NULL;
-	advance(p);
-	return expect_block_end(p) ? nd : NULL;
+	return parse_macro_body(p, nd, ends);
 }
 
 static struct node *parse_block(struct parser *p, int line)
@@ -1892,9 +1930,16 @@ static struct node *parse_statement(struct parser *p)
 			   !expect_block_end(p)))
 			nd = NULL;
 	} else if (!strcmp(w, "print")) {
-		nd = mknode(p, S_PRINT, line);
-		if (nd && (!(nd->a = parse_tuple(p, false, true, NULL, false)) ||
-			   !expect_block_end(p)))
+		nd = mknode(p, S_BODY, line);
+		while (nd && cur(p)->k != TK_BLOCK_END) {
+			struct node *e = mknode(p, S_PRINT, cur(p)->line);
+			if (nd->nv && !expect_op(p, ","))
+				return NULL;
+			if (!e || !(e->a = parse_expression(p, true)) ||
+			    !push_node(p, &nd->v, &nd->nv, e))
+				return NULL;
+		}
+		if (nd && !expect_block_end(p))
 			nd = NULL;
 	} else if (!strcmp(w, "filter") || !strcmp(w, "autoescape")) {
 		perr(p, line, "unsupported tag '%s'", w);

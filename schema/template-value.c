@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "template-int.h"
+#include "yaml-tree.h"
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
@@ -116,6 +117,15 @@ int tmpl_step(struct rctx *c)
 	return 0;
 }
 
+int tmpl_work(struct rctx *c, int64_t n)
+{
+	c->work += n;
+	if (c->work > TMPL_MAX_WORK)
+		return terr(c, "template does too much work (more than %lld "
+			    "comparisons)", (long long)TMPL_MAX_WORK);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Constructors                                                         */
 
@@ -213,19 +223,26 @@ int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v)
 	return 0;
 }
 
-bool tv_hashable(const struct tvalue *v)
+static bool hashable(const struct tvalue *v, int depth)
 {
 	switch (v->k) {
 	case TV_LIST: case TV_DICT: case TV_NS: case TV_VIEW:
 		return false;
 	case TV_TUPLE:
+		if (depth > TMPL_MAX_VALUE_DEPTH)
+			return false; /* reported as unhashable: no deep recursion */
 		for (size_t i = 0; i < v->u.seq.n; i++)
-			if (!tv_hashable(v->u.seq.v[i]))
+			if (!hashable(v->u.seq.v[i], depth + 1))
 				return false;
 		return true;
 	default:
 		return true;
 	}
+}
+
+bool tv_hashable(const struct tvalue *v)
+{
+	return hashable(v, 0);
 }
 
 struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
@@ -237,7 +254,7 @@ struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
 		return NULL;
 	}
 	for (size_t i = 0; i < d->n; i++) {
-		int eq = tv_eq(c, d->keys[i], k);
+		int eq = tmpl_work(c, 1) < 0 ? -1 : tv_eq(c, d->keys[i], k);
 		if (eq < 0) {
 			*err = true;
 			return NULL;
@@ -254,7 +271,7 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 	if (!tv_hashable(k))
 		return terr(c, "unhashable type: '%s'", tv_type_name(k));
 	for (size_t i = 0; i < d->n; i++) {
-		int eq = tv_eq(c, d->keys[i], k);
+		int eq = tmpl_work(c, 1) < 0 ? -1 : tv_eq(c, d->keys[i], k);
 		if (eq < 0)
 			return -1;
 		if (eq) {
@@ -350,7 +367,10 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 {
 	switch (v->k) {
 	case TV_UNDEF: return 0;
-	case TV_STR: return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
+	case TV_STR:
+		if (tmpl_work(c, 1 + (int64_t)(v->u.str.n / 64)) < 0)
+			return -1;
+		return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
 	case TV_LIST: case TV_TUPLE: case TV_VIEW: return (int64_t)v->u.seq.n;
 	case TV_DICT: return (int64_t)v->u.dict.n;
 	case TV_RANGE: return range_len(v);
@@ -365,60 +385,9 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 
 void tv_float_repr(double x, struct mae_buf *b)
 {
-	if (isnan(x)) {
-		mae_buf_adds(b, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		mae_buf_adds(b, x < 0 ? "-inf" : "inf");
-		return;
-	}
-	char buf[64];
-	for (int prec = 0; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*e", prec, x);
-		if (strtod(buf, NULL) == x)
-			break;
-	}
-	/* buf: [-]D[.DDD]e[+-]XX */
-	const char *p = buf;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	char digits[32];
-	size_t nd = 0;
-	for (; *p && *p != 'e'; p++)
-		if (*p != '.')
-			digits[nd++] = *p;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	int exp = atoi(p + 1);
-	int decpt = exp + 1;
-	if (neg)
-		mae_buf_addc(b, '-');
-	if (decpt > -4 && decpt <= 16) {
-		if (decpt <= 0) {
-			mae_buf_adds(b, "0.");
-			for (int i = 0; i < -decpt; i++)
-				mae_buf_addc(b, '0');
-			mae_buf_add(b, digits, nd);
-		} else if ((size_t)decpt >= nd) {
-			mae_buf_add(b, digits, nd);
-			for (size_t i = nd; i < (size_t)decpt; i++)
-				mae_buf_addc(b, '0');
-			mae_buf_adds(b, ".0");
-		} else {
-			mae_buf_add(b, digits, (size_t)decpt);
-			mae_buf_addc(b, '.');
-			mae_buf_add(b, digits + decpt, nd - (size_t)decpt);
-		}
-	} else {
-		mae_buf_addc(b, digits[0]);
-		if (nd > 1) {
-			mae_buf_addc(b, '.');
-			mae_buf_add(b, digits + 1, nd - 1);
-		}
-		mae_buf_addf(b, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
-	}
+	char buf[32];
+	py_float_repr(x, buf); /* the YAML reader's, shared */
+	mae_buf_adds(b, buf);
 }
 
 /* Python's str.isprintable() for a non-ASCII code point (approximate:
@@ -430,8 +399,8 @@ static bool cp_printable(uint32_t cp)
 	    (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x206f) ||
 	    cp == 0x3000 || (cp >= 0xd800 && cp <= 0xf8ff) || cp == 0xfeff ||
 	    (cp >= 0xfff9 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
-	    (cp >= 0xe0000 && cp <= 0xe0fff) || cp >= 0xf0000)
-		return false;
+	    (cp >= 0x3134b && cp < 0xe0100) || cp > 0xe01ef)
+		return false; /* planes 3 to 16 are unassigned or private */
 	return true;
 }
 
@@ -492,7 +461,13 @@ static int repr_inner(struct rctx *c, const struct tvalue *v,
 	int rc = 0;
 	switch (v->k) {
 	case TV_UNDEF: mae_buf_adds(b, "Undefined"); return 0;
-	case TV_STR: str_repr(v->u.str.s, v->u.str.n, b); return 0;
+	case TV_STR:
+		if (v->markup)
+			mae_buf_adds(b, "Markup(");
+		str_repr(v->u.str.s, v->u.str.n, b);
+		if (v->markup)
+			mae_buf_addc(b, ')');
+		return 0;
 	case TV_LIST: case TV_TUPLE: case TV_DICT: case TV_VIEW:
 		break;
 	default:
@@ -593,8 +568,10 @@ static int num_cmp(const struct tvalue *a, const struct tvalue *b)
 	return x < y ? -1 : x > y;
 }
 
-static int str_cmp(const struct tvalue *a, const struct tvalue *b)
+static int str_cmp(struct rctx *c, const struct tvalue *a,
+		   const struct tvalue *b)
 {
+	tmpl_work(c, 1 + (int64_t)(a->u.str.n / 64));
 	size_t n = a->u.str.n < b->u.str.n ? a->u.str.n : b->u.str.n;
 	int r = memcmp(a->u.str.s, b->u.str.s, n);
 	if (r)
@@ -612,7 +589,7 @@ int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 		return 0;
 	switch (a->k) {
 	case TV_UNDEF: case TV_NONE: return 1;
-	case TV_STR: return str_cmp(a, b) == 0;
+	case TV_STR: return str_cmp(c, a, b) == 0;
 	case TV_RANGE: {
 		int64_t la = range_len(a), lb = range_len(b);
 		if (la != lb)
@@ -630,7 +607,8 @@ int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 			return -1;
 		int r = 1;
 		for (size_t i = 0; i < a->u.seq.n && r == 1; i++)
-			r = a->u.seq.v[i] == b->u.seq.v[i] ? 1 :
+			r = tmpl_work(c, 1) < 0 ? -1 :
+			    a->u.seq.v[i] == b->u.seq.v[i] ? 1 :
 			    tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
 		c->value_depth--;
 		return r;
@@ -670,14 +648,15 @@ int tv_lt(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 	if (tv_is_num(a) && tv_is_num(b))
 		return num_cmp(a, b) == -1;
 	if (a->k == TV_STR && b->k == TV_STR)
-		return str_cmp(a, b) < 0;
+		return str_cmp(c, a, b) < 0;
 	if (a->k == b->k && (a->k == TV_LIST || a->k == TV_TUPLE)) {
 		if (repr_depth_enter(c) < 0)
 			return -1;
 		size_t n = a->u.seq.n < b->u.seq.n ? a->u.seq.n : b->u.seq.n;
 		int r = -2;
 		for (size_t i = 0; i < n && r == -2; i++) {
-			int eq = tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
+			int eq = tmpl_work(c, 1) < 0 ? -1 :
+				 tv_eq(c, a->u.seq.v[i], b->u.seq.v[i]);
 			if (eq < 0)
 				r = -1;
 			else if (!eq)
@@ -731,6 +710,8 @@ static struct tvalue *repeat(struct rctx *c, const struct tvalue *s,
 {
 	if (times < 0)
 		times = 0;
+	if (s->k == TV_STR ? s->u.str.n == 0 : s->u.seq.n == 0)
+		times = 0; /* nothing to repeat: do not loop `times` times */
 	if (s->k == TV_STR) {
 		if (s->u.str.n && (uint64_t)times > TMPL_MAX_OUTPUT / s->u.str.n) {
 			terr(c, "a string longer than %zu MiB",
@@ -815,6 +796,11 @@ static struct tvalue *type_error(struct rctx *c, const char *op,
 struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 			struct tvalue *b)
 {
+	if ((a->k == TV_STR && a->markup) || (b->k == TV_STR && b->markup)) {
+		/* Markup escapes the other operand: outside the subset */
+		terr(c, "unsupported: '%s' with the result of tojson", op);
+		return NULL;
+	}
 	bool nums = tv_is_num(a) && tv_is_num(b);
 	bool ints = nums && a->k != TV_FLOAT && b->k != TV_FLOAT;
 	int64_t r;
@@ -953,6 +939,60 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 /* ------------------------------------------------------------------ */
 /* Iteration                                                            */
 
+/* str.lower() of an ASCII string (the key of sort/unique). */
+struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v)
+{
+	if (v->k != TV_STR)
+		return v;
+	for (size_t i = 0; i < v->u.str.n; i++)
+		if ((unsigned char)v->u.str.s[i] >= 0x80) {
+			terr(c, "unsupported: case-insensitive sort or unique of "
+			     "non-ASCII text");
+			return NULL;
+		}
+	struct tvalue *r = tv_str(c, v->u.str.s, v->u.str.n);
+	if (!r)
+		return NULL;
+	char *d = (char *)r->u.str.s;
+	for (size_t i = 0; i < r->u.str.n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] = (char)(d[i] + 32);
+	return r;
+}
+
+/* Jinja2's do_unique, run when the generator is consumed. */
+static struct tseq *unique_items(struct rctx *c, struct tvalue *src, bool cs)
+{
+	struct tseq *q = tv_items(c, src);
+	struct tseq *r = q ? tpool_alloc(&c->pool, sizeof(*r)) : NULL;
+	struct tdict seen = { 0 };
+	if (!r) {
+		if (q)
+			terr(c, "template uses more than %zu MiB of memory",
+			     TMPL_MAX_MEMORY >> 20);
+		return NULL;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		struct tvalue *k = cs ? q->v[i] : tv_lower_key(c, q->v[i]);
+		bool err;
+		if (!k)
+			return NULL;
+		if (!tv_hashable(k)) {
+			terr(c, "unhashable type: '%s'", tv_type_name(k));
+			return NULL;
+		}
+		if (tdict_get(c, &seen, k, &err) || err) {
+			if (err)
+				return NULL;
+			continue;
+		}
+		if (tmpl_step(c) < 0 || tdict_set(c, &seen, k, k) < 0 ||
+		    tseq_push(c, r, q->v[i]) < 0)
+			return NULL;
+	}
+	return r;
+}
+
 struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 {
 	struct tseq *q = tpool_alloc(&c->pool, sizeof(*q));
@@ -968,10 +1008,10 @@ struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 		*q = v->u.seq;
 		return q;
 	case TV_GEN:
-		if (!v->consumed)
-			*q = v->u.seq;
+		if (v->consumed)
+			return q;
 		v->consumed = true;
-		return q;
+		return unique_items(c, v->gen_src, v->gen_cs);
 	case TV_DICT:
 		for (size_t i = 0; i < v->u.dict.n; i++)
 			if (tmpl_step(c) < 0 ||
@@ -1045,7 +1085,7 @@ static void json_str(const char *s, size_t n, struct mae_buf *b)
 		case '\'': mae_buf_adds(b, "\\u0027"); break;
 		default:
 			if (ch < 0x20 || ch == 0x7f)
-				mae_buf_addf(b, ch < 0x20 ? "\\u%04x" : "%c", ch);
+				mae_buf_addf(b, "\\u%04x", ch);
 			else
 				mae_buf_addc(b, (char)ch);
 		}

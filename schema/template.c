@@ -39,6 +39,7 @@ struct level {
 };
 
 static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s);
+static void warn_undef(struct rctx *c, const struct tvalue *v);
 static bool is_digit_ascii(char ch)
 {
 	return ch >= '0' && ch <= '9';
@@ -501,12 +502,16 @@ static struct tvalue *str_strip(struct rctx *c, struct tvalue *s,
 		uint32_t cp;
 		size_t l = chars ? tmpl_utf8_get(p + b, &cp) :
 				   tmpl_space_len(p + b, e - b);
+		if (chars && tmpl_work(c, 1 + (int64_t)(chars->u.str.n / 64)) < 0)
+			return NULL;
 		if (!l || (chars && !in_chars(p + b, l, chars)))
 			break;
 		b += l;
 	}
 	while (e > b) {
 		size_t l = char_len_back(p + b, e - b);
+		if (chars && tmpl_work(c, 1 + (int64_t)(chars->u.str.n / 64)) < 0)
+			return NULL;
 		bool strip = chars ? in_chars(p + e - l, l, chars) :
 				     tmpl_space_len(p + e - l, l) == l;
 		if (!strip)
@@ -520,6 +525,8 @@ static struct tvalue *str_replace(struct rctx *c, struct tvalue *s,
 				  struct tvalue *old, struct tvalue *nw,
 				  int64_t count)
 {
+	if (tmpl_work(c, 1 + (int64_t)(s->u.str.n / 64)) < 0)
+		return NULL;
 	struct mae_buf b = MAE_BUF_INIT;
 	b.max = TMPL_MAX_OUTPUT;
 	const char *p = s->u.str.s;
@@ -569,7 +576,7 @@ static struct tvalue *str_split(struct rctx *c, struct tvalue *s,
 	struct tvalue *r = tv_new(c, TV_LIST);
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0;
-	if (!r)
+	if (!r || tmpl_work(c, 1 + (int64_t)(n / 64)) < 0)
 		return NULL;
 	if (maxsplit < 0)
 		maxsplit = INT64_MAX;
@@ -636,6 +643,8 @@ static int affix(struct rctx *c, struct tvalue *s, struct tvalue *x,
 	if (x->k != TV_STR)
 		return terr(c, "%s first arg must be str or a tuple of str, not %s",
 			    what, tv_type_name(x));
+	if (tmpl_work(c, 1 + (int64_t)(x->u.str.n / 64)) < 0)
+		return -1;
 	if (x->u.str.n > s->u.str.n)
 		return 0;
 	return !memcmp(start ? s->u.str.s : s->u.str.s + s->u.str.n - x->u.str.n,
@@ -700,35 +709,26 @@ static struct tvalue *str_format(struct rctx *c, struct tvalue *fmt,
 			}
 		}
 		struct tvalue *v = NULL;
-		if (fl == 0) {
-			if (autonum == 0) {
-				terr(c, "cannot switch from manual field specification "
-				     "to automatic field numbering");
-				goto fail;
-			}
-			autonum = 1;
-			if (next >= a->n) {
-				terr(c, "replacement index %zu out of range for "
-				     "positional args tuple", next);
-				goto fail;
-			}
-			v = a->v[next++];
-		} else if (f[0] >= '0' && f[0] <= '9') {
-			size_t idx = 0;
+		if (fl == 0 || (f[0] >= '0' && f[0] <= '9')) {
+			int mode = fl == 0; /* 1: automatic {}, 0: manual {0} */
+			size_t idx = next;
 			for (size_t k = 0; k < fl; k++) {
 				if (f[k] < '0' || f[k] > '9' || idx > 100000) {
 					terr(c, "unsupported format field '{%.*s}'",
 					     (int)fl, f);
 					goto fail;
 				}
-				idx = idx * 10 + (size_t)(f[k] - '0');
+				idx = (k ? idx * 10 : 0) + (size_t)(f[k] - '0');
 			}
-			if (autonum == 1) {
-				terr(c, "cannot switch from automatic field numbering "
+			if (autonum >= 0 && autonum != mode) {
+				terr(c, mode ? "cannot switch from manual field specification "
+				     "to automatic field numbering" :
+				     "cannot switch from automatic field numbering "
 				     "to manual field specification");
 				goto fail;
 			}
-			autonum = 0;
+			autonum = mode;
+			next += (size_t)mode;
 			if (idx >= a->n) {
 				terr(c, "replacement index %zu out of range for "
 				     "positional args tuple", idx);
@@ -850,12 +850,12 @@ static const char *describe(struct rctx *c, struct node *n)
 static struct tvalue *get_attr(struct rctx *c, struct tvalue *v,
 			       const char *name, const char *desc)
 {
+	if (name[0] == '_' && name[1] == '_')
+		return unsupported_attr(c, v, name);
 	if (v->k == TV_UNDEF) {
 		terr(c, "'%s' is undefined", v->u.undef);
 		return NULL;
 	}
-	if (name[0] == '_' && name[1] == '_')
-		return unsupported_attr(c, v, name);
 	switch (v->k) {
 	case TV_STR:
 		if (in_list(name, str_methods))
@@ -972,6 +972,8 @@ static struct tvalue *get_item(struct rctx *c, struct tvalue *v,
 			return v->u.seq.v[i];
 		const char *p = v->u.str.s;
 		size_t off = 0;
+		if (tmpl_work(c, 1 + i / 64) < 0)
+			return NULL;
 		for (int64_t j = 0; j < i; j++) {
 			uint32_t cp;
 			off += tmpl_utf8_get(p + off, &cp);
@@ -1160,6 +1162,10 @@ static struct tvalue *call_method(struct rctx *c, struct tvalue *self,
 			    !strcmp(name, "keys") ? "dict_keys" : "dict_values");
 	}
 	/* str */
+	if (self->markup) {
+		terr(c, "unsupported: method '%s' of the result of tojson", name);
+		return NULL;
+	}
 	if (!strcmp(name, "format"))
 		return str_format(c, self, a);
 	if (a->nkw && strcmp(name, "split")) {
@@ -1317,6 +1323,58 @@ static struct tvalue *call_value(struct rctx *c, struct tvalue *f,
 /* ------------------------------------------------------------------ */
 /* Filters                                                              */
 
+/*
+ * Whitespace as int() and float() strip it: the ASCII " \t\n\r\v\f" and
+ * Unicode spaces, but not \x1c-\x1f (Python maps non-ASCII spaces to ' '
+ * and then strips C-locale spaces).
+ */
+static size_t num_space_len(const char *s, size_t n)
+{
+	unsigned char ch = (unsigned char)s[0];
+	if (n == 0 || (ch >= 0x1c && ch <= 0x1f))
+		return 0;
+	return tmpl_space_len(s, n);
+}
+
+/* First code points of the Unicode decimal digit (Nd) runs, 0 to 9. */
+static const uint32_t nd_zeros[] = {
+	0x0660, 0x06f0, 0x07c0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6,
+	0x0c66, 0x0ce6, 0x0d66, 0x0de6, 0x0e50, 0x0ed0, 0x0f20, 0x1040, 0x1090,
+	0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40,
+	0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+	0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450,
+	0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50,
+	0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec,
+	0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+};
+
+/*
+ * What int() and float() parse: Python first turns Unicode spaces into ' '
+ * and Unicode decimal digits into ASCII ones.  Other non-ASCII characters
+ * stay (and make the number invalid).  Returns a new string value.
+ */
+static struct tvalue *num_text(struct rctx *c, const struct tvalue *s)
+{
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < s->u.str.n;) {
+		uint32_t cp;
+		size_t l = tmpl_utf8_get(s->u.str.s + i, &cp);
+		char ch = 0;
+		if (cp >= 0x80 && tmpl_space_len(s->u.str.s + i, l) == l)
+			ch = ' ';
+		for (size_t k = 0; cp >= 0x80 && !ch &&
+		     k < sizeof(nd_zeros) / sizeof(*nd_zeros); k++)
+			if (cp >= nd_zeros[k] && cp <= nd_zeros[k] + 9)
+				ch = (char)('0' + (cp - nd_zeros[k]));
+		if (ch)
+			mae_buf_addc(&b, ch);
+		else
+			mae_buf_add(&b, s->u.str.s + i, l);
+		i += l;
+	}
+	return tv_str_buf(c, &b);
+}
+
 /* Python's int(str) for base 10: whitespace, sign, digits with single
  * underscores; false if not an integer. */
 static int parse_int(struct rctx *c, const struct tvalue *s, int64_t *ret,
@@ -1325,10 +1383,10 @@ static int parse_int(struct rctx *c, const struct tvalue *s, int64_t *ret,
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0, l;
 	*ok = false;
-	while (i < n && (l = tmpl_space_len(p + i, n - i)))
+	while (i < n && (l = num_space_len(p + i, n - i)))
 		i += l;
 	while (n > i && (l = char_len_back(p + i, n - i)) &&
-	       tmpl_space_len(p + n - l, l) == l)
+	       num_space_len(p + n - l, l) == l)
 		n -= l;
 	bool neg = false;
 	if (i < n && (p[i] == '+' || p[i] == '-'))
@@ -1358,23 +1416,26 @@ static bool parse_float(const struct tvalue *s, double *ret)
 {
 	const char *p = s->u.str.s;
 	size_t n = s->u.str.n, i = 0, l;
-	while (i < n && (l = tmpl_space_len(p + i, n - i)))
+	while (i < n && (l = num_space_len(p + i, n - i)))
 		i += l;
 	while (n > i && (l = char_len_back(p + i, n - i)) &&
-	       tmpl_space_len(p + n - l, l) == l)
+	       num_space_len(p + n - l, l) == l)
 		n -= l;
 	if (n - i > 400)
 		return false;
 	char buf[512];
 	size_t k = 0;
 	size_t j = i;
-	if (j < n && (p[j] == '+' || p[j] == '-'))
+	bool neg = false;
+	if (j < n && (p[j] == '+' || p[j] == '-')) {
+		neg = p[j] == '-';
 		buf[k++] = p[j++];
+	}
 	const char *words[] = { "inf", "infinity", "nan" };
 	for (size_t w = 0; w < 3; w++)
 		if (n - j == strlen(words[w]) && !strncasecmp(p + j, words[w], n - j)) {
 			double v = w == 2 ? NAN : INFINITY;
-			*ret = buf[0] == '-' ? -v : v;
+			*ret = neg ? -v : v;
 			return true;
 		}
 	bool digits = false, dot = false, exp = false;
@@ -1439,7 +1500,7 @@ static struct tvalue *filter_int(struct rctx *c, struct tvalue *v,
 		}
 		return tv_int(c, (int64_t)v->u.f);
 	case TV_STR: {
-		if (parse_int(c, v, &r, &ok) < 0)
+		if (!(v = num_text(c, v)) || parse_int(c, v, &r, &ok) < 0)
 			return NULL;
 		if (ok)
 			return tv_int(c, r);
@@ -1468,6 +1529,8 @@ static struct tvalue *filter_float(struct rctx *c, struct tvalue *v,
 	case TV_INT: return tv_float(c, (double)v->u.i);
 	case TV_BOOL: return tv_float(c, v->u.b);
 	case TV_STR:
+		if (!(v = num_text(c, v)))
+			return NULL;
 		if (parse_float(v, &f))
 			return tv_float(c, f);
 		return def;
@@ -1479,9 +1542,7 @@ static struct tvalue *filter_float(struct rctx *c, struct tvalue *v,
 /* Python's str.lower() key for sort/unique when not case-sensitive. */
 static struct tvalue *fold(struct rctx *c, struct tvalue *v, bool cs)
 {
-	if (cs || v->k != TV_STR)
-		return v;
-	return str_case(c, v, false, "sort/unique");
+	return cs ? v : tv_lower_key(c, v);
 }
 
 static struct tvalue *filter_sort(struct rctx *c, struct tvalue *v,
@@ -1603,10 +1664,12 @@ static struct tvalue *filter_indent(struct rctx *c, struct tvalue *s,
 		int64_t w;
 		if (want_int(c, "indent", width, &w) < 0)
 			return NULL;
-		if (w > 4096) {
-			terr(c, "indent width %lld too large", (long long)w);
+		if (w > (int64_t)TMPL_MAX_OUTPUT) {
+			terr(c, "a string longer than %zu MiB", TMPL_MAX_OUTPUT >> 20);
 			return NULL;
 		}
+		if (tmpl_work(c, 1 + w / 64) < 0)
+			return NULL;
 		for (int64_t i = 0; i < w; i++)
 			mae_buf_addc(&ind, ' ');
 	}
@@ -1632,6 +1695,15 @@ static struct tvalue *filter_indent(struct rctx *c, struct tvalue *s,
 	}
 	mae_buf_release(&ind);
 	return tv_str_buf(c, &b);
+}
+
+/* Markup in, Markup out (Jinja2's Markup methods return Markup). */
+static struct tvalue *keep_markup(const struct tvalue *in, struct tvalue *out)
+{
+	if (out && out != in && in->k == TV_STR && in->markup) {
+		out->markup = true;
+	}
+	return out;
 }
 
 static struct tvalue *apply_filter(struct rctx *c, const char *name,
@@ -1669,11 +1741,11 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			return NULL;
 		}
 		if (v->k == TV_UNDEF && name[0] == 's')
-			twarn(c, "undefined variable '%s'", v->u.undef);
+			warn_undef(c, v);
 		struct tvalue *s = to_strv(c, v);
 		if (!s || name[0] == 's')
 			return s;
-		return str_case(c, s, name[0] == 'u', name);
+		return keep_markup(v, str_case(c, s, name[0] == 'u', name));
 	}
 	if (!strcmp(name, "join")) {
 		BIND("d", "attribute");
@@ -1719,7 +1791,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 	if (!strcmp(name, "trim")) {
 		BIND("chars");
 		struct tvalue *s = to_strv(c, v);
-		return s ? str_strip(c, s, p[0]) : NULL;
+		return s ? keep_markup(v, str_strip(c, s, p[0])) : NULL;
 	}
 	if (!strcmp(name, "first") || !strcmp(name, "last")) {
 		if (a->n || a->nkw) {
@@ -1734,7 +1806,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 		if (!q)
 			return NULL;
 		if (!q->n)
-			return tv_undef(c, name[0] == 'f' ? "first item" : "last item");
+			return tv_undef(c, name[0] == 'f' ? "<no first item>" : "<no last item>");
 		return q->v[name[0] == 'f' ? 0 : q->n - 1];
 	}
 	if (!strcmp(name, "list")) {
@@ -1757,8 +1829,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "unsupported: sort with 'attribute'");
 			return NULL;
 		}
-		return filter_sort(c, v, p[0] && tv_truthy(p[0]),
-				   p[1] && tv_truthy(p[1]));
+		int64_t rev = 0;
+		if (p[0] && want_int(c, "sort() reverse", p[0], &rev) < 0)
+			return NULL;
+		return filter_sort(c, v, rev != 0, p[1] && tv_truthy(p[1]));
 	}
 	if (!strcmp(name, "unique")) {
 		BIND("case_sensitive", "attribute");
@@ -1766,26 +1840,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "unsupported: unique with 'attribute'");
 			return NULL;
 		}
-		bool cs = p[0] && tv_truthy(p[0]);
-		struct tseq *q = tv_items(c, v);
-		struct tvalue *r = q ? tv_new(c, TV_GEN) : NULL;
-		struct tdict seen = { 0 };
-		if (!r)
-			return NULL;
-		for (size_t i = 0; i < q->n; i++) {
-			struct tvalue *k = fold(c, q->v[i], cs);
-			bool err;
-			if (!k)
-				return NULL;
-			if (!tv_hashable(k)) {
-				terr(c, "unhashable type: '%s'", tv_type_name(k));
-				return NULL;
-			}
-			if (tdict_get(c, &seen, k, &err) || err)
-				continue;
-			if (tmpl_step(c) < 0 || tdict_set(c, &seen, k, k) < 0 ||
-			    tseq_push(c, &r->u.seq, q->v[i]) < 0)
-				return NULL;
+		struct tvalue *r = tv_new(c, TV_GEN);
+		if (r) {
+			r->gen_src = v;
+			r->gen_cs = p[0] && tv_truthy(p[0]);
 		}
 		return r;
 	}
@@ -1806,11 +1864,14 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			mae_buf_release(&b);
 			return NULL;
 		}
-		return tv_str_buf(c, &b);
+		struct tvalue *r = tv_str_buf(c, &b);
+		if (r)
+			r->markup = true;
+		return r;
 	}
 	if (!strcmp(name, "indent")) {
 		BIND("width", "first", "blank");
-		return filter_indent(c, v, p[0], p[1], p[2]);
+		return keep_markup(v, filter_indent(c, v, p[0], p[1], p[2]));
 	}
 #undef BIND
 	terr(c, "unsupported filter '%s'", name);
@@ -1876,6 +1937,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 			return terr(c, "'in <string>' requires string as left operand, not %s",
 				    tv_type_name(l));
 		}
+		if (tmpl_work(c, 1 + (int64_t)(r->u.str.n / 64)) < 0)
+			return -1;
 		found = l->u.str.n == 0 ||
 			(l->u.str.n <= r->u.str.n &&
 			 memmem(r->u.str.s, r->u.str.n, l->u.str.s, l->u.str.n));
@@ -1901,7 +1964,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 			if (!q)
 				return -1;
 			for (size_t i = 0; i < q->n && !found; i++) {
-				int eq = tv_eq(c, l, q->v[i]);
+				int eq = tmpl_work(c, 1) < 0 ? -1 :
+					 tv_eq(c, l, q->v[i]);
 				if (eq < 0)
 					return -1;
 				found = eq;
@@ -1913,7 +1977,8 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 		if (!q)
 			return -1;
 		for (size_t i = 0; i < q->n && !found; i++) {
-			int eq = q->v[i] == l ? 1 : tv_eq(c, l, q->v[i]);
+			int eq = tmpl_work(c, 1) < 0 ? -1 :
+				 q->v[i] == l ? 1 : tv_eq(c, l, q->v[i]);
 			if (eq < 0)
 				return -1;
 			found = eq;
@@ -1935,6 +2000,10 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		return n->val;
 	case N_NAME: {
 		struct tvalue **v = scope_find(s, n->name);
+		if (!v && !strcmp(n->name, "self")) {
+			terr(c, "unsupported: 'self' (the template reference)");
+			return NULL;
+		}
 		return v ? *v : tv_undef(c, n->name);
 	}
 	case N_LIST: case N_TUPLE:
@@ -2015,7 +2084,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			}
 			c->line = n->line;
 			if (a->k == TV_UNDEF)
-				twarn(c, "undefined variable '%s'", a->u.undef);
+				warn_undef(c, a);
 			if (tv_to_str(c, a, &buf) < 0) {
 				mae_buf_release(&buf);
 				return NULL;
@@ -2030,7 +2099,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			return eval(c, n->a, s);
 		if (n->c)
 			return eval(c, n->c, s);
-		return tv_undef(c, "inline if without else");
+		return tv_undef(c, "<inline if without else>");
 	case N_GETATTR:
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
@@ -2132,10 +2201,17 @@ static int assign(struct rctx *c, struct node *t, struct tvalue *v,
 	return 0;
 }
 
+/* Jinja2 renders an undefined value as ""; maestro also says so. */
+static void warn_undef(struct rctx *c, const struct tvalue *v)
+{
+	if (v->u.undef[0] != '<')
+		twarn(c, "undefined variable '%s'", v->u.undef);
+}
+
 static int print_value(struct rctx *c, struct tvalue *v, int line)
 {
 	if (v->k == TV_UNDEF) {
-		twarn(c, "undefined variable '%s'", v->u.undef);
+		warn_undef(c, v);
 		return 0;
 	}
 	if (v->k == TV_STR)

@@ -1,0 +1,300 @@
+/*
+ * Unit tests for the template pass (schema/template*.c): the line map,
+ * warnings and errors with their locations, the documented limits, and
+ * evaluator edge cases.  Expected texts are Jinja2 3.1's (checked by hand
+ * against /usr/bin/python3 + python3-jinja2), never maestro's own output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "template.h"
+
+static char *const test_env[] = { "BAR=bar", "HOME=/home/t", "EMPTY=", NULL };
+
+struct result {
+	int rc;
+	struct tmpl_output out;
+	struct mae_diags d;
+	char diag[4096]; /* every diagnostic, one per line */
+};
+
+static void render_in(struct result *r, const char *dir, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	mae_diags_init(&r->d, "t.yaml");
+	r->rc = tmpl_render("t.yaml", text, strlen(text), dir, test_env,
+			    &r->out, &r->d);
+	for (size_t i = 0; i < r->d.n; i++) {
+		char *s = mae_diag_format(&r->d.v[i]);
+		strncat(r->diag, s, sizeof(r->diag) - strlen(r->diag) - 2);
+		strcat(r->diag, "\n");
+		free(s);
+	}
+}
+
+static void render(struct result *r, const char *text)
+{
+	render_in(r, "", text);
+}
+
+static void done(struct result *r)
+{
+	if (r->rc == 0)
+		tmpl_output_release(&r->out);
+	mae_diags_release(&r->d);
+}
+
+/* Renders to exactly `want` with no diagnostics. */
+static void check(const char *text, const char *want)
+{
+	struct result r;
+	render(&r, text);
+	if (r.rc != 0)
+		fail_msg("render of [%s] failed: %s", text, r.diag);
+	assert_string_equal(r.out.text, want);
+	assert_int_equal(r.out.len, strlen(want));
+	assert_string_equal(r.diag, "");
+	done(&r);
+}
+
+/* Fails with exactly this first diagnostic. */
+static void check_error(const char *text, const char *want)
+{
+	struct result r;
+	render(&r, text);
+	assert_int_not_equal(r.rc, 0);
+	assert_true(mae_diags_failed(&r.d));
+	char first[4096];
+	snprintf(first, sizeof(first), "%s", r.diag);
+	*strchr(first, '\n') = '\0';
+	assert_string_equal(first, want);
+	done(&r);
+}
+
+static void test_plain_text_and_newlines(void **state)
+{
+	(void)state;
+	check("a: 1\nb: 2\n", "a: 1\nb: 2");        /* one trailing \n dropped */
+	check("a: 1\n\n", "a: 1\n");
+	check("a\r\nb\rc", "a\nb\nc");
+	check("", "");
+	check("{{ 'x' }}\n", "x");
+}
+
+static void test_line_map(void **state)
+{
+	(void)state;
+	struct result r;
+	const char *t =
+		"top: 1\n"                                 /* 1 */
+		"{%- for i in [1, 2] %}\n"                 /* 2 */
+		"item{{ i }}: {{ 'a\\nb' }}\n"             /* 3 */
+		"{%- endfor %}\n"                          /* 4 */
+		"{# comment\n"                             /* 5 */
+		"#}last: {{ 3 }}";                         /* 6 */
+	render(&r, t);
+	assert_int_equal(r.rc, 0);
+	/* "top: 1\nitem1: a\nb\nitem2: a\nb\nlast: 3" */
+	assert_string_equal(r.out.text, "top: 1\nitem1: a\nb\nitem2: a\nb\n"
+			    "last: 3");
+	int want[] = { 1, 3, 3, 3, 3, 6 };
+	assert_true(r.out.map.n >= 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_string_equal(r.out.map.lines[i].file, "t.yaml");
+		assert_int_equal(r.out.map.lines[i].line, want[i]);
+	}
+	done(&r);
+}
+
+static char tmpdir[] = "/tmp/maestro-tmpl-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_include_map_and_files(void **state)
+{
+	(void)state;
+	struct result r;
+	write_file("inc.yaml", "x: 1\ny: {{ who }}\n");
+	render_in(&r, tmpdir, "{% set who = 'me' %}a: 0\n{% include 'inc.yaml' %}\nz: 9");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out.text, "a: 0\nx: 1\ny: me\nz: 9");
+	char inc[512];
+	snprintf(inc, sizeof(inc), "%s/inc.yaml", tmpdir);
+	assert_int_equal(r.out.map.n, 4);
+	assert_string_equal(r.out.map.lines[0].file, "t.yaml");
+	assert_int_equal(r.out.map.lines[0].line, 1);
+	assert_string_equal(r.out.map.lines[1].file, inc);
+	assert_int_equal(r.out.map.lines[1].line, 1);
+	assert_string_equal(r.out.map.lines[2].file, inc);
+	assert_int_equal(r.out.map.lines[2].line, 2);
+	assert_string_equal(r.out.map.lines[3].file, "t.yaml");
+	assert_int_equal(r.out.map.lines[3].line, 3);
+	done(&r);
+	/* no escape from base_dir */
+	render_in(&r, tmpdir, "{% include '../etc/passwd' %}");
+	assert_int_not_equal(r.rc, 0);
+	assert_string_equal(r.diag, "t.yaml:1: error: template '../etc/passwd' not found\n");
+	done(&r);
+}
+
+static void test_undefined_warnings(void **state)
+{
+	(void)state;
+	struct result r;
+	render(&r, "a: 1\nb: {{ nope }}\nc: {{ env.MISSING }}|{{ env.MISSING|default('d') }}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out.text, "a: 1\nb: \nc: |d");
+	assert_string_equal(r.diag,
+			    "t.yaml:2: warning: undefined variable 'nope'\n"
+			    "t.yaml:3: warning: undefined variable 'env.MISSING'\n");
+	assert_false(mae_diags_failed(&r.d));
+	done(&r);
+	/* using an undefined value the way Jinja2 refuses is an error */
+	check_error("a\n{{ x.y }}", "t.yaml:2: error: 'x' is undefined");
+	check_error("{{ x + 1 }}", "t.yaml:1: error: 'x' is undefined");
+	check_error("{{ x|int }}", "t.yaml:1: error: 'x' is undefined");
+}
+
+static void test_errors_located(void **state)
+{
+	(void)state;
+	check_error("a: 1\nb: {{ x|wordwrap }}", "t.yaml:2: error: unsupported filter 'wordwrap'");
+	check_error("\n\n{% if false %}{{ x is odd }}{% endif %}",
+		    "t.yaml:3: error: unsupported test 'odd'");
+	check_error("{% for i in x %}\n\n", "t.yaml:2: error: unexpected end of template, expected 'endfor'");
+	check_error("{{ 1 +\n }}", "t.yaml:2: error: unexpected 'end of print statement'");
+	check_error("{% frob %}", "t.yaml:1: error: unknown tag 'frob'");
+	check_error("{% filter upper %}x{% endfilter %}", "t.yaml:1: error: unsupported tag 'filter'");
+	check_error("{# open", "t.yaml:1: error: missing end of comment tag");
+	check_error("x\n{{ 'a'[1:] }}", "t.yaml:2: error: unsupported slice");
+	check_error("{{ 1 // 0 }}", "t.yaml:1: error: integer division or modulo by zero");
+	check_error("{{ 2 ** 64 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
+	check_error("{{ 9223372036854775807 + 1 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
+	check_error("{{ 'a'.title() }}", "t.yaml:1: error: unsupported attribute 'title' of a str value");
+	check_error("{{ range }}", "t.yaml:1: error: unsupported: printing a builtin object");
+	check_error("{{ env }}", "t.yaml:1: error: unsupported: printing 'env' (it would show every variable of the environment)");
+	check_error("{{ [1]|unique }}", "t.yaml:1: error: unsupported: printing a generator object");
+	check_error("\xff", "t.yaml: error: template is not valid UTF-8");
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	int64_t t0 = mae_now_ms();
+	check_error("{% for i in range(10**9) %}{% endfor %}",
+		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+	check_error("{{ range(10**9)|list|length }}",
+		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+	check_error("{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(2) %}"
+		    "{% endfor %}{% endfor %}{% endfor %}",
+		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+	assert_true(mae_now_ms() - t0 < 30000); /* no hang (generous) */
+	check("{{ range(10**9)|length }} {{ 10**9 - 1 in range(10**9) }}", "1000000000 True");
+
+	/* deep nesting: brackets and statements */
+	struct mae_buf b = MAE_BUF_INIT;
+	mae_buf_adds(&b, "{{ ");
+	for (int i = 0; i < 5000; i++)
+		mae_buf_addc(&b, '(');
+	check_error(mae_buf_str(&b), "t.yaml:1: error: nesting deeper than 256 levels");
+	mae_buf_reset(&b);
+	for (int i = 0; i < 5000; i++)
+		mae_buf_adds(&b, "{% if true %}");
+	check_error(mae_buf_str(&b), "t.yaml:1: error: nesting deeper than 256 levels");
+	mae_buf_release(&b);
+
+	/* output size */
+	check_error("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+		    "t.yaml:1: error: output larger than 64 MiB");
+	check_error("{{ 'x' * 100000000 }}", "t.yaml:1: error: a string longer than 64 MiB");
+	/* recursion */
+	check_error("{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}",
+		    "t.yaml:1: error: macro calls and includes nested deeper than 64");
+	struct result r;
+	write_file("self.j2", "{% include 'self.j2' %}");
+	render_in(&r, tmpdir, "{% include 'self.j2' %}");
+	assert_int_not_equal(r.rc, 0);
+	assert_non_null(strstr(r.diag, "nested deeper than 64"));
+	done(&r);
+	/* values nested deeper than printing allows */
+	check_error("{% set ns = namespace(v=[]) %}{% for i in range(500) %}{% set ns.v = [ns.v] %}"
+		    "{% endfor %}{{ ns.v }}", "t.yaml:1: error: values nested deeper than 200 levels");
+	check_error("{% set ns = namespace(t=()) %}{% for i in range(100000) %}"
+		    "{% set ns.t = (ns.t,) %}{% endfor %}{{ {ns.t: 1} }}",
+		    "t.yaml:1: error: unhashable type: 'tuple'");
+	/* a list that contains itself prints as Python prints it */
+	check("{% set l = [1] %}{% set _ = l.append(l) %}{{ l }}", "[1, [...]]");
+}
+
+static void test_scoping(void **state)
+{
+	(void)state;
+	check("{% set name = 'o' %}{% for name in ['a'] %}{{ name }}{% endfor %}{{ name }}", "ao");
+	check("{% set l = [] %}{% for i in [1, 2] %}{% set _ = l.append(i) %}{% endfor %}{{ l }}", "[1, 2]");
+	check("{% set x = 1 %}{% for i in [1, 2] %}{% set x = x + i %}{{ x }}{% endfor %}{{ x }}", "231");
+	check("{% set ns = namespace(x=1) %}{% for i in [1, 2] %}{% set ns.x = ns.x + i %}{% endfor %}{{ ns.x }}", "4");
+	check("{% with a = 1 %}{% set b = 2 %}{% endwith %}[{{ a is defined }}{{ b is defined }}]", "[FalseFalse]");
+}
+
+static void test_values(void **state)
+{
+	(void)state;
+	check("{{ 0.1 + 0.2 }} {{ 1e16 }} {{ 1e-5 }} {{ 5 / 2 }} {{ -7 // 2 }} {{ -7 % 3 }}",
+	      "0.30000000000000004 1e+16 1e-05 2.5 -4 2");
+	check("{{ [1, 'a', none, true, 1.0] }} {{ (1,) }} {{ {'k': 'v'} }}",
+	      "[1, 'a', None, True, 1.0] (1,) {'k': 'v'}");
+	check("{{ [\"it's\", '\\n'] }}", "[\"it's\", '\\n']");
+	check("{{ {1: 'a', true: 'b', 1.0: 'c'} }}", "{1: 'c'}");
+	check("{{ '{}:{}'.format('a', 1) }} {{ 'a,b'.split(',') }}", "a:1 ['a', 'b']");
+	check("{{ 'a\\nb'|indent(2, true) }}", "  a\n  b");
+	check("{{ 'inf'|float }} {{ '-inf'|float }} {{ ' 1_0.5 '|float }} {{ '\xef\xbc\x91'|int }}",
+	      "inf -inf 10.5 1"); /* fullwidth digit one */
+	check("{{ {'b': 1, 'a': '<&>'}|tojson }}", "{\"a\": \"\\u003c\\u0026\\u003e\", \"b\": 1}");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_text_and_newlines),
+		cmocka_unit_test(test_line_map),
+		cmocka_unit_test(test_include_map_and_files),
+		cmocka_unit_test(test_undefined_warnings),
+		cmocka_unit_test(test_errors_located),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_scoping),
+		cmocka_unit_test(test_values),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
