@@ -790,6 +790,14 @@ static const char *const num_attrs[] = {
 	"fromhex", "hex", "is_integer", NULL,
 };
 static const char *const tuple_attrs[] = { "count", "index", NULL };
+static const char *const loop_attrs[] = { "previtem", "nextitem", "cycle",
+					  "changed", NULL };
+static const char *const macro_attrs[] = { "name", "arguments", "defaults",
+					   "catch_kwargs", "catch_varargs",
+					   "caller", "explicit_caller", NULL };
+static const char *const gen_attrs[] = { "send", "throw", "close", "gi_code",
+					 "gi_frame", "gi_running",
+					 "gi_yieldfrom", "gi_suspended", NULL };
 static const char *const range_attrs[] = { "start", "stop", "step", "count",
 					   "index", NULL };
 
@@ -927,14 +935,28 @@ static struct tvalue *get_attr(struct rctx *c, struct tvalue *v,
 			return tv_int(c, 1);
 		if (!strcmp(name, "depth0"))
 			return tv_int(c, 0);
-		return unsupported_attr(c, v, name);
+		if (in_list(name, loop_attrs) || name[0] == '_')
+			return unsupported_attr(c, v, name);
+		break;
 	}
-	case TV_NONE:
+	case TV_MACRO:
+		if (in_list(name, macro_attrs) || name[0] == '_')
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_VIEW:
+		if (!strcmp(name, "isdisjoint") || !strcmp(name, "mapping"))
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_GEN:
+		if (in_list(name, gen_attrs))
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_METHOD: case TV_NONE:
 		break;
 	default:
 		return unsupported_attr(c, v, name);
 	}
-	return tv_undef(c, desc);
+	return tv_undef(c, desc); /* Jinja2: no attribute, no item */
 }
 
 /* Jinja's Environment.getitem: item, then attribute for str keys. */
