@@ -274,6 +274,16 @@ static void test_merge_errors(void **state)
 	assert_one_error("a: <<\n",
 			 "t.yaml:1:4: error: '<<' is a merge key, valid only "
 			 "as a mapping key (quote it for the string)");
+	assert_one_error("- =\n",
+			 "t.yaml:1:3: error: a plain '=' is YAML 1.1's value "
+			 "key, not a value (quote it for the string)");
+	/* as a key, '=' is the string "=" (SafeConstructor.flatten_mapping) */
+	struct parsed p;
+	parse(&p, "=: 1\n\"<<\": 2\n");
+	assert_int_equal(p.d.n, 0);
+	assert_string_equal(ynode_get(ydoc_root(p.doc), "=")->str, "1");
+	assert_string_equal(ynode_get(ydoc_root(p.doc), "<<")->str, "2");
+	parsed_release(&p);
 }
 
 static void test_duplicate_keys(void **state)
