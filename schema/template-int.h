@@ -236,6 +236,9 @@ struct rctx {
 	int value_depth;
 	int eval_depth;
 	int frame_depth;            /* for/with/macro bodies around us */
+	bool out_check;             /* in a template's own frames (not a macro,
+	                               block or set block): after `extends`,
+	                               output there is not even evaluated */
 	const struct tvalue *vstack[TMPL_MAX_VALUE_DEPTH + 1]; /* printing */
 	struct tfile **files;      /* loaded templates */
 	size_t nfiles;

@@ -790,6 +790,14 @@ static const char *const num_attrs[] = {
 	"fromhex", "hex", "is_integer", NULL,
 };
 static const char *const tuple_attrs[] = { "count", "index", NULL };
+static const char *const loop_attrs[] = { "previtem", "nextitem", "cycle",
+					  "changed", NULL };
+static const char *const macro_attrs[] = { "name", "arguments", "defaults",
+					   "catch_kwargs", "catch_varargs",
+					   "caller", "explicit_caller", NULL };
+static const char *const gen_attrs[] = { "send", "throw", "close", "gi_code",
+					 "gi_frame", "gi_running",
+					 "gi_yieldfrom", "gi_suspended", NULL };
 static const char *const range_attrs[] = { "start", "stop", "step", "count",
 					   "index", NULL };
 
@@ -927,14 +935,28 @@ static struct tvalue *get_attr(struct rctx *c, struct tvalue *v,
 			return tv_int(c, 1);
 		if (!strcmp(name, "depth0"))
 			return tv_int(c, 0);
-		return unsupported_attr(c, v, name);
+		if (in_list(name, loop_attrs) || name[0] == '_')
+			return unsupported_attr(c, v, name);
+		break;
 	}
-	case TV_NONE:
+	case TV_MACRO:
+		if (in_list(name, macro_attrs) || name[0] == '_')
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_VIEW:
+		if (!strcmp(name, "isdisjoint") || !strcmp(name, "mapping"))
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_GEN:
+		if (in_list(name, gen_attrs))
+			return unsupported_attr(c, v, name);
+		break;
+	case TV_METHOD: case TV_NONE:
 		break;
 	default:
 		return unsupported_attr(c, v, name);
 	}
-	return tv_undef(c, desc);
+	return tv_undef(c, desc); /* Jinja2: no attribute, no item */
 }
 
 /* Jinja's Environment.getitem: item, then attribute for str keys. */
@@ -1053,6 +1075,8 @@ static struct tvalue *call_macro(struct rctx *c, struct tmacro *m,
 	const char *saved_file = c->file;
 	int saved_line = c->line;
 	struct sink *saved_out = c->out, cap;
+	bool saved_check = c->out_check;
+	c->out_check = false;
 	c->call_depth++;
 	c->frame_depth++;
 	c->file = m->file->path;
@@ -1083,6 +1107,7 @@ static struct tvalue *call_macro(struct rctx *c, struct tmacro *m,
 	sink_release(&cap);
 out:
 	c->out = saved_out;
+	c->out_check = saved_check;
 	c->file = saved_file;
 	c->line = saved_line;
 	c->call_depth--;
@@ -2304,11 +2329,14 @@ static int render_block(struct rctx *c, const char *name, size_t idx,
 	l->block_name = name;
 	l->block_idx = idx;
 	c->file = bd->tf->path;
+	bool saved_check = c->out_check;
+	c->out_check = false;
 	c->call_depth++;
 	c->frame_depth++;
 	int rc = exec_body(c, bd->node->d, bs);
 	c->call_depth--;
 	c->frame_depth--;
+	c->out_check = saved_check;
 	l->block_name = saved_name;
 	l->block_idx = saved_idx;
 	c->file = saved_file;
@@ -2364,9 +2392,11 @@ static int render_file(struct rctx *c, struct tfile *tf, struct scope *top)
 	if (c->call_depth >= TMPL_MAX_CALL_DEPTH)
 		return terr(c, "includes, imports and macro calls nested deeper than %d",
 			    TMPL_MAX_CALL_DEPTH);
+	bool saved_check = c->out_check;
 	c->call_depth++;
 	c->level = &l;
 	c->frame_depth = 0;
+	c->out_check = true;
 	rc = add_blocks(c, &l, tf);
 	while (rc == 0) {
 		c->file = tf->path;
@@ -2387,6 +2417,7 @@ static int render_file(struct rctx *c, struct tfile *tf, struct scope *top)
 	c->file = saved_file;
 	c->line = saved_line;
 	c->frame_depth = saved_frames;
+	c->out_check = saved_check;
 	c->call_depth--;
 	return rc;
 }
@@ -2425,8 +2456,12 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 	c->line = n->line;
 	switch (n->k) {
 	case S_DATA:
+		if (c->out_check && c->level->parent)
+			return 0; /* a child template's text outside blocks */
 		return emit(c, n->s, n->n, n->line, true);
 	case S_PRINT:
+		if (c->out_check && c->level->parent)
+			return 0; /* not even evaluated, as in Jinja2 */
 		if (!(v = eval(c, n->a, s)))
 			return -1;
 		c->line = n->line;
@@ -2449,11 +2484,14 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 		struct scope *bs = scope_new(c, s);
 		if (!bs)
 			return -1;
+		bool saved_check = c->out_check;
 		sink_init(&cap, false);
 		c->out = &cap;
+		c->out_check = false;
 		c->frame_depth++;
 		int rc = exec_body(c, n->d, bs);
 		c->frame_depth--;
+		c->out_check = saved_check;
 		c->out = saved;
 		if (rc == 0) {
 			struct mae_buf b = cap.buf;
@@ -2559,11 +2597,10 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 		c->line = n->line;
 		if (!(c->level->parent = load_value(c, v, false, &skipped)))
 			return -1;
-		c->out = &discard_sink;
 		return 0;
 	}
 	case S_BLOCK:
-		if (c->level->parent)
+		if (c->out_check && c->level->parent)
 			return 0; /* the parent renders it */
 		return render_block(c, n->name, 0, s);
 	case S_BODY:
