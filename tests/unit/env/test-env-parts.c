@@ -200,6 +200,8 @@ static void test_image(void **state)
 		    "quay.io:8081");
 	check_image("ubuntu", "ubuntu", "latest", NULL);
 	check_image("tiny:1", "tiny", "1", NULL);
+	/* digests are not understood: split at the last ':' (spec §3.4) */
+	check_image("app@sha256:ab12", "app@sha256", "ab12", NULL);
 }
 
 static void test_registry(void **state)
