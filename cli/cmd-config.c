@@ -59,6 +59,51 @@ static bool yaml_plain(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * Copy the JSON string [p, q] (both quotes included) as a YAML
+ * double-quoted scalar.  jansson leaves DEL, the C1 controls, U+2028,
+ * U+2029, U+FFFE and U+FFFF raw; YAML may not carry them raw (a reader
+ * refuses them or folds them as line breaks), so they become \u escapes.
+ */
+static void yaml_quoted(struct yout *y, const char *p, const char *q)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	const unsigned char *e = (const unsigned char *)q + 1;
+	while (s < e) {
+		unsigned cp = 0;
+		size_t len = 0;
+		if (s[0] == 0x7f) {
+			cp = 0x7f;
+			len = 1;
+		} else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			cp = s[1];
+			len = 2;
+		} else if ((s[0] == 0xe2 && s[1] == 0x80 &&
+			    (s[2] == 0xa8 || s[2] == 0xa9)) ||
+			   (s[0] == 0xef && s[1] == 0xbf &&
+			    (s[2] == 0xbe || s[2] == 0xbf))) {
+			cp = ((unsigned)(s[0] & 0x0f) << 12) |
+			     ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+			len = 3;
+		}
+		if (len) {
+			char esc[8];
+			snprintf(esc, sizeof(esc), "\\u%04x", cp);
+			mae_buf_add(&y->b, esc, 6);
+			s += len;
+			continue;
+		}
+		const unsigned char *run = s;
+		/* a backslash escape is copied whole: it is plain ASCII */
+		while (s < e && *s != 0x7f && *s != 0xc2 && *s != 0xe2 &&
+		       *s != 0xef)
+			s++;
+		if (s == run)
+			s++;
+		mae_buf_add(&y->b, (const char *)run, (size_t)(s - run));
+	}
+}
+
 /* Copy one scalar (string, number, literal, {} or []) at the cursor. */
 static void yaml_scalar(struct yout *y)
 {
@@ -70,7 +115,7 @@ static void yaml_scalar(struct yout *y)
 		if (yaml_plain(p + 1, (size_t)(q - p - 1)))
 			mae_buf_add(&y->b, p + 1, (size_t)(q - p - 1));
 		else
-			mae_buf_add(&y->b, p, (size_t)(q - p + 1));
+			yaml_quoted(y, p, q);
 		y->p = q + 1;
 		return;
 	}

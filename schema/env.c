@@ -123,13 +123,20 @@ char *env_name_normalise(const char *name)
 /* ------------------------------------------------------------------ */
 /* Values                                                               */
 
+/*
+ * MaestroNG's _env_list_expand: each list is its items joined by one
+ * space, a nested list standing for its own join, so an empty list is an
+ * empty item ([a, [], b] gives "a  b", [[], [x]] gives " x").
+ */
 static int flatten(const char *key, const struct schema_value *n,
-		   struct mae_buf *b, bool *first, struct mae_error *e)
+		   struct mae_buf *b, struct mae_error *e)
 {
 	for (size_t i = 0; i < n->nitems; i++) {
 		const struct schema_value *it = &n->items[i];
+		if (i > 0)
+			mae_buf_addc(b, ' ');
 		if (it->kind == SCHEMA_V_LIST) {
-			if (flatten(key, it, b, first, e) < 0)
+			if (flatten(key, it, b, e) < 0)
 				return MAE_ERR_INVALID;
 			continue;
 		}
@@ -150,9 +157,6 @@ static int flatten(const char *key, const struct schema_value *n,
 			}
 			return MAE_ERR_INVALID;
 		}
-		if (!*first)
-			mae_buf_addc(b, ' ');
-		*first = false;
 		mae_buf_add(b, it->str, it->str_len);
 	}
 	return 0;
@@ -181,8 +185,7 @@ int env_value_format(const char *key, const struct schema_value *n,
 		return MAE_ERR_INVALID;
 	}
 	struct mae_buf b = MAE_BUF_INIT;
-	bool first = true;
-	if (flatten(key, n, &b, &first, e) < 0) {
+	if (flatten(key, n, &b, e) < 0) {
 		mae_buf_release(&b);
 		return MAE_ERR_INVALID;
 	}

@@ -60,6 +60,27 @@ import json, sys, yaml
 a = json.load(open('$tmp/json')); b = yaml.safe_load(open('$tmp/yaml'))
 sys.exit(0 if a == b else 1)" || { echo "FAIL config-yaml: does not read back as the JSON"; fail=1; }
 
+# YAML: characters YAML may not carry raw in a scalar (DEL, C1 controls,
+# NEL and the Unicode line/paragraph separators, U+FFFE) still read back
+cat >"$tmp/odd.yaml" <<'EOF'
+__maestro: {schema: 2}
+name: odd
+ships: {s: {ip: h}}
+services:
+  x:
+    image: x
+    env: {a: "\x7f", b: "\x86", c: "\u2028 \u2029", d: "l\x85m", e: "\ufffe", f: "é ü"}
+    instances: {x-1: {ship: s}}
+EOF
+"$maestro" -f "$tmp/odd.yaml" config --json >"$tmp/odd.json" 2>/dev/null
+"$maestro" -f "$tmp/odd.yaml" config >"$tmp/odd.out" 2>/dev/null
+python3 -c "
+import json, sys, yaml
+a = json.load(open('$tmp/odd.json'))
+assert a['containers']['x-1']['env']['d'] == 'l\x85m', 'fixture'
+b = yaml.safe_load(open('$tmp/odd.out', encoding='utf-8'))
+sys.exit(0 if a == b else 1)" || { echo "FAIL config-yaml-odd: odd characters do not read back"; fail=1; }
+
 # standard input: env files resolve against the current directory
 (cd "$fx" && "$maestro" -f - config --json <precedence.yaml >"$tmp/stdin.json" 2>"$tmp/stdin.err")
 python3 -c "

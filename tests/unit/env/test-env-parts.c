@@ -90,6 +90,41 @@ static void test_value_format(void **state)
 	assert_string_equal(s, "");
 	free(s);
 
+	/* MaestroNG joins each list's items by one space, an empty list
+	 * (at any depth) being the item "": [a, [], b] -> "a  b",
+	 * [[], [x]] -> " x", ["", a] -> " a" (Python, by hand) */
+	struct schema_value none = { 0 };
+	none.kind = SCHEMA_V_LIST;
+	struct schema_value one[1] = { scalar(SCHEMA_S_STR, "x") };
+	struct schema_value xs = { 0 };
+	xs.kind = SCHEMA_V_LIST;
+	xs.items = one;
+	xs.nitems = 1;
+	items[0] = scalar(SCHEMA_S_STR, "a");
+	items[1] = none;
+	items[2] = scalar(SCHEMA_S_STR, "b");
+	list.nitems = 3;
+	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_string_equal(s, "a  b");
+	free(s);
+	items[0] = none;
+	items[1] = xs;
+	list.nitems = 2;
+	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_string_equal(s, " x");
+	free(s);
+	items[1] = none;
+	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_string_equal(s, " ");
+	free(s);
+	items[0] = scalar(SCHEMA_S_STR, "");
+	items[1] = scalar(SCHEMA_S_STR, "a");
+	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_string_equal(s, " a");
+	free(s);
+	items[1] = inner[0];
+	items[2] = scalar(SCHEMA_S_STR, "test");
+
 	/* an integer inside a list: MaestroNG's TypeError, our error */
 	items[0] = scalar(SCHEMA_S_INT, "42");
 	items[0].pos.line = 7;
@@ -200,6 +235,8 @@ static void test_image(void **state)
 		    "quay.io:8081");
 	check_image("ubuntu", "ubuntu", "latest", NULL);
 	check_image("tiny:1", "tiny", "1", NULL);
+	/* digests are not understood: split at the last ':' (spec §3.4) */
+	check_image("app@sha256:ab12", "app@sha256", "ab12", NULL);
 }
 
 static void test_registry(void **state)
