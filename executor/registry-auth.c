@@ -415,9 +415,15 @@ int registry_config_parse(const char *text, size_t len, const char *file,
 	*ret_helper = NULL;
 	json_error_t jerr;
 	json_t *cfg = json_loadb(text, len, 0, &jerr);
-	if (!cfg)
+	if (!cfg) {
+		/* jansson quotes the token it stopped at ("... near 'x'"):
+		 * in this file that can be a credential, so it is cut off */
+		char *near = strstr(jerr.text, " near '");
+		if (near)
+			*near = '\0';
 		return mae_error_set(e, MAE_ERR_INVALID, "%s:%d:%d: error: %s", file,
 				     jerr.line, jerr.column, jerr.text);
+	}
 	int rc = 0;
 	if (!json_is_object(cfg)) {
 		rc = mae_error_set(e, MAE_ERR_INVALID, "'%s' is not a JSON object",

@@ -260,6 +260,12 @@ static void test_config_errors(void **state)
 	lookup("a.example", &c, MAE_ERR_INVALID, &e);
 	assert_non_null(strstr(e.msg, "is not user:password"));
 	assert_null(strstr(e.msg, "nocolonsecret"));
+	/* a secret written without quotes: jansson's message would quote the
+	 * token ("invalid token near '...'"); the error must not */
+	write_file("dc/config.json", "{\"auths\": {\"a.example\": {\"auth\": Unquotedsecret}}}", 0600);
+	lookup("a.example", &c, MAE_ERR_INVALID, &e);
+	assert_non_null(strstr(e.msg, "/dc/config.json:1:"));
+	assert_null(strstr(e.msg, "Unquoted"));
 	write_file("dc/config.json", "[1, 2]", 0600);
 	lookup("a.example", &c, MAE_ERR_INVALID, &e);
 	assert_non_null(strstr(e.msg, "is not a JSON object"));
