@@ -16,12 +16,23 @@
 
 #define SHIP_NLOCKS 8 /* >= CURL_LOCK_DATA_LAST of libcurl 7.88 */
 
+#define SHIP_POOL_MAX 16
+
 struct ship_client {
 	struct ship_conn conn;
 	char *local_socket;   /* connect here (unix ship, SSH tunnel), or NULL */
 	char *base_url;       /* "http://localhost", "https://10.0.0.2:2376" */
 	char *where;          /* for messages: "unix:///run/docker.sock" */
-	void *share;          /* CURLSH *: connections, TLS sessions, DNS */
+	void *share;          /* CURLSH *: TLS sessions, DNS */
+	/*
+	 * Idle easy handles (CURL *), each with its own open connection:
+	 * a request takes one, uses it alone, and gives it back when the
+	 * request succeeded.  libcurl does not support one connection cache
+	 * shared by concurrent threads; this pool reuses connections without.
+	 */
+	void *idle[SHIP_POOL_MAX];
+	int nidle;
+	pthread_mutex_t pool_mu;
 	pthread_mutex_t locks[SHIP_NLOCKS];
 	pthread_mutex_t api_mu;
 	char api[16];         /* "1.41" once known */

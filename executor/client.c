@@ -176,6 +176,7 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 		pthread_mutex_init(&cl->locks[i], NULL);
 	pthread_mutex_init(&cl->api_mu, NULL);
 	pthread_mutex_init(&cl->tunnel_mu, NULL);
+	pthread_mutex_init(&cl->pool_mu, NULL);
 	CURLSH *sh = curl_share_init();
 	if (!sh) {
 		ship_client_free(cl);
@@ -185,7 +186,12 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 	curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(sh, CURLSHOPT_USERDATA, cl);
-	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/*
+	 * DNS answers and TLS sessions are shared between the threads of a
+	 * ship; the connection cache is not: libcurl does not support
+	 * sharing connections between concurrent threads.  A request opens
+	 * its own connection (a resumed TLS session keeps that cheap).
+	 */
 	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	cl->share = sh;
@@ -201,6 +207,8 @@ void ship_client_free(struct ship_client *cl)
 {
 	if (!cl)
 		return;
+	for (int i = 0; i < cl->nidle; i++)
+		curl_easy_cleanup(cl->idle[i]);
 	if (cl->share)
 		curl_share_cleanup(cl->share);
 	ssh_tunnel_close(cl->tunnel);
@@ -208,6 +216,7 @@ void ship_client_free(struct ship_client *cl)
 		pthread_mutex_destroy(&cl->locks[i]);
 	pthread_mutex_destroy(&cl->api_mu);
 	pthread_mutex_destroy(&cl->tunnel_mu);
+	pthread_mutex_destroy(&cl->pool_mu);
 	ship_conn_release(&cl->conn);
 	free(cl->local_socket);
 	free(cl->base_url);
@@ -546,6 +555,38 @@ static int tunnel_fail(struct ship_client *cl, const struct ship_req *r,
 	return ship_fail(cl, r, MAE_ERR_CONNECT, e, "%s", te.msg);
 }
 
+/* An easy handle for one request: an idle one (reset, its connection
+ * kept) or a new one.  NULL only when libcurl cannot make one. */
+static CURL *pool_take(struct ship_client *cl)
+{
+	CURL *h = NULL;
+	pthread_mutex_lock(&cl->pool_mu);
+	if (cl->nidle > 0)
+		h = cl->idle[--cl->nidle];
+	pthread_mutex_unlock(&cl->pool_mu);
+	if (h) {
+		curl_easy_reset(h);
+		return h;
+	}
+	return curl_easy_init();
+}
+
+/* Give a handle back after a request; one that failed is closed, so a
+ * broken or half-read connection is never reused. */
+static void pool_give(struct ship_client *cl, CURL *h, bool ok)
+{
+	if (ok) {
+		pthread_mutex_lock(&cl->pool_mu);
+		if (cl->nidle < SHIP_POOL_MAX) {
+			cl->idle[cl->nidle++] = h;
+			h = NULL;
+		}
+		pthread_mutex_unlock(&cl->pool_mu);
+	}
+	if (h)
+		curl_easy_cleanup(h);
+}
+
 int ship_request(struct ship_client *cl, const struct ship_req *r,
 		 struct ship_resp *resp, struct mae_error *e)
 {
@@ -567,7 +608,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 			    ? mae_xasprintf("%s%s", cl->base_url, r->path)
 			    : mae_xasprintf("%s/v%s%s", cl->base_url, cl->api,
 					    r->path);
-	CURL *h = curl_easy_init();
+	CURL *h = pool_take(cl);
 	if (!h) {
 		free(url);
 		return ship_fail(cl, r, MAE_ERR_INTERNAL, e,
@@ -677,7 +718,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 		memset(auth, 0, strlen(auth));
 		free(auth);
 	}
-	curl_easy_cleanup(h);
+	pool_give(cl, h, ret == 0);
 	free(url);
 	return ret;
 }
