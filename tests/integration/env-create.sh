@@ -9,8 +9,10 @@
 # from its link variables).
 #
 # Needs root and dockerd; exits 77 (skip) without them, or fails when
-# CI=true.  Starts its own daemon (own socket, data, bridge 172.31.231.1/24,
-# no iptables changes) and removes everything it made, even on failure.
+# CI=true.  Starts its own daemon (own socket, data, its own bridge
+# maeenvit0 at 172.31.231.1/24 - never docker0, which another daemon may
+# own - no iptables changes) and removes everything it made, even on
+# failure.
 # usage: env-create.sh MAESTRO SOURCE_ROOT
 set -u
 maestro=$(realpath "$1")
@@ -27,6 +29,7 @@ command -v curl >/dev/null || skip "needs curl"
 [ -x /bin/busybox ] || skip "needs busybox"
 
 work=$(mktemp -d /tmp/maestro-env-it.XXXXXX)
+bridge=maeenvit0
 sock=$work/docker.sock
 pidfile=$work/docker.pid
 fail=0
@@ -51,12 +54,19 @@ cleanup() {
     for _ in $(seq 50); do [ -f "$pidfile" ] || break; sleep 0.2; done
   fi
   rmdir "/sys/fs/cgroup/"*/maestro-env-it 2>/dev/null
+  ip link del "$bridge" 2>/dev/null
   rm -rf "$work" /tmp/maestro-example /tmp/maestro-env-options
 }
 trap cleanup EXIT
 
+command -v ip >/dev/null || skip "needs ip (iproute2)"
+ip link del "$bridge" 2>/dev/null   # left by a run that was killed
+ip link add "$bridge" type bridge || skip "cannot create bridge $bridge"
+ip addr add 172.31.231.1/24 dev "$bridge"
+ip link set "$bridge" up
+
 dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$pidfile" \
-  -H "unix://$sock" --bip 172.31.231.1/24 --iptables=false --ip-forward=false \
+  -H "unix://$sock" --bridge "$bridge" --iptables=false --ip-forward=false \
   --ip-masq=false --cgroup-parent /maestro-env-it --shutdown-timeout 2 \
   --tls=false >"$work/dockerd.log" 2>&1 </dev/null &
 for _ in $(seq 100); do
