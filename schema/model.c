@@ -2244,7 +2244,7 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 		check_keys(b, m, maestro_keys, "in __maestro");
 		sv = ynode_get(m, "schema");
 	}
-	if (is_null(sv)) {
+	if (!sv) {
 		model_warn(b, root,
 			   "no schema version declared: reading the description as schema 1 (volumes as 'container_path: host_path'); declare '__maestro: {schema: 2}'");
 		return;
@@ -2254,9 +2254,12 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 		env->schema_version = (int)sv->i;
 		return;
 	}
-	if (sv->kind == YNODE_SCALAR)
+	if (is_scalar(sv, YSCALAR_INT))
 		model_err(b, sv, "unsupported schema version '%s' (maestro reads schema 1 and 2)",
 			  sv->str);
+	else if (sv->kind == YNODE_SCALAR && !is_null(sv))
+		model_err(b, sv, "unsupported schema version '%s': %s, not the integer 1 or 2",
+			  sv->str, ynode_describe(sv));
 	else
 		model_err(b, sv, "unsupported schema version: expected 1 or 2, not %s",
 			  ynode_describe(sv));
