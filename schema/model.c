@@ -6,6 +6,7 @@
  * Must not: read envfiles, talk to ships, print.
  */
 #include "model-priv.h"
+#include "compute.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -850,6 +851,32 @@ static const char *check_where(struct builder *b, enum schema_state st,
 			    idx + 1, where + 3, state_names[st]);
 }
 
+/*
+ * An exec/rexec 'command' must name something to run: a string that
+ * shlex.split() accepts and that has at least one word, or a non-empty
+ * list.  Checked here so that it is reported with every other problem.
+ */
+static bool check_command_words(struct builder *b, const struct ynode *p,
+				const char *w)
+{
+	size_t n = p->kind == YNODE_SEQ ? p->nitems : 0;
+	if (p->kind == YNODE_SCALAR) {
+		struct mae_error e;
+		char **argv = NULL;
+		mae_error_clear(&e);
+		if (shell_split(p->str, &argv, &n, &e) < 0) {
+			model_err(b, p, "%s %s", e.msg, w);
+			return false;
+		}
+		argv_free(argv);
+	}
+	if (n == 0) {
+		model_err(b, p, "empty 'command' %s", w);
+		return false;
+	}
+	return true;
+}
+
 static void parse_check(struct builder *b, const struct ynode *v,
 			enum schema_state st, size_t idx, const char *where,
 			bool from_service, struct schema_checks *out)
@@ -1008,6 +1035,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 						  w, ynode_describe(p->items[i]));
 					ok = false;
 				}
+			ok = check_command_words(b, p, w) && ok;
 			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
 			copy_value(b, p, cv);
 			c->command = cv;
