@@ -302,6 +302,11 @@ static const char *get_str(struct builder *b, const struct ynode *map,
 		type_err(b, v, key, where, "a string");
 		return NULL;
 	}
+	if (!*v->str && required) {
+		/* an empty ip, user, type or image only fails later, at a ship */
+		model_err(b, v, "'%s' %s must not be empty", key, where);
+		return NULL;
+	}
 	return arena_strdup(b->a, v->str);
 }
 
@@ -1753,6 +1758,10 @@ static void build_instance(struct builder *b, struct schema_service *svc,
 			unknown_ship(b, sn, sn->str, w);
 	}
 	c->image = get_str(b, v, "image", w, false);
+	if (c->image && !*c->image) {
+		model_err(b, ynode_get(v, "image"), "'image' %s must not be empty", w);
+		c->image = NULL;
+	}
 	if (!c->image)
 		c->image = svc->image;
 
@@ -2305,9 +2314,11 @@ void model_build(struct builder *b, const struct ynode *root)
 	const struct ynode *name = ynode_get(root, "name");
 	if (!name)
 		model_err(b, root, "missing 'name' (the environment's name) at the top level");
-	else if (!is_texty(name) || !*name->str)
-		model_err(b, name, "'name' at the top level must be a non-empty string, not %s",
+	else if (!is_texty(name))
+		model_err(b, name, "'name' at the top level must be a string, not %s",
 			  ynode_describe(name));
+	else if (!*name->str)
+		model_err(b, name, "'name' at the top level must not be empty");
 	else
 		env->name = arena_strdup(b->a, name->str);
 
