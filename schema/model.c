@@ -1500,9 +1500,15 @@ static void get_restart(struct builder *b, const struct ynode *map,
 		return;
 	}
 	if (!in_list(name, names)) {
-		model_err(b, namenode ? namenode : v,
-			  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
-			  name, where);
+		const char *hint = mae_suggest(name, names, list_len(names));
+		if (hint)
+			model_err(b, namenode ? namenode : v,
+				  "invalid restart policy '%s' %s (did you mean '%s'?)",
+				  name, where, hint);
+		else
+			model_err(b, namenode ? namenode : v,
+				  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
+				  name, where);
 		return;
 	}
 	r->name = name;
