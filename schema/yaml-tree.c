@@ -796,6 +796,11 @@ static void syntax_error(yaml_parser_t *p, const char *text, size_t len,
 	}
 	line = (int)p->problem_mark.line + 1;
 	col = (int)p->problem_mark.column + 1;
+	if (p->problem_mark.index >= len && len > 0)
+		/* the end of the stream, where libyaml forces a new line: point
+		 * at the end of the last line, which the source map can place */
+		offset_position(text, len, text[len - 1] == '\n' ? len - 1 : len,
+				&line, &col);
 	if (p->context)
 		mae_diag_at(d, MAE_SEV_ERROR, line, col,
 			    "%s (%s at line %d, column %d)", problem,
