@@ -2020,8 +2020,8 @@ static void report_cycle(struct builder *b, const char *what,
 {
 	struct mae_buf msg = MAE_BUF_INIT;
 	for (size_t k = from; k < depth; k++)
-		mae_buf_addf(&msg, "%s -> ", names[path[k]]);
-	mae_buf_adds(&msg, to);
+		mae_buf_addf(&msg, "'%s' -> ", names[path[k]]);
+	mae_buf_addf(&msg, "'%s'", to);
 	pos_err(b, pos, "%s: %s", what, mae_buf_str(&msg));
 	mae_buf_release(&msg);
 }
