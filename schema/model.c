@@ -6,6 +6,7 @@
  * Must not: read envfiles, talk to ships, print.
  */
 #include "model-priv.h"
+#include "compute.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -299,6 +300,11 @@ static const char *get_str(struct builder *b, const struct ynode *map,
 		return NULL;
 	if (!is_texty(v)) {
 		type_err(b, v, key, where, "a string");
+		return NULL;
+	}
+	if (!*v->str && required) {
+		/* an empty ip, user, type or image only fails later, at a ship */
+		model_err(b, v, "'%s' %s must not be empty", key, where);
 		return NULL;
 	}
 	return arena_strdup(b->a, v->str);
@@ -850,6 +856,32 @@ static const char *check_where(struct builder *b, enum schema_state st,
 			    idx + 1, where + 3, state_names[st]);
 }
 
+/*
+ * An exec/rexec 'command' must name something to run: a string that
+ * shlex.split() accepts and that has at least one word, or a non-empty
+ * list.  Checked here so that it is reported with every other problem.
+ */
+static bool check_command_words(struct builder *b, const struct ynode *p,
+				const char *w)
+{
+	size_t n = p->kind == YNODE_SEQ ? p->nitems : 0;
+	if (p->kind == YNODE_SCALAR) {
+		struct mae_error e;
+		char **argv = NULL;
+		mae_error_clear(&e);
+		if (shell_split(p->str, &argv, &n, &e) < 0) {
+			model_err(b, p, "%s %s", e.msg, w);
+			return false;
+		}
+		argv_free(argv);
+	}
+	if (n == 0) {
+		model_err(b, p, "empty 'command' %s", w);
+		return false;
+	}
+	return true;
+}
+
 static void parse_check(struct builder *b, const struct ynode *v,
 			enum schema_state st, size_t idx, const char *where,
 			bool from_service, struct schema_checks *out)
@@ -1008,6 +1040,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 						  w, ynode_describe(p->items[i]));
 					ok = false;
 				}
+			ok = check_command_words(b, p, w) && ok;
 			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
 			copy_value(b, p, cv);
 			c->command = cv;
@@ -1467,9 +1500,15 @@ static void get_restart(struct builder *b, const struct ynode *map,
 		return;
 	}
 	if (!in_list(name, names)) {
-		model_err(b, namenode ? namenode : v,
-			  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
-			  name, where);
+		const char *hint = mae_suggest(name, names, list_len(names));
+		if (hint)
+			model_err(b, namenode ? namenode : v,
+				  "invalid restart policy '%s' %s (did you mean '%s'?)",
+				  name, where, hint);
+		else
+			model_err(b, namenode ? namenode : v,
+				  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
+				  name, where);
 		return;
 	}
 	r->name = name;
@@ -1725,6 +1764,10 @@ static void build_instance(struct builder *b, struct schema_service *svc,
 			unknown_ship(b, sn, sn->str, w);
 	}
 	c->image = get_str(b, v, "image", w, false);
+	if (c->image && !*c->image) {
+		model_err(b, ynode_get(v, "image"), "'image' %s must not be empty", w);
+		c->image = NULL;
+	}
 	if (!c->image)
 		c->image = svc->image;
 
@@ -1977,8 +2020,8 @@ static void report_cycle(struct builder *b, const char *what,
 {
 	struct mae_buf msg = MAE_BUF_INIT;
 	for (size_t k = from; k < depth; k++)
-		mae_buf_addf(&msg, "%s -> ", names[path[k]]);
-	mae_buf_adds(&msg, to);
+		mae_buf_addf(&msg, "'%s' -> ", names[path[k]]);
+	mae_buf_addf(&msg, "'%s'", to);
 	pos_err(b, pos, "%s: %s", what, mae_buf_str(&msg));
 	mae_buf_release(&msg);
 }
@@ -2244,7 +2287,7 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 		check_keys(b, m, maestro_keys, "in __maestro");
 		sv = ynode_get(m, "schema");
 	}
-	if (is_null(sv)) {
+	if (!sv) {
 		model_warn(b, root,
 			   "no schema version declared: reading the description as schema 1 (volumes as 'container_path: host_path'); declare '__maestro: {schema: 2}'");
 		return;
@@ -2254,9 +2297,12 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 		env->schema_version = (int)sv->i;
 		return;
 	}
-	if (sv->kind == YNODE_SCALAR)
+	if (is_scalar(sv, YSCALAR_INT))
 		model_err(b, sv, "unsupported schema version '%s' (maestro reads schema 1 and 2)",
 			  sv->str);
+	else if (sv->kind == YNODE_SCALAR && !is_null(sv))
+		model_err(b, sv, "unsupported schema version '%s': %s, not the integer 1 or 2",
+			  sv->str, ynode_describe(sv));
 	else
 		model_err(b, sv, "unsupported schema version: expected 1 or 2, not %s",
 			  ynode_describe(sv));
@@ -2274,9 +2320,11 @@ void model_build(struct builder *b, const struct ynode *root)
 	const struct ynode *name = ynode_get(root, "name");
 	if (!name)
 		model_err(b, root, "missing 'name' (the environment's name) at the top level");
-	else if (!is_texty(name) || !*name->str)
-		model_err(b, name, "'name' at the top level must be a non-empty string, not %s",
+	else if (!is_texty(name))
+		model_err(b, name, "'name' at the top level must be a string, not %s",
 			  ynode_describe(name));
+	else if (!*name->str)
+		model_err(b, name, "'name' at the top level must not be empty");
 	else
 		env->name = arena_strdup(b->a, name->str);
 

@@ -796,13 +796,23 @@ static void syntax_error(yaml_parser_t *p, const char *text, size_t len,
 	}
 	line = (int)p->problem_mark.line + 1;
 	col = (int)p->problem_mark.column + 1;
-	if (p->context)
+	if (p->problem_mark.index >= len && len > 0)
+		/* the end of the stream, where libyaml forces a new line: point
+		 * at the end of the last line, which the source map can place */
+		offset_position(text, len, text[len - 1] == '\n' ? len - 1 : len,
+				&line, &col);
+	if (p->context) {
+		/* the context's line too is one of the file the user wrote */
+		int cline = (int)p->context_mark.line + 1;
+		if (d->map && cline > 0 && (size_t)cline <= d->map->n)
+			cline = d->map->lines[cline - 1].line;
 		mae_diag_at(d, MAE_SEV_ERROR, line, col,
 			    "%s (%s at line %d, column %d)", problem,
-			    p->context, (int)p->context_mark.line + 1,
+			    p->context, cline,
 			    (int)p->context_mark.column + 1);
-	else
+	} else {
 		mae_diag_at(d, MAE_SEV_ERROR, line, col, "%s", problem);
+	}
 }
 
 int ydoc_parse(const char *text, size_t len, struct ydoc **ret,

@@ -937,8 +937,8 @@ static void test_long_chain(void **state)
 	env = load_text(text);
 	free(text);
 	assert_null(env);
-	assert_diag("error: dependency cycle: s0 -> s19999 -> s19998 -> ");
-	assert_diag(" -> s1 -> s0\n");
+	assert_diag("error: dependency cycle: 's0' -> 's19999' -> 's19998' -> ");
+	assert_diag(" -> 's1' -> 's0'\n");
 }
 
 int main(void)
