@@ -1762,6 +1762,13 @@ static struct node *parse_block(struct parser *p, int line)
 		perr(p, cur(p)->line, "unsupported required block");
 		return NULL;
 	}
+	/* Jinja2 renders such a block once per iteration in a base template
+	 * but also outside the blocks of a child template: refused rather
+	 * than rendered differently */
+	if (p->in_for) {
+		perr(p, line, "unsupported 'block' inside a 'for' loop");
+		return NULL;
+	}
 	if (cur(p)->k == TK_OP && !strcmp(cur(p)->s, "-")) {
 		perr(p, cur(p)->line, "use an underscore instead");
 		return NULL;

@@ -185,6 +185,9 @@ static void test_errors_located(void **state)
 	check_error("{% filter upper %}x{% endfilter %}", "t.yaml:1: error: unsupported tag 'filter'");
 	check_error("{# open", "t.yaml:1: error: missing end of comment tag");
 	check_error("x\n{{ 'a'[1:] }}", "t.yaml:2: error: unsupported slice");
+	/* Jinja2 renders a looped block of a child template outside its blocks too */
+	check_error("{% for i in [1] %}\n{% block b %}{{ i }}{% endblock %}{% endfor %}",
+		    "t.yaml:2: error: unsupported 'block' inside a 'for' loop");
 	check_error("{{ 1 // 0 }}", "t.yaml:1: error: integer division or modulo by zero");
 	check_error("{{ 2 ** 64 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
 	check_error("{{ 9223372036854775807 + 1 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
