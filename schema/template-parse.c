@@ -1136,6 +1136,16 @@ static struct node *parse_test(struct parser *p, struct node *nd)
 	return x;
 }
 
+/* `nd(...)`: a call of what was parsed so far. */
+static struct node *parse_call(struct parser *p, struct node *nd)
+{
+	struct node *c = mknode(p, N_CALL, cur(p)->line);
+	if (!c)
+		return NULL;
+	c->a = nd;
+	return parse_args(p, c) ? c : NULL;
+}
+
 static struct node *parse_filter_expr(struct parser *p, struct node *nd)
 {
 	while (nd) {
@@ -1143,15 +1153,9 @@ static struct node *parse_filter_expr(struct parser *p, struct node *nd)
 			nd = parse_filter(p, nd);
 		else if (is_name(p, "is"))
 			nd = parse_test(p, nd);
-		else if (is_op(p, "(")) {
-			struct node *c = mknode(p, N_CALL, cur(p)->line);
-			if (!c)
-				return NULL;
-			c->a = nd;
-			if (!parse_args(p, c))
-				return NULL;
-			nd = c;
-		} else
+		else if (is_op(p, "("))
+			nd = parse_call(p, nd);
+		else
 			break;
 	}
 	return nd;
@@ -1224,15 +1228,9 @@ static struct node *parse_postfix(struct parser *p, struct node *nd)
 	while (nd) {
 		if (is_op(p, ".") || is_op(p, "["))
 			nd = parse_subscript(p, nd);
-		else if (is_op(p, "(")) {
-			struct node *c = mknode(p, N_CALL, cur(p)->line);
-			if (!c)
-				return NULL;
-			c->a = nd;
-			if (!parse_args(p, c))
-				return NULL;
-			nd = c;
-		} else
+		else if (is_op(p, "("))
+			nd = parse_call(p, nd);
+		else
 			break;
 	}
 	return nd;
