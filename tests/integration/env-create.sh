@@ -76,10 +76,7 @@ done
 [ "$(api GET /_ping 2>/dev/null)" = OK ] || { cat "$work/dockerd.log"; skip "dockerd did not start"; }
 
 # the image the example uses
-mkdir -p "$work/rootfs/bin"
-cp /bin/busybox "$work/rootfs/bin/"
-for a in sh nc sleep httpd echo cat env ls wget true false; do ln -s busybox "$work/rootfs/bin/$a"; done
-tar -C "$work/rootfs" -c . >"$work/rootfs.tar"
+"$root/tests/scripts/tiny-rootfs" "$work/rootfs.tar"
 curl -sS --unix-socket "$sock" -X POST -H 'Content-Type: application/x-tar' \
   --data-binary @"$work/rootfs.tar" \
   "http://d/v1.41/images/create?fromSrc=-&repo=tiny&tag=1" >/dev/null
