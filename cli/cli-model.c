@@ -5,20 +5,24 @@
 #include "cli-model.h"
 #include "compute.h"
 #include "schema.h"
+#include "ship-settings.h"
 
 #include <string.h>
 
 extern char **environ;
 
-int cli_model_load(const struct cli_globals *g, bool specs,
+int cli_model_load(const struct cli_globals *g, unsigned flags,
 		   struct cli_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	struct mae_diags d;
 	mae_diags_init(&d, g->file);
 	int rc = schema_load(g->file, environ, &m->env, &d);
-	if (rc == 0 && specs)
+	if (rc == 0 && (flags & CLI_MODEL_SPECS))
 		rc = container_specs_compute(m->env, &m->specs, &d);
+	if (rc == 0 && (flags & CLI_MODEL_SHIP_NOTES) &&
+	    cli_ship_api_notes(m->env, &d) > 0)
+		rc = MAE_ERR_INVALID;
 	cli_print_diags(g, &d);
 	mae_diags_release(&d);
 	if (rc < 0) {

@@ -17,12 +17,19 @@ struct cli_model {
 	struct container_specs *specs;
 };
 
+enum cli_model_flags {
+	CLI_MODEL_SPECS = 1 << 0,      /* compute every container's spec
+					* (reads env files) */
+	CLI_MODEL_SHIP_NOTES = 1 << 1, /* check api_version pins: invalid
+					* ones are errors, old ones noted */
+};
+
 /*
- * Load g->file and, when specs is true, compute every container's spec
- * (reading env files); warnings and errors go to stderr.  Returns
- * CLI_EXIT_OK (m filled) or CLI_EXIT_INVALID (m empty).
+ * Load g->file and do what flags ask; warnings and errors go to stderr,
+ * in one list.  Returns CLI_EXIT_OK (m filled) or CLI_EXIT_INVALID (m
+ * empty).
  */
-int cli_model_load(const struct cli_globals *g, bool specs,
+int cli_model_load(const struct cli_globals *g, unsigned flags,
 		   struct cli_model *m);
 void cli_model_release(struct cli_model *m);
 

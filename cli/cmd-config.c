@@ -196,7 +196,7 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			return cli_usage_error(&cmd, "unknown argument '%s'", argv[i]);
 	}
 	struct cli_model m;
-	int rc = cli_model_load(g, true, &m);
+	int rc = cli_model_load(g, CLI_MODEL_SPECS, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (as_json) {

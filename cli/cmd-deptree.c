@@ -34,7 +34,7 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			things[nthings++] = a;
 	}
 	struct cli_model m;
-	int rc = cli_model_load(g, false, &m);
+	int rc = cli_model_load(g, 0, &m);
 	if (rc != CLI_EXIT_OK) {
 		free(things);
 		return rc;

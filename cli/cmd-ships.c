@@ -205,7 +205,7 @@ static int ships_run(const struct cli_globals *g, int argc, char **argv)
 					       argv[i]);
 	}
 	struct cli_model m;
-	int rc = cli_model_load(g, false, &m);
+	int rc = cli_model_load(g, 0, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	const struct schema_env *env = m.env;

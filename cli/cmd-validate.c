@@ -4,13 +4,9 @@
  * allowed), 3 when it is not or cannot be read.
  */
 #include "cli.h"
-#include "compute.h"
-#include "schema.h"
-#include "ship-settings.h"
+#include "cli-model.h"
 
 #include <string.h>
-
-extern char **environ;
 
 static int validate_run(const struct cli_globals *g, int argc, char **argv);
 
@@ -36,20 +32,9 @@ static int validate_run(const struct cli_globals *g, int argc, char **argv)
 		return cli_usage_error(&cmd_validate, "unexpected argument '%s'",
 				       argv[i]);
 	}
-	struct mae_diags d;
-	mae_diags_init(&d, g->file);
-	struct schema_env *env = NULL;
-	struct container_specs *specs = NULL;
-	int rc = schema_load(g->file, environ, &env, &d);
-	/* what only the computed specs find: env files, port ranges */
-	if (rc == 0)
-		rc = container_specs_compute(env, &specs, &d);
-	/* api_version pins: invalid ones are errors, old ones raised (noted once) */
-	if (rc == 0 && cli_ship_api_notes(env, &d) > 0)
-		rc = MAE_ERR_INVALID;
-	cli_print_diags(g, &d);
-	mae_diags_release(&d);
-	container_specs_free(specs);
-	schema_env_free(env);
-	return rc < 0 ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+	/* the specs find what only they can (env files, port ranges) */
+	struct cli_model m;
+	int rc = cli_model_load(g, CLI_MODEL_SPECS | CLI_MODEL_SHIP_NOTES, &m);
+	cli_model_release(&m);
+	return rc;
 }
