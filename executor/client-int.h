@@ -95,7 +95,7 @@ int ship_fail(struct ship_client *cl, const struct ship_req *r, int code,
 /* True once the client was cancelled (or its watched flag set). */
 bool ship_client_cancelled(const struct ship_client *cl);
 
-/* A URL-encoded copy of s (newly allocated). */
+/* A URL-encoded copy of s, by libcurl (newly allocated: free()). */
 char *ship_urlencode(const char *s);
 
 /*

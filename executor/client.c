@@ -799,19 +799,13 @@ int ship_client_api_version(struct ship_client *cl, const char **ret,
 
 char *ship_urlencode(const char *s)
 {
-	struct mae_buf b = MAE_BUF_INIT;
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			mae_buf_addc(&b, (char)*p);
-		} else {
-			mae_buf_addc(&b, '%');
-			mae_buf_addc(&b, hex[*p >> 4]);
-			mae_buf_addc(&b, hex[*p & 15]);
-		}
-	}
-	return mae_buf_detach(&b);
+	/* libcurl's escaping (RFC 3986 unreserved kept), in our allocation */
+	char *c = curl_easy_escape(NULL, s, 0);
+	/* NULL only when out of memory: fatal, as every allocation is (an
+	 * impossible size takes mae_xmalloc's out-of-memory exit) */
+	char *ret = c ? mae_xstrdup(c) : mae_xmalloc(SIZE_MAX);
+	curl_free(c);
+	return ret;
 }
 
 char *ship_filters_path(const char *path, json_t *filters)
