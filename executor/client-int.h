@@ -44,7 +44,6 @@ struct ship_client {
 	/* SHIP_SSH: the tunnel, opened by the first request (tunnel_mu) */
 	struct ssh_tunnel *tunnel;
 	pthread_mutex_t tunnel_mu;
-	bool tunnel_external; /* ship_client_set_local_socket() was called */
 };
 
 /* Why a sink stopped a stream. */
