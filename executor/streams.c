@@ -32,7 +32,15 @@ static enum ship_sink_rc jsonl_line(struct jsonl *s, const char *p, size_t n)
 		n--;
 	if (!n)
 		return SHIP_SINK_GO;
-	json_t *j = json_loadb(p, n, 0, NULL);
+	json_t *j = NULL;
+	char why[160];
+	/* a progress or event line holds a few dozen values */
+	int lrc = ship_json_load(p, n, 10000, &j, why, sizeof(why));
+	if (lrc == MAE_ERR_LIMIT) {
+		ship_fail(s->cl, s->r, lrc, s->e,
+			  "a line of the daemon's stream %s", why);
+		return SHIP_SINK_FAIL;
+	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		ship_fail(s->cl, s->r, MAE_ERR_PROTOCOL, s->e,
