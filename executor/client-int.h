@@ -92,6 +92,18 @@ struct ship_req {
 int ship_json_load(const char *s, size_t n, size_t max_values,
 		   struct json_t **ret, char *why, size_t why_n);
 
+/*
+ * Time limits.  A limit must never become 0, which libcurl and poll()
+ * read as "none" or "the default": `timeout: 0.0001` once turned off every
+ * limit of a ship.  ship_timeout_norm() gives the seconds a setting means
+ * (dflt when it is 0, negative or not a number; at least 1 ms, at most
+ * SHIP_TIMEOUT_MAX_S); ship_limit_ms() the milliseconds of such seconds,
+ * rounded up, at least 1.
+ */
+#define SHIP_TIMEOUT_MAX_S 1000000.0
+double ship_timeout_norm(double s, double dflt);
+long ship_limit_ms(double s);
+
 struct ship_resp {
 	long status;
 	struct mae_buf body;   /* the body when not streamed, or an error body */

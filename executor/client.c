@@ -15,9 +15,25 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+double ship_timeout_norm(double s, double dflt)
+{
+	if (!isfinite(s) || s <= 0)
+		s = dflt;
+	if (!isfinite(s) || s < 0.001)
+		return 0.001;
+	return s > SHIP_TIMEOUT_MAX_S ? SHIP_TIMEOUT_MAX_S : s;
+}
+
+long ship_limit_ms(double s)
+{
+	double ms = ceil(ship_timeout_norm(s, 0.001) * 1000);
+	return ms < 1 ? 1 : (long)ms;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
@@ -171,8 +187,9 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 	ship_conn_copy(&cl->conn, conn);
 	if (!cl->conn.name)
 		cl->conn.name = mae_xstrdup(name);
-	if (cl->conn.timeout_s <= 0)
-		cl->conn.timeout_s = 5;
+	cl->conn.timeout_s = ship_timeout_norm(conn->timeout_s, 5);
+	cl->conn.ssh.timeout_s = ship_timeout_norm(conn->ssh.timeout_s,
+						   cl->conn.timeout_s);
 	if (conn->transport == SHIP_UNIX)
 		cl->local_socket = mae_xstrdup(conn->socket_path);
 	for (int i = 0; i < SHIP_NLOCKS; i++)
@@ -636,7 +653,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	if (cl->local_socket)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cl->local_socket);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(cl->conn.timeout_s * 1000));
+			 ship_limit_ms(cl->conn.timeout_s));
 	if (r->timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	x.last_byte_ms = mae_now_ms();
@@ -766,7 +783,7 @@ static int ensure_api(struct ship_client *cl, const struct ship_req *r,
 	struct ship_req vr = { .op = "version", .method = "GET",
 			       .path = "/version", .unversioned = true,
 			       .body_max = (size_t)64 << 10, .json_max = 10000,
-			       .timeout_ms = (long)(cl->conn.timeout_s * 1000) };
+			       .timeout_ms = ship_limit_ms(cl->conn.timeout_s) };
 	struct ship_resp resp;
 	rc = ship_request(cl, &vr, &resp, e);
 	json_t *j = NULL;

@@ -19,7 +19,7 @@
 
 static long ordinary_ms(const struct ship_client *cl)
 {
-	return (long)(cl->conn.timeout_s * 1000);
+	return ship_limit_ms(cl->conn.timeout_s);
 }
 
 /* One ordinary call; ret (may be NULL) gets the JSON answer. */

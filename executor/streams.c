@@ -323,7 +323,7 @@ int ship_exec_start(struct ship_client *cl, const char *exec_id,
 			      .method = "POST", .path = path, .body = body,
 			      .body_len = strlen(body),
 			      .timeout_ms = timeout_s > 0
-						    ? (long)(timeout_s * 1000)
+						    ? ship_limit_ms(timeout_s)
 						    : -1 };
 	struct demux d = { .raw = tty, .out = out, .ud = ud, .cl = cl,
 			   .r = &r, .e = e };

@@ -7,6 +7,7 @@
  * cancellation and settings refused up front.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -374,6 +375,33 @@ static void test_never_answers(void **st)
 	assert_true(dt >= 900 && dt < 3000);
 	ship_client_free(cl);
 	fake_stop(f);
+}
+
+/* a timeout below 1 ms is 1 ms, not "no limit" (it was 0 for libcurl) */
+static void test_tiny_timeout(void **st)
+{
+	(void)st;
+	struct fake *f = fake_start(hold, "1.41");
+	struct ship_client *cl = client_to(f->port, 0.0001, NULL);
+	struct mae_error e;
+	int64_t t0 = mae_now_ms();
+	int rc = ship_ping(cl, &e);
+	assert_int_equal(rc, MAE_ERR_TIMEOUT);
+	assert_true(mae_now_ms() - t0 < 3000);
+	ship_client_free(cl);
+	fake_stop(f);
+
+	assert_int_equal(ship_limit_ms(0.0001), 1);
+	assert_int_equal(ship_limit_ms(0.0015), 2);
+	assert_int_equal(ship_limit_ms(5), 5000);
+	assert_int_equal(ship_limit_ms(0), 1);
+	assert_int_equal(ship_limit_ms(1e30), (long)(SHIP_TIMEOUT_MAX_S * 1000));
+	assert_true(ship_timeout_norm(0, 5) == 5);
+	assert_true(ship_timeout_norm(-1, 5) == 5);
+	assert_true(ship_timeout_norm(NAN, 5) == 5);
+	assert_true(ship_timeout_norm(INFINITY, 5) == 5);
+	assert_true(ship_timeout_norm(1e-9, 5) == 0.001);
+	assert_true(ship_timeout_norm(1e30, 5) == SHIP_TIMEOUT_MAX_S);
 }
 
 static void test_truncated(void **st)
@@ -948,6 +976,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_never_answers),
+		cmocka_unit_test(test_tiny_timeout),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_not_json),
 		cmocka_unit_test(test_hostile_budgets),
