@@ -104,6 +104,18 @@ int ship_json_load(const char *s, size_t n, size_t max_values,
 double ship_timeout_norm(double s, double dflt);
 long ship_limit_ms(double s);
 
+/*
+ * A file a ship's settings name (tls_ca_cert, tls_cert, tls_key, the ssh
+ * key, known_hosts) must be a regular file before libcurl, OpenSSL or
+ * libssh2 open it: a FIFO would block them for ever, past every time
+ * limit.  Returns 0 when path is a regular file or does not exist (what
+ * opens it says so), else MAE_ERR_INVALID: "SHIP: SETTING 'PATH' is not a
+ * regular file (a FIFO)" (without "SHIP: " when ship is NULL).  path
+ * NULL: 0.
+ */
+int ship_file_check(const char *ship, const char *setting, const char *path,
+		    struct mae_error *e);
+
 struct ship_resp {
 	long status;
 	struct mae_buf body;   /* the body when not streamed, or an error body */

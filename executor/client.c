@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 double ship_timeout_norm(double s, double dflt)
 {
@@ -33,6 +34,24 @@ long ship_limit_ms(double s)
 {
 	double ms = ceil(ship_timeout_norm(s, 0.001) * 1000);
 	return ms < 1 ? 1 : (long)ms;
+}
+
+int ship_file_check(const char *ship, const char *setting, const char *path,
+		    struct mae_error *e)
+{
+	struct stat st;
+	if (!path || stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	const char *kind = S_ISFIFO(st.st_mode)	   ? "a FIFO"
+			   : S_ISDIR(st.st_mode)   ? "a directory"
+			   : S_ISSOCK(st.st_mode)  ? "a socket"
+			   : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
+				   ? "a device"
+				   : "not a file";
+	return mae_error_set(e, MAE_ERR_INVALID,
+			     "%s%s%s '%s' is not a regular file (%s)",
+			     ship ? ship : "", ship ? ": " : "", setting, path,
+			     kind);
 }
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -176,6 +195,17 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 		return mae_error_set(e, MAE_ERR_INVALID,
 				     "%s: a TLS client certificate needs both "
 				     "tls_cert and tls_key", name);
+	const struct { const char *setting, *path; } files[] = {
+		{ "tls_ca_cert", conn->tls.ca_cert },
+		{ "tls_cert", conn->tls.cert },
+		{ "tls_key", conn->tls.key },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int frc = ship_file_check(name, files[i].setting,
+					  files[i].path, e);
+		if (frc)
+			return frc;
+	}
 	if (ship_api_pin_check(conn->api_version, NULL) ==
 	    SHIP_API_PIN_INVALID)
 		return mae_error_set(e, MAE_ERR_INVALID,

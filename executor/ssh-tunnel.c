@@ -471,6 +471,12 @@ int ssh_tunnel_open(const struct ship_conn *c, struct ssh_tunnel **ret,
 		kh_path = kh_home;
 	}
 
+	/* the client prefixes the ship's name */
+	rc = ship_file_check(NULL, "ssh_tunnel key", c->ssh.key, e);
+	if (!rc)
+		rc = ship_file_check(NULL, "ssh_tunnel known_hosts", kh_path, e);
+	if (rc < 0)
+		goto fail;
 	rc = tcp_connect(c->endpoint, sshport, deadline, &t->sock, e);
 	if (rc < 0)
 		goto fail;

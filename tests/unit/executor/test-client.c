@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -968,6 +969,29 @@ static void test_settings_refused(void **st)
 	struct ship_conn u = { .name = "u", .transport = SHIP_UNIX };
 	assert_int_equal(ship_client_new(&u, &cl, &e), MAE_ERR_INVALID);
 	assert_string_equal(e.msg, "u: no socket path");
+
+	/* TLS files that are not regular files: refused before libcurl and
+	 * OpenSSL open them (a FIFO blocked them past every time limit) */
+	c.api_version = NULL;
+	char dir[] = "/tmp/maestro-tls-fifo.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = mae_xasprintf("%s/ca.pem", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	c.tls.ca_cert = fifo;
+	assert_int_equal(ship_client_new(&c, &cl, &e), MAE_ERR_INVALID);
+	char *want = mae_xasprintf("s1: tls_ca_cert '%s' is not a regular file (a FIFO)", fifo);
+	assert_string_equal(e.msg, want);
+	free(want);
+	c.tls.ca_cert = NULL;
+	c.tls.cert = dir;
+	c.tls.key = fifo;
+	assert_int_equal(ship_client_new(&c, &cl, &e), MAE_ERR_INVALID);
+	want = mae_xasprintf("s1: tls_cert '%s' is not a regular file (a directory)", dir);
+	assert_string_equal(e.msg, want);
+	free(want);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
 }
 
 static void test_concurrent_one_client(void **st);
