@@ -3,7 +3,7 @@
  * Part of the model builder (model.c).
  */
 #include "model-priv.h"
-#include "compute.h"
+#include "shell-split.h"
 
 #include <regex.h>
 #include <string.h>
