@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* The largest description maestro reads. */
-#define SCHEMA_MAX_FILE ((size_t)64 << 20)
+#define SCHEMA_MAX_FILE ((size_t)16 << 20) /* docs/description.md "Limits" */
 
 static struct schema_env *env_new(void)
 {
@@ -245,31 +245,4 @@ struct schema_service **schema_service_dependents_closure(
 	size_t *ret_n)
 {
 	return walk(env, svc, true, true, ret_n);
-}
-
-/* ------------------------------------------------------------------ */
-/* Images                                                               */
-
-void schema_image_split(const char *image, char **ret_repository,
-			char **ret_tag, char **ret_registry)
-{
-	const char *colon = strrchr(image, ':');
-	char *repo, *tag;
-	if (colon && !strchr(colon + 1, '/')) {
-		repo = mae_xstrndup(image, (size_t)(colon - image));
-		tag = mae_xstrdup(colon + 1);
-	} else {
-		repo = mae_xstrdup(image);
-		tag = mae_xstrdup("latest");
-	}
-	char *registry = NULL;
-	const char *slash = strchr(repo, '/');
-	if (slash && slash != repo)
-		registry = mae_xstrndup(repo, (size_t)(slash - repo));
-	*ret_repository = repo;
-	*ret_tag = tag;
-	if (ret_registry)
-		*ret_registry = registry;
-	else
-		free(registry);
 }

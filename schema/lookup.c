@@ -31,12 +31,6 @@ struct schema_instance *schema_env_instance(const struct schema_env *env,
 	return name_index_get(env->instances_ix, name);
 }
 
-struct schema_registry *schema_env_registry(const struct schema_env *env,
-					    const char *name)
-{
-	return name_index_get(env->registries_ix, name);
-}
-
 const struct schema_port *schema_instance_port(const struct schema_instance *c,
 					       const char *name)
 {

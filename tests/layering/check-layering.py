@@ -56,9 +56,14 @@ THIRD_PARTY = [
     (re.compile(r"cmocka\.h$"), None),
 ]
 
-# Circles whose removal another helper owns (issue 10): files of the circle
-# and who removes it.  Reported, not failed; remove the entry with the circle.
+# Circles being removed (issue 10): two files of the circle and who removes
+# it.  A circle holding both files is reported, not failed; once no circle
+# holds them the entry is an error, so remove it with the circle.
 KNOWN = {
+    ("base/error.c", "base/str.c"): "base/ split (issue 10)",
+    ("schema/template-parse.c", "schema/template-value.c"):
+        "the template pool in base/ (issue 10)",
+    ("plan/plan.c", "plan/plan-json.c"): "plan/ (issue 12)",
 }
 
 
@@ -390,18 +395,17 @@ def main(argv):
         ncircles += 1
         cycle = one_cycle(comp, edges)
         text = " -> ".join(cycle)
-        key = frozenset(comp)
-        if key in {frozenset(k) for k in KNOWN}:
-            owner = [v for k, v in KNOWN.items() if frozenset(k) == key][0]
-            known_seen.add(key)
-            print(f"known circle (removed by {owner}): {text}")
+        known = [k for k in KNOWN if set(k) <= set(comp)]
+        if known:
+            known_seen.update(known)
+            print(f"known circle (to be removed: {KNOWN[known[0]]}): {text}")
             continue
         extra = ""
         if len(comp) > len(cycle) - 1:
             extra = f" (the circle joins {len(comp)} files: {', '.join(comp)})"
         errors.append(f"import circle: {text}{extra}")
-    for k, owner in KNOWN.items():
-        if frozenset(k) not in known_seen:
+    for k in KNOWN:
+        if k not in known_seen:
             errors.append(f"KNOWN lists a circle that is gone "
                           f"({', '.join(k)}): remove the entry")
 
