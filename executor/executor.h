@@ -3,7 +3,7 @@
  * for one ship (struct ship_client) over a unix socket, TCP or TLS (and
  * SSH, through a local socket that forwards to the daemon).
  *
- * A client is made from a ship's connection settings (ship-conn.h) and
+ * A client is made from a ship's connection settings (plan.h) and
  * does no network work until its first call: connections are made lazily
  * and reused.  Every call is safe from several threads at once (at least
  * 8 concurrent calls per ship are served), and every pending call can be
@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "base.h"
-#include "ship-conn.h"
+#include "plan.h"
 
 struct json_t;
 struct ship_client;
@@ -71,18 +71,6 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 		    struct mae_error *e);
 /* Cancels what is pending, waits for nothing.  NULL-safe. */
 void ship_client_free(struct ship_client *cl);
-
-/*
- * How a ship is addressed, as a URL (newly allocated): "unix:///path",
- * "http://endpoint:2375", "https://endpoint:2376", and for SSH
- * "ssh://user@endpoint:22" followed by the daemon's address there
- * ("ssh://u@h:22 -> unix:///var/run/docker.sock").  For messages and
- * `maestro ships`; never holds a secret.
- */
-char *ship_conn_url(const struct ship_conn *c);
-
-/* The transport's name: "unix", "tcp", "tls", "ssh". */
-const char *ship_transport_name(enum ship_transport t);
 
 /* The ship's name and settings (borrowed). */
 const char *ship_client_name(const struct ship_client *cl);

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #include "base.h"
-#include "ship-conn.h"
+#include "plan.h"
 
 struct ssh_tunnel;
 
