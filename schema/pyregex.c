@@ -269,8 +269,8 @@ static bool read_escape(struct tr *t, bool in_class, struct esc *e)
 	case 'x': case 'u': case 'U':
 		return esc_codepoint(t, start, c, e);
 	case 'N':
-		return fail(t, start, "named characters (\\N{...}) are not "
-			    "supported: write the character or \\uXXXX");
+		return fail(t, start, "named characters \\N{...} are not "
+			    "supported (write the character or \\uXXXX)");
 	case 'b':
 		if (in_class) {
 			e->kind = ESC_CHAR;
@@ -1151,6 +1151,10 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 			return mae_error_set(err, MAE_ERR_INVALID, "too large to "
 					     "compile in %u MiB",
 					     SCHEMA_REGEX_COMPILE_HEAP >> 20);
+		if (code == PCRE2_ERROR_PATTERN_TOO_LARGE)
+			return mae_error_set(err, MAE_ERR_INVALID, "too large "
+					     "once compiled (PCRE2's limit is "
+					     "64 KiB of compiled code)");
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return mae_error_set(err, MAE_ERR_INVALID, "%s", (char *)msg);
 	}
