@@ -38,15 +38,16 @@
 	"\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
 #define SPACE_ASCII "\\x{9}-\\x{d}\\x{20}"
 
-struct schema_regex {
-	pcre2_code *code;
-};
-
 /* ------------------------------------------------------------------ */
 /* A counting allocator: PCRE2 gets at most a budget of bytes.          */
 
 struct budget {
 	size_t used, limit;
+};
+
+struct schema_regex {
+	pcre2_code *code;
+	struct budget budget; /* the code's allocator frees through it */
 };
 
 static void *budget_malloc(size_t n, void *data)
@@ -1120,15 +1121,17 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 				     t.err, t.errpos);
 	}
 
-	struct budget budget = { 0, SCHEMA_REGEX_COMPILE_HEAP };
+	struct schema_regex *r = mae_xcalloc(1, sizeof(*r));
+	r->budget.limit = SCHEMA_REGEX_COMPILE_HEAP;
 	pcre2_general_context *gc =
 		pcre2_general_context_create(budget_malloc, budget_free,
-					     &budget);
+					     &r->budget);
 	pcre2_compile_context *cc = gc ? pcre2_compile_context_create(gc) :
 					 NULL;
 	if (!cc) {
 		pcre2_general_context_free(gc);
 		mae_buf_release(&out);
+		free(r);
 		return mae_error_set(err, MAE_ERR_LIMIT, "out of memory");
 	}
 	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
@@ -1140,12 +1143,13 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 		opts |= PCRE2_UCP;
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)mae_buf_str(&out), out.len,
-				       opts, &code, &off, cc);
+	r->code = pcre2_compile((PCRE2_SPTR)mae_buf_str(&out), out.len, opts,
+				&code, &off, cc);
 	pcre2_compile_context_free(cc);
 	pcre2_general_context_free(gc);
 	mae_buf_release(&out);
-	if (!re) {
+	if (!r->code) {
+		free(r);
 		PCRE2_UCHAR msg[160];
 		if (code == PCRE2_ERROR_HEAPLIMIT || code == PCRE2_ERROR_NOMEMORY)
 			return mae_error_set(err, MAE_ERR_INVALID, "too large to "
@@ -1158,13 +1162,10 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return mae_error_set(err, MAE_ERR_INVALID, "%s", (char *)msg);
 	}
-	if (!ret) {
-		pcre2_code_free(re);
-		return 0;
-	}
-	struct schema_regex *r = mae_xcalloc(1, sizeof(*r));
-	r->code = re;
-	*ret = r;
+	if (ret)
+		*ret = r;
+	else
+		schema_regex_free(r);
 	return 0;
 }
 

@@ -113,10 +113,20 @@ def generated(rng, n):
              "[\\s\\d]", "\\1", "(?P<g>a)", "(?P=g)", "{2}", "-", "|"]
     quants = ["", "", "", "*", "+", "?", "*?", "+?", "{2}", "{1,3}",
               "{,2}", "*+", "{"]
+    # CPython 3.11.2 (Debian 12's) answers wrongly for a possessive repeat
+    # of a lookaround, e.g. '.*?(?<=a)*+b' on 'ab' (3.11.7 agrees with
+    # maestro): those are not generated.
+    zero_width = ("(?=a)", "(?!b)", "(?<=a)")
     out = []
     for _ in range(n):
         k = rng.randint(1, 6)
-        p = "".join(rng.choice(atoms) + rng.choice(quants) for _ in range(k))
+        parts = []
+        for _ in range(k):
+            a, q = rng.choice(atoms), rng.choice(quants)
+            if a in zero_width and q.endswith("+") and len(q) > 1:
+                q = q[:-1]
+            parts.append(a + q)
+        p = "".join(parts)
         if rng.random() < 0.2:
             p = "(" + p + ")"
         if rng.random() < 0.15:

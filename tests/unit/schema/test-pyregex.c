@@ -105,7 +105,7 @@ static void test_match_limit(void **state)
 	assert_int_equal(schema_regex_search(re, body, 41, &hit, &err),
 			 MAE_ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "gave up"));
-	assert_true(now_s() - t0 < 5.0);
+	assert_true(now_s() - t0 < 20.0);
 	assert_int_equal(schema_regex_search(re, "aaa", 3, &hit, &err), 0);
 	assert_true(hit);
 	schema_regex_free(re);
@@ -118,7 +118,7 @@ static void test_match_limit(void **state)
 	t0 = now_s();
 	int rc = schema_regex_search(re, big, n, &hit, &err);
 	assert_true(rc == 0 || rc == MAE_ERR_LIMIT);
-	assert_true(now_s() - t0 < 5.0);
+	assert_true(now_s() - t0 < 20.0);
 	free(big);
 	schema_regex_free(re);
 }
