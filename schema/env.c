@@ -367,8 +367,13 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 	struct mae_error re;
 	mae_error_clear(&re);
 	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
-		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
-			      path, re.sys_errno ? strerror(re.sys_errno) : re.msg);
+		if (re.sys_errno)
+			mae_error_set(e, MAE_ERR_IO,
+				      "cannot read environment file '%s': %s",
+				      path, strerror(re.sys_errno));
+		else /* "'P' is a FIFO, not a regular file", too large */
+			mae_error_set(e, MAE_ERR_IO, "environment file %s",
+				      re.msg);
 		if (e)
 			e->sys_errno = re.sys_errno;
 		return MAE_ERR_IO;

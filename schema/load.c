@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* The largest description maestro reads. */
-#define SCHEMA_MAX_FILE ((size_t)64 << 20)
+#define SCHEMA_MAX_FILE ((size_t)16 << 20) /* docs/description.md "Limits" */
 
 void schema_env_free(struct schema_env *env)
 {
