@@ -1,6 +1,7 @@
 /*
- * registry-auth.c - registry matching (spec §2.3), the Docker client
- * configuration and its credential helpers, and X-Registry-Auth.
+ * registry-auth.c - the credentials of a pull: the registries entry schema
+ * matched (by name), the Docker client configuration and its credential
+ * helpers, and X-Registry-Auth.
  *
  * Must not: print, log, or put a secret into an error message (helper
  * output is quoted only when the helper failed, and then it holds no
@@ -23,7 +24,6 @@
 
 #include <jansson.h>
 
-#define DOCKER_HUB_HOST "docker.io"
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 #define CONFIG_MAX ((size_t)4 << 20)
 #define HELPER_OUT_MAX ((size_t)1 << 20)
@@ -71,97 +71,17 @@ void registry_creds_release(struct registry_creds *c)
 }
 
 /* ------------------------------------------------------------------ */
-/* Matching                                                             */
-
-/* The repository of an image: without its tag or digest. */
-static char *image_repository(const char *image)
-{
-	size_t n = strcspn(image, "@");
-	const char *slash = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (image[i] == '/')
-			slash = image + i;
-	const char *colon = NULL;
-	for (const char *p = slash ? slash : image; p < image + n; p++)
-		if (*p == ':')
-			colon = p;
-	if (colon)
-		n = (size_t)(colon - image);
-	return mae_xstrndup(image, n);
-}
-
-/* The first path component of the repository, or NULL (spec §2.3). */
-static char *registry_candidate(const char *image)
-{
-	char *repo = image_repository(image);
-	char *slash = strchr(repo, '/');
-	char *ret = NULL;
-	if (slash && slash != repo)
-		ret = mae_xstrndup(repo, (size_t)(slash - repo));
-	free(repo);
-	return ret;
-}
-
-char *registry_url_host(const char *url)
-{
-	if (!url)
-		return NULL;
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	/* userinfo@ is not a host */
-	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - p);
-		p = at + 1;
-	}
-	return mae_xstrndup(p, n);
-}
-
-/* host[:port] without the port ("[::1]:5000" keeps its brackets). */
-static char *strip_port(const char *netloc)
-{
-	const char *colon = strrchr(netloc, ':');
-	const char *bracket = strrchr(netloc, ']');
-	if (!colon || (bracket && bracket > colon))
-		return mae_xstrdup(netloc);
-	return mae_xstrndup(netloc, (size_t)(colon - netloc));
-}
+/* The entry schema matched                                             */
 
 const struct registry_entry *registry_find(const struct registry_list *l,
-					   const char *image)
+					   const char *name)
 {
-	if (!l || !image)
+	if (!l || !name)
 		return NULL;
-	char *cand = registry_candidate(image);
-	if (!cand)
-		return NULL;
-	const struct registry_entry *ret = NULL;
-	for (size_t i = 0; i < l->n && !ret; i++)
-		if (mae_streq(l->v[i].name, cand))
-			ret = &l->v[i];
-	for (size_t i = 0; i < l->n && !ret; i++) {
-		char *netloc = registry_url_host(l->v[i].registry);
-		if (netloc && *netloc) {
-			char *host = strip_port(netloc);
-			if (mae_streq(cand, netloc) || mae_streq(cand, host))
-				ret = &l->v[i];
-			free(host);
-		}
-		free(netloc);
-	}
-	free(cand);
-	return ret;
-}
-
-char *registry_host_of(const char *image)
-{
-	char *cand = registry_candidate(image);
-	if (cand && (strchr(cand, '.') || strchr(cand, ':') ||
-		     mae_streq(cand, "localhost")))
-		return cand;
-	free(cand);
-	return mae_xstrdup(DOCKER_HUB_HOST);
+	for (size_t i = 0; i < l->n; i++)
+		if (mae_streq(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -177,7 +97,7 @@ static bool is_hub(const char *host)
 /* Does a config key ("https://quay.io/v1/", "quay.io") name host? */
 static bool key_names_host(const char *key, const char *host)
 {
-	char *kh = registry_url_host(key);
+	char *kh = mae_url_host(key);
 	bool ret = mae_streq(kh, host) || (is_hub(kh) && is_hub(host));
 	free(kh);
 	return ret;
@@ -515,11 +435,11 @@ int registry_creds_from_docker_config(const char *host,
 }
 
 int registry_creds_for_image(const struct registry_list *l,
-			     const char *image, struct registry_creds *ret,
-			     struct mae_error *e)
+			     const struct ship_pull_image *img,
+			     struct registry_creds *ret, struct mae_error *e)
 {
 	memset(ret, 0, sizeof(*ret));
-	const struct registry_entry *ent = registry_find(l, image);
+	const struct registry_entry *ent = registry_find(l, img->registry);
 	if (ent && ent->username && *ent->username) {
 		if (!ent->password)
 			return mae_error_set(e, MAE_ERR_INVALID,
@@ -529,10 +449,10 @@ int registry_creds_for_image(const struct registry_list *l,
 		ret->username = mae_xstrdup(ent->username);
 		ret->password = mae_xstrdup(ent->password);
 		ret->email = ent->email ? mae_xstrdup(ent->email) : NULL;
-		ret->serveraddress = registry_url_host(ent->registry);
+		ret->serveraddress = mae_url_host(ent->registry);
 		if (!ret->serveraddress || !*ret->serveraddress) {
 			free(ret->serveraddress);
-			ret->serveraddress = registry_host_of(image);
+			ret->serveraddress = mae_xstrdup(img->host);
 		}
 		ret->origin = mae_xasprintf("registry '%s' of the description",
 					    ent->name);
@@ -541,14 +461,14 @@ int registry_creds_for_image(const struct registry_list *l,
 	}
 	char *host = NULL;
 	if (ent) {
-		host = registry_url_host(ent->registry);
+		host = mae_url_host(ent->registry);
 		if (!host || !*host)
 			return mae_error_set(e, MAE_ERR_INVALID,
 					     "registry '%s' has no 'registry' URL to look its "
 					     "credentials up by",
 					     ent->name);
 	} else {
-		host = registry_host_of(image);
+		host = mae_xstrdup(img->host);
 	}
 	int rc = registry_creds_from_docker_config(host, ret, e);
 	free(host);
@@ -631,14 +551,15 @@ static void retry_pause(struct ship_client *cl)
 		usleep(100 * 1000);
 }
 
-int registry_pull(struct ship_client *cl, const char *image,
+int registry_pull(struct ship_client *cl, const struct ship_pull_image *img,
 		  const struct registry_list *l, ship_pull_fn progress,
 		  void *ud, struct mae_error *e)
 {
+	const char *image = img->image;
 	struct registry_creds cr;
 	struct mae_error le;
 	mae_error_clear(&le);
-	int rc = registry_creds_for_image(l, image, &cr, &le);
+	int rc = registry_creds_for_image(l, img, &cr, &le);
 	if (rc < 0) {
 		mae_error_set(e, rc, "%s: pull '%s': %s", ship_client_name(cl),
 			      image, le.msg);
@@ -650,7 +571,7 @@ int registry_pull(struct ship_client *cl, const char *image,
 	for (;;) {
 		attempt++;
 		mae_error_clear(&le);
-		rc = ship_image_pull(cl, image, hdr, progress, ud, &le);
+		rc = ship_image_pull(cl, img, hdr, progress, ud, &le);
 		if (rc == 0 || rc == MAE_ERR_CANCELLED)
 			break;
 		if (!registry_retry_wanted(retry, attempt, le.http_status))
@@ -671,7 +592,7 @@ int registry_pull(struct ship_client *cl, const char *image,
 						  ? le.msg + strlen(pre)
 						  : le.msg;
 			char *who = registry_creds_describe(&cr);
-			char *host = registry_host_of(image);
+			const char *host = img->host;
 			rc = MAE_ERR_AUTH;
 			if (cr.source == REGISTRY_SRC_NONE)
 				mae_error_set(e, rc,
@@ -685,7 +606,6 @@ int registry_pull(struct ship_client *cl, const char *image,
 					      ship_client_name(cl), image, host, who,
 					      why, tries);
 			free(pre);
-			free(host);
 			free(who);
 		} else {
 			mae_error_set(e, rc, "%s%s", le.msg, tries);

@@ -662,7 +662,7 @@ int container_specs_compute(const struct schema_env *env,
 		size_t si = (size_t)(c->service - env->services);
 		cs->inst = c;
 		image_ref_parse(c->image, &cs->image);
-		long r = registry_match(c->image, reg_names, reg_urls,
+		long r = registry_match(&cs->image, reg_names, reg_urls,
 					env->nregistries);
 		cs->registry = r >= 0 ? &env->registries[r] : NULL;
 		if (command_argv(c->command, &cs->argv, &cs->argc, d) < 0)
