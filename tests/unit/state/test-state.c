@@ -573,23 +573,42 @@ static void test_kill_during_store(void **state)
 	srand(12345);
 	int whole = 0, none = 0;
 	for (int trial = 0; trial < 12; trial++) {
+		/* the child says when it starts storing ('o') and when the
+		 * store returned ('s'); the kill comes at a random instant
+		 * after 'o', within 1.2 times a store's duration, except in
+		 * the last trial, which waits for 's' */
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
 		pid_t pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
+			close(fds[0]);
 			struct state *c;
 			if (state_open(path, STATE_WRITE, &c, NULL) < 0)
 				_exit(2);
 			p->id = 0;
+			if (write(fds[1], "o", 1) != 1)
+				_exit(3);
 			state_plan_store(c, p, NULL, NULL);
-			/* linger so that a kill after the commit is also tried */
+			if (write(fds[1], "s", 1) != 1)
+				_exit(3);
 			pause();
 			_exit(0);
 		}
-		useconds_t us = (useconds_t)(rand() % (int)(took * 1500));
-		usleep(us);
+		close(fds[1]);
+		char ch = 0;
+		assert_int_equal(read(fds[0], &ch, 1), 1);
+		assert_int_equal(ch, 'o');
+		if (trial == 11) {
+			assert_int_equal(read(fds[0], &ch, 1), 1);
+			assert_int_equal(ch, 's');
+		} else {
+			usleep((useconds_t)(rand() % (int)(took * 1200)));
+		}
 		kill(pid, SIGKILL);
 		int status;
 		waitpid(pid, &status, 0);
+		close(fds[0]);
 		if (state_open(path, STATE_WRITE, &st, &e) < 0)
 			fail_msg("trial %d: %s", trial, e.msg);
 		assert_int_equal(state_check_integrity(st, &e), 0);
@@ -623,7 +642,7 @@ static void test_kill_during_store(void **state)
 		state_plan_infos_free(v, n);
 		state_close(st);
 	}
-	/* both outcomes happened, so the kills landed inside the write */
+	/* kills before the commit left nothing; the one after it, a plan */
 	print_message("kill -9 during a store: %d plans whole, %d absent (one store: %lld ms)\n",
 		      whole, none, (long long)took);
 	assert_true(whole > 0 && none > 0);
