@@ -413,46 +413,6 @@ static void add_port_bindings(const struct schema_instance *c, json_t *exposed,
 	}
 }
 
-/*
- * SHA-256 of a value's canonical text (the flags of base's
- * mae_json_canonical), streamed into the hash so that a large document
- * is never held as one string.
- */
-struct sha_stream {
-	struct mae_sha256 h;
-	size_t n;
-	char buf[16384];
-};
-
-static int sha_chunk(const char *buf, size_t n, void *data)
-{
-	struct sha_stream *st = data;
-	if (st->n + n > sizeof(st->buf)) {
-		mae_sha256_update(&st->h, st->buf, st->n);
-		st->n = 0;
-	}
-	if (n > sizeof(st->buf)) {
-		mae_sha256_update(&st->h, buf, n);
-		return 0;
-	}
-	memcpy(st->buf + st->n, buf, n);
-	st->n += n;
-	return 0;
-}
-
-static void json_sha256_stream(const json_t *v, char out[65])
-{
-	struct sha_stream *st = mae_xmalloc(sizeof(*st));
-	st->n = 0;
-	mae_sha256_init(&st->h);
-	json_dump_callback(v, sha_chunk, st,
-			   JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				   JSON_REAL_PRECISION(17));
-	mae_sha256_update(&st->h, st->buf, st->n);
-	mae_sha256_final_hex(&st->h, out);
-	free(st);
-}
-
 static json_t *create_body(const struct schema_env *env,
 			   const struct container_spec *cs, char hash[65])
 {
@@ -573,7 +533,7 @@ static json_t *create_body(const struct schema_env *env,
 	json_object_set_new(labels, "maestro.service", json_string(c->service->name));
 	json_object_del(labels, "maestro.spec");
 	json_object_set_new(body, "Labels", labels);
-	json_sha256_stream(body, hash);
+	mae_json_sha256_hex(body, hash);
 	json_object_set_new(labels, "maestro.spec", json_string(hash));
 	return body;
 }
@@ -950,17 +910,8 @@ void model_hash(const struct schema_env *env, const struct container_specs *s,
 		char out[MAE_SHA256_HEX_LEN + 1])
 {
 	json_t *doc = document_without_hash(env, s);
-	json_sha256_stream(doc, out);
+	mae_json_sha256_hex(doc, out);
 	json_decref(doc);
-}
-
-/* A compact canonical dump (the flags of base's mae_json_canonical). */
-static char *dump_canonical(const json_t *v, size_t *len)
-{
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
-					   JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-	*len = strlen(text);
-	return text;
 }
 
 struct outbuf {
@@ -1054,8 +1005,8 @@ char *config_document_canonical(const struct schema_env *env,
 	json_t *cons = json_incref(json_object_get(doc, "containers"));
 	json_object_del(doc, "containers");
 	size_t clen, rlen;
-	char *c = dump_canonical(cons, &clen);
-	char *rest = dump_canonical(doc, &rlen);
+	char *c = mae_json_canonical_n(cons, &clen);
+	char *rest = mae_json_canonical_n(doc, &rlen);
 	json_decref(cons);
 	json_decref(doc);
 
@@ -1103,7 +1054,7 @@ struct json_t *config_document(const struct schema_env *env,
 {
 	json_t *doc = document_without_hash(env, s);
 	char hash[MAE_SHA256_HEX_LEN + 1];
-	json_sha256_stream(doc, hash);
+	mae_json_sha256_hex(doc, hash);
 	json_object_set_new(doc, "model_hash", json_string(hash));
 	return (struct json_t *)doc;
 }
