@@ -228,9 +228,30 @@ size_t mae_edit_distance(const char *a, const char *b, size_t max);
 const char *mae_suggest(const char *word, const char *const *cands,
 			size_t n);
 
-/* Read a whole file (or standard input when path is "-"), NUL-added. */
+/*
+ * Read a whole file (or standard input when path is "-"), NUL-added, at
+ * most max bytes.  Only a regular file is read: a directory, FIFO, socket
+ * or device is refused before any read (MAE_ERR_INVALID, "'P' is a FIFO,
+ * not a regular file"), so that a path never blocks.  MAE_ERR_NOTFOUND
+ * when it does not exist, MAE_ERR_LIMIT past max, MAE_ERR_IO otherwise
+ * (e->sys_errno set).
+ */
 int mae_read_file(const char *path, size_t max, char **ret_data,
 		  size_t *ret_len, struct mae_error *e);
+
+/*
+ * The host[:port] of a URL: "https://user@quay.io:8443/v1/?x" gives
+ * "quay.io:8443" (userinfo dropped), "//h/x" gives "h", and a text with
+ * no "scheme://" is read as a host ("quay.io/v1" gives "quay.io").
+ * Newly allocated; NULL for NULL.
+ */
+char *mae_url_host(const char *url);
+
+/*
+ * The length of hostport without its port: "reg:5000" 3, "[::1]:5000" 5
+ * (brackets kept), "[::1]" and "reg" all of it.
+ */
+size_t mae_host_len(const char *hostport);
 
 /* Monotonic milliseconds, for budgets and measurements. */
 int64_t mae_now_ms(void);

@@ -9,10 +9,12 @@
 #ifndef MAESTRO_CLI_H
 #define MAESTRO_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "base.h"
+#include "cli-args.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -28,34 +30,107 @@ struct cli_globals {
 	const char *state_db;  /* --state, else NULL */
 	bool debug;            /* --debug */
 	bool color;            /* colour allowed (a tty, no NO_COLOR, no --no-color) */
+	bool version;          /* -v, --version */
+	bool help;             /* -h, --help */
 };
 
+/*
+ * One command (one file cmd-NAME.c exports one).  main parses argv
+ * against options and shared (cli-args.h) and calls run; `COMMAND --help`
+ * prints usage, summary, the options made from the same tables, and help.
+ */
 struct cli_command {
 	const char *name;
 	const char *alias;   /* another name, or NULL */
 	const char *summary; /* one line for `maestro --help` */
-	const char *usage;   /* "maestro validate [-f FILE]" ... */
-	const char *help;    /* the options, for `maestro COMMAND --help` */
-	/* argv[0] is the command's name; returns an enum cli_exit value */
-	int (*run)(const struct cli_globals *g, int argc, char **argv);
+	const char *usage;   /* "maestro [-f FILE] deptree [-r] [--dot] [THING...]" */
+	const char *help;    /* what follows the options in --help, or NULL */
+	uint64_t shared;     /* the shared options it takes: CLI_F(...) bits */
+	/* its own options, ended by an entry without help; the value of
+	 * options[i] lands in cli_args.own[i] (at most CLI_OWN_MAX) */
+	const struct cli_option *options;
+	int min_operands;    /* operands it needs */
+	int max_operands;    /* operands it takes at most; -1 any number */
+	const char *operand; /* how --help and messages name one ("THING") */
+	/* returns an enum cli_exit value */
+	int (*run)(const struct cli_globals *g, const struct cli_args *a);
 };
+
+/* Every command, in the order of `maestro --help`; NULL-terminated. */
+extern const struct cli_command *const cli_commands[];
+
+/* The whole maestro command: returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* Output (output.c): what a command prints goes through these.        */
+
+/*
+ * Standard output.  A write that fails is remembered; cli_main() then
+ * flushes, and a command whose output did not all arrive exits 1 with
+ * "write failure on standard output: REASON" (output is complete or the
+ * command fails), as git does.
+ */
+void cli_out(const void *data, size_t n);
+void cli_outs(const char *s);
+void cli_outf(const char *fmt, ...) MAE_PRINTF(1, 2);
+/*
+ * A JSON value and a newline (jansson's flags).  Out of memory aborts as
+ * every allocation does (docs/usage.md).
+ */
+struct json_t;
+void cli_out_json(const struct json_t *j, size_t flags);
+/* Flush; 0, or -1 after the message on stderr. */
+int cli_out_finish(void);
+
+/*
+ * Append s to b as text for a terminal: control characters (C0, DEL,
+ * C1), line and paragraph separators, bidi controls and bytes that are
+ * not UTF-8 become \n, \r, \t, \xHH or \uHHHH.  With max > 0 at most
+ * max columns are written, "..." ending a cut.  Returns the columns
+ * written (one per character; wide characters are not measured).
+ */
+size_t cli_escape(struct mae_buf *b, const char *s, size_t max);
+/* The same, newly allocated. */
+char *cli_escaped(const char *s, size_t max);
+
+/* prefix, then the formatted message escaped, then a newline, on stderr. */
+void cli_vmessage(const char *prefix, const char *fmt, va_list ap);
+
+/*
+ * An aligned text table: each cell is escaped and cut at CLI_CELL_MAX
+ * columns when added, columns are two spaces apart, the last one is not
+ * padded.  The first row (init's heads) is the header.
+ */
+#define CLI_CELL_MAX 80
+
+struct cli_table {
+	size_t ncols, nrows, cap;
+	char **cells;   /* nrows * ncols escaped cells */
+	size_t *cols;   /* each cell's columns */
+	size_t *width;  /* each column's widest cell */
+};
+
+void cli_table_init(struct cli_table *t, size_t ncols,
+		    const char *const *heads);
+/* cells: ncols strings, copied (NULL prints as "") */
+void cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(const struct cli_table *t);
+void cli_table_release(struct cli_table *t);
 
 /* Print every diagnostic of d to stderr, and a count when some were dropped. */
 void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d);
 
 /* "maestro: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) MAE_PRINTF(1, 2);
-void cli_warning(const char *fmt, ...) MAE_PRINTF(1, 2);
 
 /*
- * For a command's own option parsing: print "usage: ..." and the hint to
- * stderr and return CLI_EXIT_USAGE.
+ * For a command's own checks of its arguments: print the message, the
+ * usage and the hint to stderr and return CLI_EXIT_USAGE.
  */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	MAE_PRINTF(2, 3);
-/* Print the command's usage and help to stdout; returns CLI_EXIT_OK. */
+/* Print the command's --help to stdout; returns CLI_EXIT_OK. */
 int cli_command_help(const struct cli_command *cmd);
-/* True when argv[1..] asks for help (-h or --help anywhere). */
-bool cli_wants_help(int argc, char **argv);
 
 #endif

@@ -196,28 +196,22 @@ static void yaml_block(struct yout *y, int indent, bool inline_first)
 	}
 }
 
-static int run(const struct cli_globals *g, int argc, char **argv)
+static int run(const struct cli_globals *g, const struct cli_args *a)
 {
-	bool as_json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			as_json = true;
-		else
-			return cli_usage_error(&cmd, "unknown argument '%s'", argv[i]);
-	}
+	bool as_json = a->json;
 	struct cli_model m;
 	int rc = cli_model_load(g, CLI_MODEL_SPECS, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (as_json) {
 		char *text = config_document_text(m.env, m.specs);
-		fwrite(text, 1, strlen(text), stdout);
+		cli_outs(text);
 		free(text);
 	} else {
 		char *canon = config_document_canonical(m.env, m.specs, NULL);
 		struct yout y = { canon, MAE_BUF_INIT };
 		yaml_block(&y, 0, false);
-		fwrite(mae_buf_str(&y.b), 1, y.b.len, stdout);
+		cli_out(mae_buf_str(&y.b), y.b.len);
 		mae_buf_release(&y.b);
 		free(canon);
 	}
@@ -230,9 +224,10 @@ const struct cli_command cmd_config = {
 	.alias = "dump",
 	.summary = "print the normalised model and each container's computed spec",
 	.usage = "maestro [-f FILE] config [--json]",
-	.help = "Options:\n"
-		"  --json   the document as JSON (keys sorted, byte-stable)\n"
-		"\nWithout --json the same document is printed as YAML.\n"
+	.help = "--json prints the document as JSON (keys sorted, byte-stable);\n"
+		"without it the same document is printed as YAML.\n"
 		"Registry passwords are shown as ***.\n",
+	.shared = CLI_F(JSON),
+	.max_operands = 0,
 	.run = run,
 };

@@ -14,31 +14,22 @@
 
 extern const struct cli_command cmd_deptree;
 
-static int run(const struct cli_globals *g, int argc, char **argv)
+enum { OPT_RECURSIVE };
+static const struct cli_option options[] = {
+	[OPT_RECURSIVE] = { "recursive", 'r', NULL,
+		"repeat a dependency every time it is reached" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int run(const struct cli_globals *g, const struct cli_args *a)
 {
-	bool recursive = false, dot = false, opts = true;
-	const char **things = mae_xcalloc((size_t)argc + 1, sizeof(*things));
-	size_t nthings = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts && strcmp(a, "--") == 0)
-			opts = false;
-		else if (opts && (strcmp(a, "-r") == 0 || strcmp(a, "--recursive") == 0))
-			recursive = true;
-		else if (opts && strcmp(a, "--dot") == 0)
-			dot = true;
-		else if (opts && a[0] == '-' && a[1]) {
-			free(things);
-			return cli_usage_error(&cmd_deptree, "unknown option '%s'", a);
-		} else
-			things[nthings++] = a;
-	}
+	bool recursive = a->own[OPT_RECURSIVE] != NULL, dot = a->dot;
+	const char **things = a->operands;
+	size_t nthings = a->noperands;
 	struct cli_model m;
 	int rc = cli_model_load(g, 0, &m);
-	if (rc != CLI_EXIT_OK) {
-		free(things);
+	if (rc != CLI_EXIT_OK)
 		return rc;
-	}
 	struct sgraph sg;
 	sgraph_from_model(m.env, &sg);
 	size_t *roots = NULL, nroots = 0;
@@ -53,11 +44,10 @@ static int run(const struct cli_globals *g, int argc, char **argv)
 			deptree_print_dot(&sg, roots, nroots, &out);
 		else
 			deptree_print(&sg, roots, nroots, recursive, &out);
-		fputs(mae_buf_str(&out), stdout);
+		cli_out(mae_buf_str(&out), out.len);
 		mae_buf_release(&out);
 	}
 	free(roots);
-	free(things);
 	sgraph_release(&sg);
 	cli_model_release(&m);
 	return rc;
@@ -68,11 +58,12 @@ const struct cli_command cmd_deptree = {
 	.alias = NULL,
 	.summary = "print the service dependency tree",
 	.usage = "maestro [-f FILE] deptree [-r] [--dot] [THING...]",
-	.help = "Options:\n"
-		"  -r, --recursive   repeat a dependency every time it is reached\n"
-		"                    (without -r it is shown once per tree)\n"
-		"  --dot             print a Graphviz digraph instead\n"
-		"\nTHING is a service or a container (its service); without any,\n"
-		"every service not marked `omit`.\n",
+	.help = "Without -r a dependency is shown once per tree.  THING is a\n"
+		"service or a container (its service); without any, every\n"
+		"service not marked `omit`.\n",
+	.shared = CLI_F(DOT),
+	.options = options,
+	.max_operands = -1,
+	.operand = "THING",
 	.run = run,
 };

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ships_run(const struct cli_globals *g, int argc, char **argv);
+static int ships_run(const struct cli_globals *g, const struct cli_args *a);
 
 const struct cli_command cmd_ships = {
 	.name = "ships",
@@ -27,9 +27,11 @@ const struct cli_command cmd_ships = {
 	.help = "Probes every ship of the description at once: is its Docker\n"
 		"daemon reachable (and if not, why), which Docker and API versions\n"
 		"it runs, how many containers of this environment it holds.\n\n"
-		"  --json   one JSON object (docs/cmd-ships.md)\n\n"
+		"--json prints one JSON object (docs/cmd-ships.md).\n\n"
 		"Exit status: 0 all ships reachable, 1 some ship is not,\n"
 		"3 the description is invalid.\n",
+	.shared = CLI_F(JSON),
+	.max_operands = 0,
 	.run = ships_run,
 };
 
@@ -135,75 +137,44 @@ static void print_json(struct probe *p, size_t n)
 		json_array_append_new(arr, o);
 	}
 	json_t *top = json_pack("{s:o}", "ships", arr);
-	char *s = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("%s\n", s);
-	free(s);
+	cli_out_json(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(top);
-}
-
-static int width(const struct probe *p, size_t n, const char *head,
-		 const char *(*get)(const struct probe *))
-{
-	int w = (int)strlen(head);
-	for (size_t i = 0; i < n; i++) {
-		int k = (int)strlen(get(&p[i]));
-		if (k > w)
-			w = k;
-	}
-	return w;
-}
-
-static const char *get_name(const struct probe *p)
-{
-	return p->conn.name;
-}
-
-static const char *get_url(const struct probe *p)
-{
-	return p->url;
-}
-
-static const char *get_docker(const struct probe *p)
-{
-	return p->docker_version ? p->docker_version : "-";
 }
 
 static void print_table(struct probe *p, size_t n)
 {
-	int wn = width(p, n, "SHIP", get_name);
-	int wu = width(p, n, "ENDPOINT", get_url);
-	int wd = width(p, n, "DOCKER", get_docker);
-	printf("%-*s  %-9s  %-*s  %-11s  %-*s  %-5s  %s\n", wn, "SHIP",
-	       "TRANSPORT", wu, "ENDPOINT", "STATE", wd, "DOCKER", "API",
-	       "CONTAINERS");
+	static const char *const heads[] = {
+		"SHIP", "TRANSPORT", "ENDPOINT", "STATE", "DOCKER", "API",
+		"CONTAINERS",
+	};
+	struct cli_table t;
+	cli_table_init(&t, 7, heads);
 	for (size_t i = 0; i < n; i++) {
 		char counts[64] = "-";
 		if (p[i].containers >= 0 && p[i].containers_total >= 0)
 			snprintf(counts, sizeof(counts), "%ld (of %ld)",
 				 p[i].containers, p[i].containers_total);
-		printf("%-*s  %-9s  %-*s  %-11s  %-*s  %-5s  %s\n", wn,
-		       p[i].conn.name,
-		       ship_transport_name(p[i].conn.transport), wu, p[i].url,
-		       p[i].reachable ? "reachable" : "unreachable", wd,
-		       get_docker(&p[i]),
-		       p[i].api_version ? p[i].api_version : "-", counts);
+		const char *row[] = {
+			p[i].conn.name,
+			ship_transport_name(p[i].conn.transport),
+			p[i].url,
+			p[i].reachable ? "reachable" : "unreachable",
+			p[i].docker_version ? p[i].docker_version : "-",
+			p[i].api_version ? p[i].api_version : "-",
+			counts,
+		};
+		cli_table_add(&t, row);
 	}
+	cli_table_print(&t);
+	cli_table_release(&t);
 	for (size_t i = 0; i < n; i++)
 		if (p[i].error[0])
 			cli_error("%s", p[i].error);
 }
 
-static int ships_run(const struct cli_globals *g, int argc, char **argv)
+static int ships_run(const struct cli_globals *g, const struct cli_args *a)
 {
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else
-			return cli_usage_error(&cmd_ships,
-					       "unexpected argument '%s'",
-					       argv[i]);
-	}
+	bool json = a->json;
 	struct cli_model m;
 	int rc = cli_model_load(g, 0, &m);
 	if (rc != CLI_EXIT_OK)

@@ -6,9 +6,7 @@
 #include "cli.h"
 #include "cli-model.h"
 
-#include <string.h>
-
-static int validate_run(const struct cli_globals *g, int argc, char **argv);
+static int validate_run(const struct cli_globals *g, const struct cli_args *a);
 
 const struct cli_command cmd_validate = {
 	.name = "validate",
@@ -21,17 +19,13 @@ const struct cli_command cmd_validate = {
 		"stderr as FILE:LINE:COL: error: MESSAGE (up to 50 errors); warnings\n"
 		"do not change the exit status.\n\n"
 		"Exit status: 0 valid, 3 invalid or unreadable.\n",
+	.max_operands = 0,
 	.run = validate_run,
 };
 
-static int validate_run(const struct cli_globals *g, int argc, char **argv)
+static int validate_run(const struct cli_globals *g, const struct cli_args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			continue;
-		return cli_usage_error(&cmd_validate, "unexpected argument '%s'",
-				       argv[i]);
-	}
+	(void)a;
 	/* the specs find what only they can (env files, port ranges) */
 	struct cli_model m;
 	int rc = cli_model_load(g, CLI_MODEL_SPECS | CLI_MODEL_SHIP_NOTES, &m);

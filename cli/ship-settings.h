@@ -1,6 +1,6 @@
 /*
  * ship-settings.h - from a ship of the model (schema.h) to the executor's
- * connection settings (ship-conn.h), as spec §2.4 says MaestroNG chose a
+ * connection settings (plan.h), as spec §2.4 says MaestroNG chose a
  * ship's transport.  Private to cli/.
  */
 #ifndef MAESTRO_CLI_SHIP_SETTINGS_H

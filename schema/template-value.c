@@ -95,7 +95,7 @@ int terr(struct rctx *c, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	if (!c->failed)
-		mae_diag_vfile(c->d, MAE_SEV_ERROR, c->file, c->line, 0, fmt, ap);
+		mae_diag_vfile(c->d, MAE_SEV_ERROR, c->file, c->pos.line, c->pos.col, fmt, ap);
 	va_end(ap);
 	c->failed = true;
 	return -1;
@@ -105,7 +105,7 @@ void twarn(struct rctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mae_diag_vfile(c->d, MAE_SEV_WARNING, c->file, c->line, 0, fmt, ap);
+	mae_diag_vfile(c->d, MAE_SEV_WARNING, c->file, c->pos.line, c->pos.col, fmt, ap);
 	va_end(ap);
 }
 

@@ -69,7 +69,7 @@ struct ynode {
 	/* YNODE_SCALAR */
 	enum yscalar_type type;
 	const char *text;     /* the scalar's value as written (escapes done) */
-	size_t text_len;      /* may contain NUL bytes from escapes */
+	size_t text_len;      /* never holds a NUL: U+0000 is refused */
 	bool quoted;          /* written quoted or as a block scalar */
 	bool b;               /* YSCALAR_BOOL */
 	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */

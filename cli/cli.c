@@ -1,0 +1,172 @@
+/*
+ * cli.c - the maestro command: the command table, the global options,
+ * the dispatch and the one exit path that checks standard output was
+ * really written.  Every command lives in its own cmd-NAME.c.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const struct cli_command cmd_validate;
+extern const struct cli_command cmd_config;
+extern const struct cli_command cmd_deptree;
+extern const struct cli_command cmd_ships;
+
+const struct cli_command *const cli_commands[] = {
+	&cmd_validate,
+	&cmd_config,
+	&cmd_deptree,
+	&cmd_ships,
+	NULL, /* end */
+};
+
+static const char global_usage[] =
+	"usage: maestro [-f FILE] [--state DB] [--debug] [--no-color] COMMAND [ARGS...]\n"
+	"       maestro -v | --version\n"
+	"       maestro COMMAND --help\n";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: error: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
+{
+	(void)g;
+	for (size_t i = 0; i < d->n; i++) {
+		char *s = mae_diag_format(&d->v[i]);
+		char *shown = cli_escaped(s, 0);
+		fprintf(stderr, "%s\n", shown);
+		free(shown);
+		free(s);
+	}
+	if (d->dropped)
+		fprintf(stderr, "maestro: %zu more problems not shown\n",
+			d->dropped);
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "usage: %s\n", cmd->usage);
+	fprintf(stderr, "Try 'maestro %s --help'.\n", cmd->name);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_command_help(const struct cli_command *cmd)
+{
+	cli_outf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->alias)
+		cli_outf("(also called '%s')\n", cmd->alias);
+	cli_outs("\n");
+	cli_options_help(cmd);
+	if (cmd->help && *cmd->help)
+		cli_outf("\n%s", cmd->help);
+	return CLI_EXIT_OK;
+}
+
+static void print_main_help(void)
+{
+	cli_outs(global_usage);
+	cli_outs("\nmaestro deploys Docker containers across a fleet of hosts from one\n"
+	      "description of an environment (maestro.yaml).\n\n"
+	      "Global options:\n"
+	      "  -f, --file FILE   the environment description (default maestro.yaml;\n"
+	      "                    '-' reads standard input)\n"
+	      "  --state DB        the state database (default $MAESTRO_STATE, else\n"
+	      "                    .maestro/state.db beside the description)\n"
+	      "  --debug           trace API calls and timings on stderr\n"
+	      "  --no-color        never colour the output\n"
+	      "  -v, --version     print the version\n"
+	      "  -h, --help        this help\n\n"
+	      "Commands:\n");
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct cli_command *c = cli_commands[i];
+		cli_outf("  %-10s %s%s%s%s\n", c->name, c->summary,
+		       c->alias ? " (alias: " : "", c->alias ? c->alias : "",
+		       c->alias ? ")" : "");
+	}
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; cli_commands[i]; i++) {
+		if (strcmp(cli_commands[i]->name, name) == 0 ||
+		    mae_streq(cli_commands[i]->alias, name))
+			return cli_commands[i];
+	}
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[64] = { NULL };
+	size_t n = 0;
+	for (size_t i = 0; cli_commands[i] && n < 64; i++)
+		names[n++] = cli_commands[i]->name;
+	const char *hint = mae_suggest(name, names, n);
+	if (hint)
+		fprintf(stderr, "maestro: unknown command '%.60s' (did you mean '%s'?)\n",
+			name, hint);
+	else
+		fprintf(stderr, "maestro: unknown command '%.60s'\n", name);
+	fputs(global_usage, stderr);
+	return CLI_EXIT_USAGE;
+}
+
+static int run(int argc, char **argv)
+{
+	struct cli_globals g = {
+		.file = "maestro.yaml",
+		.state_db = NULL,
+		.debug = false,
+		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+	};
+	int i;
+	int rc = cli_globals_parse(argc, argv, &g, &i);
+	if (rc)
+		return rc;
+	if (g.version) {
+		cli_outf("maestro-%s\n", MAESTRO_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (g.help) {
+		print_main_help();
+		return CLI_EXIT_OK;
+	}
+	if (i >= argc) {
+		fputs("maestro: no command given\n", stderr);
+		fputs(global_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const struct cli_command *cmd = find_command(argv[i]);
+	if (!cmd)
+		return unknown_command(argv[i]);
+	struct cli_args a;
+	rc = cli_args_parse(cmd, argc - i, argv + i, &a);
+	if (rc == CLI_ARGS_HELP)
+		rc = cli_command_help(cmd);
+	else if (rc == 0)
+		rc = cmd->run(&g, &a);
+	cli_args_release(&a);
+	return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+	if (cli_out_finish() < 0 && rc == CLI_EXIT_OK)
+		rc = CLI_EXIT_FAILED;
+	return rc;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The option parser end to end (cli/cli-args.c) and the stdout check at
+# exit: `--`, `-fFILE`, `--file=FILE`, usage errors (exit 2, naming the
+# option), `COMMAND --help` for every command, and write failures
+# (/dev/full, stdout closed) that must not exit 0.
+# usage: options.sh MAESTRO SOURCE_ROOT
+set -u
+maestro=$(realpath "$1")
+root=$(realpath "$2")
+fx=$root/tests/fixtures/env
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+check() { # name, expected exit, expected stdout file, expected stderr file, args...
+  local name=$1 want_rc=$2 want_out=$3 want_err=$4
+  shift 4
+  "$maestro" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$want_rc" ]; then
+    echo "FAIL $name: exit $rc, expected $want_rc"; cat "$tmp/err"; fail=1; return
+  fi
+  if [ -n "$want_out" ] && ! diff -u "$want_out" "$tmp/out"; then
+    echo "FAIL $name: stdout differs"; fail=1
+  fi
+  if [ -n "$want_err" ] && ! diff -u "$want_err" "$tmp/err"; then
+    echo "FAIL $name: stderr differs"; fail=1
+  fi
+}
+
+# -fFILE and --file=FILE are -f FILE; -- ends the options
+printf 'app\n \\- kafka\n   \\- zk-ensemble\n' >"$tmp/t1"
+check f-attached 0 "$tmp/t1" /dev/null "-f$fx/links.yaml" deptree app
+check file-equals 0 "$tmp/t1" /dev/null "--file=$fx/links.yaml" deptree app
+check double-dash 0 "$tmp/t1" /dev/null -f "$fx/links.yaml" deptree -r -- app
+check global-double-dash 0 "$tmp/t1" /dev/null -f "$fx/links.yaml" -- deptree app
+printf "maestro: error: '-r' is neither a service nor a container\n" >"$tmp/e1"
+check operand-after-dash 2 /dev/null "$tmp/e1" -f "$fx/links.yaml" deptree -- -r
+check validate-double-dash 0 /dev/null /dev/null -f "$fx/links.yaml" validate --
+
+# usage errors: exit 2, the option named, the usage and a hint
+cat >"$tmp/e2" <<'EOT'
+maestro: unknown option '--jsno' (did you mean '--json'?)
+usage: maestro [-f FILE] config [--json]
+Try 'maestro config --help'.
+EOT
+check unknown-option 2 /dev/null "$tmp/e2" -f "$fx/links.yaml" config --jsno
+cat >"$tmp/e3" <<'EOT'
+maestro: '-f' is an option of maestro itself: give it before the command, as 'maestro -f FILE config'
+usage: maestro [-f FILE] config [--json]
+Try 'maestro config --help'.
+EOT
+check global-after-command 2 /dev/null "$tmp/e3" config -f x.yaml
+cat >"$tmp/e4" <<'EOT'
+maestro: option '--json' takes no value
+usage: maestro [-f FILE] ships [--json]
+Try 'maestro ships --help'.
+EOT
+check flag-with-value 2 /dev/null "$tmp/e4" -f "$fx/links.yaml" ships --json=yes
+cat >"$tmp/e5" <<'EOT'
+maestro: unexpected argument 'extra'
+usage: maestro [-f FILE] validate
+Try 'maestro validate --help'.
+EOT
+check extra-operand 2 /dev/null "$tmp/e5" -f "$fx/links.yaml" validate extra
+printf "maestro: option '-f' needs a value (FILE)\nTry 'maestro --help'.\n" >"$tmp/e6"
+check missing-value 2 /dev/null "$tmp/e6" -f
+
+# every command has --help (exit 0, on stdout, its usage first); -h too
+for c in validate config dump deptree ships; do
+  "$maestro" "$c" --help >"$tmp/out" 2>"$tmp/err" || { echo "FAIL $c --help: exit $?"; fail=1; }
+  head -1 "$tmp/out" | grep -q '^usage: maestro ' || { echo "FAIL $c --help: no usage"; fail=1; }
+  [ -s "$tmp/err" ] && { echo "FAIL $c --help: stderr"; cat "$tmp/err"; fail=1; }
+  "$maestro" "$c" -h | cmp -s - "$tmp/out" || { echo "FAIL $c -h differs from --help"; fail=1; }
+done
+# every option of --help is one the command takes, and in its docs page
+for c in config deptree ships; do
+  for o in $("$maestro" "$c" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+$'); do
+    [ "$o" = --help ] && continue
+    grep -q -- "$o" "$root/docs/cmd-$c.md" || { echo "FAIL $c: $o not in docs/cmd-$c.md"; fail=1; }
+  done
+done
+
+# output is complete or the command fails (exit 1, saying why)
+for args in "config --json" "config" "deptree" "deptree --dot" "validate --help" "--help" "--version"; do
+  # shellcheck disable=SC2086
+  "$maestro" -f "$fx/links.yaml" $args >/dev/full 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne 1 ] || ! grep -q '^maestro: error: write failure on standard output: No space left on device$' "$tmp/err"; then
+    echo "FAIL full-$args: exit $rc"; cat "$tmp/err"; fail=1
+  fi
+  # shellcheck disable=SC2086
+  "$maestro" -f "$fx/links.yaml" $args >&- 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne 1 ] || ! grep -q '^maestro: error: write failure on standard output: Bad file descriptor$' "$tmp/err"; then
+    echo "FAIL closed-$args: exit $rc"; cat "$tmp/err"; fail=1
+  fi
+done
+# nothing written: nothing to fail
+"$maestro" -f "$fx/links.yaml" validate >&- 2>"$tmp/err" || { echo "FAIL validate with stdout closed"; fail=1; }
+
+exit $fail
