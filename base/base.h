@@ -217,6 +217,19 @@ bool mae_streq(const char *a, const char *b); /* NULL-safe */
 bool mae_startswith(const char *s, const char *prefix);
 bool mae_endswith(const char *s, const char *suffix);
 
+/*
+ * A user's value, fit to quote in a message: control characters written
+ * as \n, \t or \xHH, and a value longer than MAE_QUOTE_CHARS characters
+ * cut there and followed by "… (N bytes)".  Writes into buf (at least
+ * MAE_QUOTE_BUF bytes) and returns it.  MAE_QUOTE(s) gives the buffer: it
+ * lives until the end of the enclosing block, so it may be passed
+ * straight to a formatting call.  NULL reads as "".
+ */
+#define MAE_QUOTE_CHARS 60
+#define MAE_QUOTE_BUF (MAE_QUOTE_CHARS * 4 + 40)
+char *mae_quote(char *buf, const char *s);
+#define MAE_QUOTE(s) mae_quote((char[MAE_QUOTE_BUF]){ 0 }, (s))
+
 /* Levenshtein distance, bounded: returns max + 1 when larger than max. */
 size_t mae_edit_distance(const char *a, const char *b, size_t max);
 

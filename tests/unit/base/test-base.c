@@ -81,6 +81,34 @@ static void test_suggest(void **state)
 	assert_int_equal(mae_edit_distance("kitten", "sitting", 2), 3);
 }
 
+/* Quoting a user's value in a message: bounded, control characters
+ * visible, a multi-byte character never cut. */
+static void test_quote(void **state)
+{
+	(void)state;
+	assert_string_equal(MAE_QUOTE("web"), "web");
+	assert_string_equal(MAE_QUOTE(NULL), "");
+	assert_string_equal(MAE_QUOTE("web\n2\t\x1b[31m"), "web\\n2\\t\\x1b[31m");
+	char *big = malloc(1 << 20);
+	memset(big, 'x', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	const char *q = MAE_QUOTE(big);
+	assert_true(strlen(q) < 100);
+	assert_int_equal(strspn(q, "x"), MAE_QUOTE_CHARS);
+	assert_string_equal(q + MAE_QUOTE_CHARS, "\u2026 (1048575 bytes)");
+	/* 2-byte characters: 60 whole ones, then the note */
+	for (size_t i = 0; i + 2 < (1 << 20); i += 2)
+		memcpy(big + i, "\u00e9", 2);
+	big[(1 << 20) - 2] = '\0';
+	q = MAE_QUOTE(big);
+	assert_memory_equal(q + 2 * (MAE_QUOTE_CHARS - 1), "\u00e9\u2026", 5);
+	/* at the limit: whole, no note */
+	memset(big, 'y', MAE_QUOTE_CHARS);
+	big[MAE_QUOTE_CHARS] = '\0';
+	assert_string_equal(MAE_QUOTE(big), big);
+	free(big);
+}
+
 static void test_sha256_and_canonical_json(void **state)
 {
 	(void)state;
@@ -178,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_diag_format_and_map),
 		cmocka_unit_test(test_diag_limit),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_sha256_and_canonical_json),
 		cmocka_unit_test(test_canonical_numbers_and_strings),
 		cmocka_unit_test(test_base64),
