@@ -328,6 +328,20 @@ void mae_sha256_add_json(struct mae_sha256 *h, const struct json_t *v);
 void mae_json_sha256(const struct json_t *v, unsigned char out[MAE_SHA256_LEN]);
 void mae_json_sha256_hex(const struct json_t *v, char out[65]);
 
+/* HMAC-SHA256 of data under key, in hex (64 digits and a NUL). */
+void mae_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+			 size_t n, char out[65]);
+
+/*
+ * How a secret value is stored and hashed (INTERFACES.md "Secrets"):
+ * "hmac-sha256:" and the HMAC-SHA256 of the value under the database's
+ * key (state_secret_key), newly written into out.
+ */
+#define MAE_SECRET_DIGEST_PREFIX "hmac-sha256:"
+#define MAE_SECRET_DIGEST_LEN (sizeof(MAE_SECRET_DIGEST_PREFIX) - 1 + 64)
+void mae_secret_digest(const void *key, size_t keylen, const char *value,
+		       char out[MAE_SECRET_DIGEST_LEN + 1]);
+
 /*
  * base64 of data, with '=' padding; `url` selects the URL-safe alphabet
  * ('-' and '_').  Newly allocated.

@@ -5,6 +5,7 @@
 #include "base.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,28 @@ void mae_sha256_hex(const void *data, size_t n, char out[65])
 	mae_sha256_init(&h);
 	mae_sha256_update(&h, data, n);
 	mae_sha256_final_hex(&h, out);
+}
+
+void mae_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+			 size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	static const unsigned char none;
+	if (!HMAC(EVP_sha256(), key ? key : &none, (int)keylen,
+		  data ? data : &none, n, md, &len)) {
+		fprintf(stderr, "maestro: fatal: HMAC-SHA256 unavailable\n");
+		abort();
+	}
+	to_hex(md, len, out);
+}
+
+void mae_secret_digest(const void *key, size_t keylen, const char *value,
+		       char out[MAE_SECRET_DIGEST_LEN + 1])
+{
+	size_t p = sizeof(MAE_SECRET_DIGEST_PREFIX) - 1;
+	memcpy(out, MAE_SECRET_DIGEST_PREFIX, p);
+	mae_hmac_sha256_hex(key, keylen, value, strlen(value), out + p);
 }
 
 static const char b64_std[] =

@@ -8,6 +8,7 @@
  * Must not: print, talk to a ship.  Reads the env files the model names.
  */
 #include "container-priv.h"
+#include "shell-split.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -199,6 +199,26 @@ static void test_error_prefix(void **state)
 	assert_int_equal(mae_error_set(NULL, MAE_ERR_IO, "x"), MAE_ERR_IO);
 }
 
+/* RFC 4231 test cases 1 and 2; the stored form of a secret */
+static void test_hmac(void **state)
+{
+	(void)state;
+	char out[65];
+	unsigned char k1[20];
+	memset(k1, 0x0b, sizeof(k1));
+	mae_hmac_sha256_hex(k1, sizeof(k1), "Hi There", 8, out);
+	assert_string_equal(out, "b0344c61d8db38535ca8afceaf0bf12b"
+				 "881dc200c9833da726e9376c2e32cff7");
+	mae_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
+	assert_string_equal(out, "5bdcc146bf60754e6a042426089575c7"
+				 "5a003f089d2739839dec58b964ec3843");
+	char d[MAE_SECRET_DIGEST_LEN + 1];
+	mae_secret_digest("Jefe", 4, "what do ya want for nothing?", d);
+	assert_string_equal(d, "hmac-sha256:5bdcc146bf60754e6a042426089575c7"
+			       "5a003f089d2739839dec58b964ec3843");
+	assert_int_equal(strlen(d), MAE_SECRET_DIGEST_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_numbers_and_strings),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test(test_hmac),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }
