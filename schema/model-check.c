@@ -3,8 +3,8 @@
  * Part of the model builder (model.c).
  */
 #include "model-priv.h"
-#include "compute.h"
 #include "pyregex.h"
+#include "shell-split.h"
 
 #include <string.h>
 
