@@ -4,9 +4,11 @@
 #include "base.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +145,38 @@ size_t mae_edit_distance(const char *a, const char *b, size_t max)
 	return prev[m] > max ? max + 1 : prev[m];
 }
 
+char *mae_quote(char *buf, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = s ? strlen(s) : 0, w = 0, i = 0;
+	for (int chars = 0; i < n && chars < MAE_QUOTE_CHARS &&
+			    w + 4 <= 4 * MAE_QUOTE_CHARS; chars++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			buf[w++] = '\\';
+			if (c == '\n' || c == '\t' || c == '\r') {
+				buf[w++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			} else {
+				buf[w++] = 'x';
+				buf[w++] = hex[c >> 4];
+				buf[w++] = hex[c & 15];
+			}
+			i++;
+			continue;
+		}
+		/* one character: a byte and up to three continuation bytes */
+		size_t end = i + 4;
+		do
+			buf[w++] = s[i++];
+		while (i < n && i < end && ((unsigned char)s[i] & 0xc0) == 0x80);
+	}
+	if (i < n)
+		snprintf(buf + w, MAE_QUOTE_BUF - w, "… (%zu bytes)", n);
+	else
+		buf[w] = '\0';
+	return buf;
+}
+
 const char *mae_suggest(const char *word, const char *const *cands, size_t n)
 {
 	size_t len = strlen(word);
@@ -162,43 +196,105 @@ const char *mae_suggest(const char *word, const char *const *cands, size_t n)
 	return best;
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file";
+}
+
+/*
+ * Everything from fd, at most max bytes.  A regular file never blocks;
+ * standard input may (that is what "-" asks for).
+ */
+static int read_fd(int fd, const char *shown, size_t max,
+		   struct mae_buf *b, struct mae_error *e)
+{
+	b->max = max;
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			mae_error_set(e, MAE_ERR_IO, "cannot read '%s': %s",
+				      shown, strerror(err));
+			if (e)
+				e->sys_errno = err;
+			return MAE_ERR_IO;
+		}
+		if (n == 0)
+			return 0;
+		mae_buf_add(b, chunk, (size_t)n);
+		if (b->overflow)
+			return mae_error_set(e, MAE_ERR_LIMIT,
+					     "'%s' is larger than %zu bytes",
+					     shown, max);
+	}
+}
+
 int mae_read_file(const char *path, size_t max, char **ret_data,
 		  size_t *ret_len, struct mae_error *e)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *shown = is_stdin ? "<stdin>" : path;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	if (!f) {
+	/*
+	 * O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then
+	 * refuses it (and directories, devices, sockets) before any read, so
+	 * that nothing named in a description can hang us.
+	 */
+	int fd = is_stdin ? STDIN_FILENO
+			  : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+					       O_NOCTTY);
+	if (fd < 0) {
 		int err = errno;
-		mae_error_set(e, err == ENOENT ? MAE_ERR_NOTFOUND : MAE_ERR_IO,
-			      "cannot read '%s': %s", shown, strerror(err));
+		int code = err == ENOENT || err == ENOTDIR ? MAE_ERR_NOTFOUND
+							   : MAE_ERR_IO;
+		mae_error_set(e, code, "cannot read '%s': %s", shown,
+			      strerror(err));
 		if (e)
 			e->sys_errno = err;
-		return err == ENOENT ? MAE_ERR_NOTFOUND : MAE_ERR_IO;
+		return code;
 	}
-	struct mae_buf b = MAE_BUF_INIT;
-	b.max = max;
-	char chunk[65536];
-	size_t n;
 	int rc = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		mae_buf_add(&b, chunk, n);
-		if (b.overflow) {
+	struct mae_buf b = MAE_BUF_INIT;
+	if (!is_stdin) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			int err = errno;
+			rc = mae_error_set(e, MAE_ERR_IO, "cannot read '%s': %s",
+					   shown, strerror(err));
+			if (e)
+				e->sys_errno = err;
+		} else if (!S_ISREG(st.st_mode)) {
+			rc = mae_error_set(e, MAE_ERR_INVALID,
+					   "'%s' is %s, not a regular file",
+					   shown, file_kind(st.st_mode));
+		} else if ((uintmax_t)st.st_size > max) {
 			rc = mae_error_set(e, MAE_ERR_LIMIT,
 					   "'%s' is larger than %zu bytes",
 					   shown, max);
-			break;
+		} else {
+			/* a regular file: reads never block anyway */
+			int fl = fcntl(fd, F_GETFL);
+			if (fl >= 0)
+				fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 		}
 	}
-	if (!rc && ferror(f)) {
-		int err = errno;
-		rc = mae_error_set(e, MAE_ERR_IO, "cannot read '%s': %s",
-				   shown, strerror(err));
-		if (e)
-			e->sys_errno = err;
-	}
+	if (!rc)
+		rc = read_fd(fd, shown, max, &b, e);
 	if (!is_stdin)
-		fclose(f);
+		close(fd);
 	if (rc) {
 		mae_buf_release(&b);
 		return rc;

@@ -1,6 +1,6 @@
 /*
- * registry-settings.c - the model's registries as a registry_list
- * (registry-settings.h).
+ * registry-settings.c - the model's registries as a registry_list, and
+ * a spec's image as a pull takes it (registry-settings.h).
  */
 #include "registry-settings.h"
 
@@ -35,4 +35,14 @@ void cli_registries_from_model(const struct schema_env *env,
 				o->retry.when[k] = r->retry_when[k];
 		}
 	}
+}
+
+void cli_pull_image_from_spec(const struct container_spec *cs,
+			      struct ship_pull_image *out)
+{
+	out->image = cs->inst->image;
+	out->name = cs->image.name;
+	out->tag = image_ref_pull_tag(&cs->image);
+	out->host = cs->image.host;
+	out->registry = cs->registry ? cs->registry->name : NULL;
 }

@@ -3,7 +3,8 @@
  * block style, two spaces per level, a list item's mapping starting on
  * the dash's line.  Streamed: each piece goes to the caller's sink as it
  * is made, so the output has no size limit of its own (it is complete or
- * the sink says why not).  Reads only well-formed JSON from jansson.
+ * the sink says why not).  Reads only well-formed JSON from base's
+ * canonical writer.
  */
 #include "yaml-out.h"
 #include "cli.h"
@@ -19,7 +20,7 @@
  * mapping starting on the dash's line.  A string is written plain when
  * YAML reads it back as the same string, else as its JSON form (a valid
  * YAML double-quoted scalar).  The text is well-formed: it comes from
- * jansson.
+ * base's canonical writer.
  */
 struct yout {
 	const char *p; /* the cursor in the canonical text */
@@ -68,7 +69,7 @@ static bool yaml_plain(const char *s, size_t n)
 
 /*
  * Copy the JSON string [p, q] (both quotes included) as a YAML
- * double-quoted scalar.  jansson leaves DEL, the C1 controls, U+2028,
+ * double-quoted scalar.  The canonical text leaves DEL, the C1 controls, U+2028,
  * U+2029, U+FFFE and U+FFFF raw; YAML may not carry them raw (a reader
  * refuses them or folds them as line breaks), so they become \u escapes,
  * and so do the other characters a terminal must not get raw
@@ -122,7 +123,17 @@ static void yaml_scalar(struct yout *y)
 		return;
 	}
 	size_t n = strcspn(p, ",}]");
-	put(y, p, n);
+	/* YAML 1.1 reads "1e+16" as a string: write "1.0e+16", as PyYAML's
+	 * representer does */
+	bool number = *p == '-' || (*p >= '0' && *p <= '9');
+	const char *e = number ? memchr(p, 'e', n) : NULL;
+	if (e && !memchr(p, '.', n)) {
+		put(y, p, (size_t)(e - p));
+		puts_(y, ".0");
+		put(y, e, n - (size_t)(e - p));
+	} else {
+		put(y, p, n);
+	}
 	y->p = p + n;
 }
 

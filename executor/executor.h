@@ -72,17 +72,8 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 /* Cancels what is pending, waits for nothing.  NULL-safe. */
 void ship_client_free(struct ship_client *cl);
 
-/* The ship's name and settings (borrowed). */
+/* The ship's name (borrowed). */
 const char *ship_client_name(const struct ship_client *cl);
-const struct ship_conn *ship_client_conn(const struct ship_client *cl);
-
-/*
- * Connect through a local unix socket instead of the ship's own address,
- * while URLs still name http(s)://endpoint:port so that TLS verifies the
- * endpoint's name.  This is how an SSH ship works: the tunnel (ssh-tunnel.h)
- * listens on path.  Call before the first request.  path is copied.
- */
-void ship_client_set_local_socket(struct ship_client *cl, const char *path);
 
 /*
  * A trace of every request (for --debug): the ship's name, the method,
@@ -242,7 +233,20 @@ struct ship_pull_progress {
 typedef void (*ship_pull_fn)(void *ud, const struct ship_pull_progress *p);
 
 /*
- * Pull image ("repo[:tag]" or "repo@digest"; no tag: latest), reading the
+ * An image to pull, as schema read it (schema/image-ref.h) and cli hands
+ * it on: the executor parses no image reference.  All borrowed.
+ */
+struct ship_pull_image {
+	const char *image;    /* as written, for messages */
+	const char *name;     /* Docker's name, without tag or digest */
+	const char *tag;      /* the digest, else the tag, else "latest" */
+	const char *host;     /* the registry host ("docker.io", "reg:5000") */
+	const char *registry; /* the name of the `registries` entry schema
+			       * matched to the image, NULL: none */
+};
+
+/*
+ * Pull img (POST /images/create?fromImage=NAME&tag=TAG), reading the
  * progress stream to its end: an `error` in the stream is an error, and so
  * is a stream that ends without saying the image is there.  registry_auth
  * (may be NULL) is the X-Registry-Auth header value; it never appears in
@@ -250,8 +254,52 @@ typedef void (*ship_pull_fn)(void *ud, const struct ship_pull_progress *p);
  * by progress: the stream must not stay silent longer than
  * max(60 s, 6 x the ship's timeout).
  */
-int ship_image_pull(struct ship_client *cl, const char *image,
+int ship_image_pull(struct ship_client *cl, const struct ship_pull_image *img,
 		    const char *registry_auth, ship_pull_fn progress,
 		    void *ud, struct mae_error *e);
+
+/* ------------------------------------------------------------------ */
+/* Registries (docs/registries.md)                                      */
+
+/* retry: {attempts, when} of a registries entry (spec §2.3). */
+struct registry_retry {
+	int attempts;  /* total attempts, >= 1 (default 3) */
+	long *when;    /* HTTP statuses worth another attempt (owned) */
+	size_t n_when; /* 0: never retry */
+};
+
+/* One `registries` entry, as cli fills it from the model.  All owned. */
+struct registry_entry {
+	char *name;
+	char *registry; /* URL, e.g. "https://quay.io/v1/" */
+	char *username; /* NULL: ask the Docker client configuration */
+	char *password;
+	char *email;
+	struct registry_retry retry;
+};
+
+struct registry_list {
+	struct registry_entry *v;
+	size_t n;
+};
+
+/* Free the entries' strings (and wipe the passwords) and the array. */
+void registry_list_release(struct registry_list *l);
+
+/*
+ * Pull img on the ship of cl with the credentials of the entry of l that
+ * img->registry names (l may be NULL), else of the Docker client
+ * configuration for img->host, reporting progress (layers, bytes) through
+ * progress as ship_image_pull() does.  A failure whose HTTP status is in
+ * the entry's retry.when is tried again after a second, up to
+ * retry.attempts in all; running out of attempts is an error that says how
+ * many were made.  A registry that refuses the credentials (the daemon
+ * answers 500 "unauthorized", "authentication required", "no basic auth
+ * credentials" or "denied") is MAE_ERR_AUTH, naming the user and where the
+ * credentials came from, never the password.
+ */
+int registry_pull(struct ship_client *cl, const struct ship_pull_image *img,
+		  const struct registry_list *l, ship_pull_fn progress,
+		  void *ud, struct mae_error *e);
 
 #endif

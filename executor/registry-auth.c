@@ -1,6 +1,7 @@
 /*
- * registry-auth.c - registry matching (spec §2.3), the Docker client
- * configuration and its credential helpers, and X-Registry-Auth.
+ * registry-auth.c - the credentials of a pull: the registries entry schema
+ * matched (by name), the Docker client configuration and its credential
+ * helpers, and X-Registry-Auth.
  *
  * Must not: print, log, or put a secret into an error message (helper
  * output is quoted only when the helper failed, and then it holds no
@@ -8,28 +9,20 @@
  */
 #include "registry-auth.h"
 #include "client-int.h"
+#include "proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-#define DOCKER_HUB_HOST "docker.io"
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 #define CONFIG_MAX ((size_t)4 << 20)
 #define HELPER_OUT_MAX ((size_t)1 << 20)
 #define HELPER_TIMEOUT_MS 30000
-
-extern char **environ;
 
 void registry_secret_free(char *s)
 {
@@ -71,97 +64,17 @@ void registry_creds_release(struct registry_creds *c)
 }
 
 /* ------------------------------------------------------------------ */
-/* Matching                                                             */
-
-/* The repository of an image: without its tag or digest. */
-static char *image_repository(const char *image)
-{
-	size_t n = strcspn(image, "@");
-	const char *slash = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (image[i] == '/')
-			slash = image + i;
-	const char *colon = NULL;
-	for (const char *p = slash ? slash : image; p < image + n; p++)
-		if (*p == ':')
-			colon = p;
-	if (colon)
-		n = (size_t)(colon - image);
-	return mae_xstrndup(image, n);
-}
-
-/* The first path component of the repository, or NULL (spec §2.3). */
-static char *registry_candidate(const char *image)
-{
-	char *repo = image_repository(image);
-	char *slash = strchr(repo, '/');
-	char *ret = NULL;
-	if (slash && slash != repo)
-		ret = mae_xstrndup(repo, (size_t)(slash - repo));
-	free(repo);
-	return ret;
-}
-
-char *registry_url_host(const char *url)
-{
-	if (!url)
-		return NULL;
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	/* userinfo@ is not a host */
-	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - p);
-		p = at + 1;
-	}
-	return mae_xstrndup(p, n);
-}
-
-/* host[:port] without the port ("[::1]:5000" keeps its brackets). */
-static char *strip_port(const char *netloc)
-{
-	const char *colon = strrchr(netloc, ':');
-	const char *bracket = strrchr(netloc, ']');
-	if (!colon || (bracket && bracket > colon))
-		return mae_xstrdup(netloc);
-	return mae_xstrndup(netloc, (size_t)(colon - netloc));
-}
+/* The entry schema matched                                             */
 
 const struct registry_entry *registry_find(const struct registry_list *l,
-					   const char *image)
+					   const char *name)
 {
-	if (!l || !image)
+	if (!l || !name)
 		return NULL;
-	char *cand = registry_candidate(image);
-	if (!cand)
-		return NULL;
-	const struct registry_entry *ret = NULL;
-	for (size_t i = 0; i < l->n && !ret; i++)
-		if (mae_streq(l->v[i].name, cand))
-			ret = &l->v[i];
-	for (size_t i = 0; i < l->n && !ret; i++) {
-		char *netloc = registry_url_host(l->v[i].registry);
-		if (netloc && *netloc) {
-			char *host = strip_port(netloc);
-			if (mae_streq(cand, netloc) || mae_streq(cand, host))
-				ret = &l->v[i];
-			free(host);
-		}
-		free(netloc);
-	}
-	free(cand);
-	return ret;
-}
-
-char *registry_host_of(const char *image)
-{
-	char *cand = registry_candidate(image);
-	if (cand && (strchr(cand, '.') || strchr(cand, ':') ||
-		     mae_streq(cand, "localhost")))
-		return cand;
-	free(cand);
-	return mae_xstrdup(DOCKER_HUB_HOST);
+	for (size_t i = 0; i < l->n; i++)
+		if (mae_streq(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -177,7 +90,7 @@ static bool is_hub(const char *host)
 /* Does a config key ("https://quay.io/v1/", "quay.io") name host? */
 static bool key_names_host(const char *key, const char *host)
 {
-	char *kh = registry_url_host(key);
+	char *kh = mae_url_host(key);
 	bool ret = mae_streq(kh, host) || (is_hub(kh) && is_hub(host));
 	free(kh);
 	return ret;
@@ -255,107 +168,54 @@ static int creds_from_helper(const char *name, const char *host,
 {
 	char *prog = mae_xasprintf("docker-credential-%s", name);
 	const char *server = is_hub(host) ? DOCKER_HUB_KEY : host;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int rc = 0;
-	pid_t pid = -1;
-	struct mae_buf b = MAE_BUF_INIT;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		rc = mae_error_set(e, MAE_ERR_INTERNAL, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	char *argv[] = { prog, (char *)"get", NULL };
-	int err = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
-	if (err) {
-		pid = -1;
+	const struct proc_spec spec = { .argv = argv, .in = server,
+					.in_len = strlen(server),
+					.out_max = HELPER_OUT_MAX,
+					.timeout_ms = HELPER_TIMEOUT_MS };
+	struct proc_result res;
+	struct mae_error pe;
+	mae_error_clear(&pe);
+	int rc = proc_run(&spec, &res, &pe);
+	if (rc < 0) {
 		rc = mae_error_set(e, MAE_ERR_AUTH,
 				   "cannot run credential helper '%s' for '%s': %s",
-				   prog, host, strerror(err));
+				   prog, host, strerror(pe.sys_errno));
 		goto out;
 	}
-	close(in[0]);
-	in[0] = -1;
-	close(out[1]);
-	out[1] = -1;
-	/* The address is short: one write fits the pipe.  A helper that
-	 * exits without reading must not kill us with SIGPIPE: it is blocked
-	 * for this thread and a pending one taken back, the process's
-	 * disposition left alone. */
-	sigset_t pipe_set, old_set;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-	if (write(in[1], server, strlen(server)) < 0 && errno == EPIPE) {
-		const struct timespec zero = { 0, 0 };
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-	close(in[1]);
-	in[1] = -1;
-
-	b.max = HELPER_OUT_MAX;
-	int64_t deadline = mae_now_ms() + HELPER_TIMEOUT_MS;
-	bool timed_out = false;
-	for (;;) {
-		int64_t left = deadline - mae_now_ms();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd p = { .fd = out[0], .events = POLLIN };
-		int n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			timed_out = n == 0;
-			break;
-		}
-		char tmp[4096];
-		ssize_t r = read(out[0], tmp, sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		mae_buf_add(&b, tmp, (size_t)r);
-	}
-	if (timed_out)
-		kill(pid, SIGKILL);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
-	if (timed_out) {
+	switch (res.end) {
+	case PROC_TIMED_OUT:
 		rc = mae_error_set(e, MAE_ERR_TIMEOUT,
 				   "credential helper '%s' did not answer for '%s' within %d s",
 				   prog, host, HELPER_TIMEOUT_MS / 1000);
 		goto out;
+	case PROC_TOO_MUCH:
+		rc = mae_error_set(e, MAE_ERR_AUTH,
+				   "credential helper '%s' answered more than %zu bytes for '%s'",
+				   prog, HELPER_OUT_MAX, host);
+		goto out;
+	case PROC_SIGNALED:
+	case PROC_EXITED:
+		break;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (res.end != PROC_EXITED || res.status != 0) {
 		/* A failing helper prints its reason, not credentials. */
-		const char *msg = mae_buf_str(&b);
-		if (strstr(msg, "credentials not found")) {
+		if (strstr(res.out, "credentials not found")) {
 			rc = 0;
 			goto out;
 		}
 		char first[200];
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(msg, "\r\n"), msg);
+		snprintf(first, sizeof(first), "%.*s",
+			 (int)strcspn(res.out, "\r\n"), res.out);
 		rc = mae_error_set(e, MAE_ERR_AUTH,
 				   "credential helper '%s' failed for '%s' (%s %d)%s%s",
 				   prog, host,
-				   WIFEXITED(status) ? "exit status" : "signal",
-				   WIFEXITED(status) ? WEXITSTATUS(status)
-						     : WTERMSIG(status),
-				   *first ? ": " : "", first);
+				   res.end == PROC_EXITED ? "exit status" : "signal",
+				   res.status, *first ? ": " : "", first);
 		goto out;
 	}
 	json_error_t jerr;
-	json_t *j = b.overflow ? NULL : json_loadb(b.s ? b.s : "", b.len, 0, &jerr);
+	json_t *j = json_loadb(res.out, res.out_len, 0, &jerr);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		rc = mae_error_set(e, MAE_ERR_AUTH,
@@ -366,7 +226,7 @@ static int creds_from_helper(const char *name, const char *host,
 	}
 	char *user = dup_json_string(j, "Username");
 	char *secret = dup_json_string(j, "Secret");
-	json_decref(j); /* jansson does not wipe; the buffer below is */
+	json_decref(j); /* jansson does not wipe; the output below is */
 	if (mae_streq(user, "<token>")) {
 		free(user);
 		ret->identitytoken = secret;
@@ -378,16 +238,7 @@ static int creds_from_helper(const char *name, const char *host,
 	ret->source = REGISTRY_SRC_HELPER;
 	rc = secret ? 1 : 0;
 out:
-	posix_spawn_file_actions_destroy(&fa);
-	if (b.s)
-		explicit_bzero(b.s, b.len);
-	mae_buf_release(&b);
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-	}
+	proc_result_release(&res);
 	free(prog);
 	return rc;
 }
@@ -515,11 +366,11 @@ int registry_creds_from_docker_config(const char *host,
 }
 
 int registry_creds_for_image(const struct registry_list *l,
-			     const char *image, struct registry_creds *ret,
-			     struct mae_error *e)
+			     const struct ship_pull_image *img,
+			     struct registry_creds *ret, struct mae_error *e)
 {
 	memset(ret, 0, sizeof(*ret));
-	const struct registry_entry *ent = registry_find(l, image);
+	const struct registry_entry *ent = registry_find(l, img->registry);
 	if (ent && ent->username && *ent->username) {
 		if (!ent->password)
 			return mae_error_set(e, MAE_ERR_INVALID,
@@ -529,10 +380,10 @@ int registry_creds_for_image(const struct registry_list *l,
 		ret->username = mae_xstrdup(ent->username);
 		ret->password = mae_xstrdup(ent->password);
 		ret->email = ent->email ? mae_xstrdup(ent->email) : NULL;
-		ret->serveraddress = registry_url_host(ent->registry);
+		ret->serveraddress = mae_url_host(ent->registry);
 		if (!ret->serveraddress || !*ret->serveraddress) {
 			free(ret->serveraddress);
-			ret->serveraddress = registry_host_of(image);
+			ret->serveraddress = mae_xstrdup(img->host);
 		}
 		ret->origin = mae_xasprintf("registry '%s' of the description",
 					    ent->name);
@@ -541,14 +392,14 @@ int registry_creds_for_image(const struct registry_list *l,
 	}
 	char *host = NULL;
 	if (ent) {
-		host = registry_url_host(ent->registry);
+		host = mae_url_host(ent->registry);
 		if (!host || !*host)
 			return mae_error_set(e, MAE_ERR_INVALID,
 					     "registry '%s' has no 'registry' URL to look its "
 					     "credentials up by",
 					     ent->name);
 	} else {
-		host = registry_host_of(image);
+		host = mae_xstrdup(img->host);
 	}
 	int rc = registry_creds_from_docker_config(host, ret, e);
 	free(host);
@@ -631,14 +482,15 @@ static void retry_pause(struct ship_client *cl)
 		usleep(100 * 1000);
 }
 
-int registry_pull(struct ship_client *cl, const char *image,
+int registry_pull(struct ship_client *cl, const struct ship_pull_image *img,
 		  const struct registry_list *l, ship_pull_fn progress,
 		  void *ud, struct mae_error *e)
 {
+	const char *image = img->image;
 	struct registry_creds cr;
 	struct mae_error le;
 	mae_error_clear(&le);
-	int rc = registry_creds_for_image(l, image, &cr, &le);
+	int rc = registry_creds_for_image(l, img, &cr, &le);
 	if (rc < 0) {
 		mae_error_set(e, rc, "%s: pull '%s': %s", ship_client_name(cl),
 			      image, le.msg);
@@ -650,7 +502,7 @@ int registry_pull(struct ship_client *cl, const char *image,
 	for (;;) {
 		attempt++;
 		mae_error_clear(&le);
-		rc = ship_image_pull(cl, image, hdr, progress, ud, &le);
+		rc = ship_image_pull(cl, img, hdr, progress, ud, &le);
 		if (rc == 0 || rc == MAE_ERR_CANCELLED)
 			break;
 		if (!registry_retry_wanted(retry, attempt, le.http_status))
@@ -671,7 +523,7 @@ int registry_pull(struct ship_client *cl, const char *image,
 						  ? le.msg + strlen(pre)
 						  : le.msg;
 			char *who = registry_creds_describe(&cr);
-			char *host = registry_host_of(image);
+			const char *host = img->host;
 			rc = MAE_ERR_AUTH;
 			if (cr.source == REGISTRY_SRC_NONE)
 				mae_error_set(e, rc,
@@ -685,7 +537,6 @@ int registry_pull(struct ship_client *cl, const char *image,
 					      ship_client_name(cl), image, host, who,
 					      why, tries);
 			free(pre);
-			free(host);
 			free(who);
 		} else {
 			mae_error_set(e, rc, "%s%s", le.msg, tries);

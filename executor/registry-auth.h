@@ -3,10 +3,10 @@
  * X-Registry-Auth header that carries them to the daemon.
  *
  * Order (docs/registries.md): the `registries` entry of the description
- * that matches the image as MaestroNG matched it (spec §2.3: the first path
- * component of the repository names an entry, else equals the host of an
- * entry's URL, with or without its port); an entry without a username takes
- * its credentials from the Docker client configuration by the URL's host.
+ * that schema matched to the image (schema/image-ref.c; it reaches the
+ * executor by name in struct ship_pull_image); an entry without a username
+ * takes its credentials from the Docker client configuration by the URL's
+ * host.
  * With no entry, the Docker client configuration for the image's registry
  * host: `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`) with
  * `credHelpers`, `credsStore` (through `docker-credential-NAME get`) and
@@ -26,47 +26,12 @@
 #include "base.h"
 #include "executor.h"
 
-/* retry: {attempts, when} of a registries entry (spec §2.3). */
-struct registry_retry {
-	int attempts;  /* total attempts, >= 1 (default 3) */
-	long *when;    /* HTTP statuses worth another attempt (owned) */
-	size_t n_when; /* 0: never retry */
-};
-
-/* One `registries` entry, as cli fills it from the model.  All owned. */
-struct registry_entry {
-	char *name;
-	char *registry; /* URL, e.g. "https://quay.io/v1/" */
-	char *username; /* NULL: ask the Docker client configuration */
-	char *password;
-	char *email;
-	struct registry_retry retry;
-};
-
-struct registry_list {
-	struct registry_entry *v;
-	size_t n;
-};
-
-/* Free the entries' strings (and wipe the passwords) and the array. */
-void registry_list_release(struct registry_list *l);
-
 /*
- * The entry that spec §2.3 matches to image ("quay.io/user/foo:1",
- * "foo4/bar"), or NULL.  Borrowed from l.
+ * The entry of l named name, or NULL (l or name NULL: NULL).  Borrowed
+ * from l.
  */
 const struct registry_entry *registry_find(const struct registry_list *l,
-					   const char *image);
-
-/*
- * The host of the registry an image lives on, as the Docker client sees
- * it: the first path component when it looks like a host (has '.' or ':',
- * or is "localhost"), else "docker.io".  Newly allocated.
- */
-char *registry_host_of(const char *image);
-
-/* The host[:port] of a registry URL ("https://quay.io/v1/" -> "quay.io"). */
-char *registry_url_host(const char *url);
+					   const char *name);
 
 enum registry_source {
 	REGISTRY_SRC_NONE,        /* no credentials: pull anonymously */
@@ -99,8 +64,8 @@ void registry_creds_release(struct registry_creds *c);
  * matched entry has a username but no password.
  */
 int registry_creds_for_image(const struct registry_list *l,
-			     const char *image, struct registry_creds *ret,
-			     struct mae_error *e);
+			     const struct ship_pull_image *img,
+			     struct registry_creds *ret, struct mae_error *e);
 
 /*
  * Credentials for registry host `host` from the Docker client
@@ -149,20 +114,5 @@ char *registry_creds_describe(const struct registry_creds *c);
  */
 bool registry_retry_wanted(const struct registry_retry *r, int attempt,
 			   long status);
-
-/*
- * Pull image on the ship of cl with the credentials registry_creds_for_image()
- * finds in l (NULL: none but the Docker configuration), reporting progress
- * (layers, bytes) through progress as ship_image_pull() does.  A failure
- * whose HTTP status is in the matched entry's retry.when is tried again
- * after a second, up to retry.attempts in all; running out of attempts is
- * an error that says how many were made.  A registry that refuses the
- * credentials (the daemon answers 500 "unauthorized", "authentication
- * required", "no basic auth credentials" or "denied") is MAE_ERR_AUTH,
- * naming the user and where the credentials came from, never the password.
- */
-int registry_pull(struct ship_client *cl, const char *image,
-		  const struct registry_list *l, ship_pull_fn progress,
-		  void *ud, struct mae_error *e);
 
 #endif

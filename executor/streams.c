@@ -196,26 +196,14 @@ static enum ship_sink_rc pull_obj(void *ud, json_t *j)
 	return SHIP_SINK_GO;
 }
 
-int ship_image_pull(struct ship_client *cl, const char *image,
+int ship_image_pull(struct ship_client *cl, const struct ship_pull_image *img,
 		    const char *registry_auth, ship_pull_fn progress,
 		    void *ud, struct mae_error *e)
 {
-	/* repo, and tag or digest: "host:5000/a/b:tag", "a/b@sha256:..." */
-	char *repo = mae_xstrdup(image);
-	const char *tag = "latest";
-	char *at = strchr(repo, '@');
-	char *slash = strrchr(repo, '/');
-	char *colon = strrchr(repo, ':');
-	if (at) {
-		*at = '\0';
-		tag = at + 1;
-	} else if (colon && (!slash || colon > slash)) {
-		*colon = '\0';
-		tag = colon + 1;
-	}
-	char *re = ship_urlencode(repo), *te = ship_urlencode(tag);
+	char *re = ship_urlencode(img->name);
+	char *te = ship_urlencode(img->tag && *img->tag ? img->tag : "latest");
 	char *path = mae_xasprintf("/images/create?fromImage=%s&tag=%s", re, te);
-	struct ship_req r = { .op = "pull", .subject = image, .method = "POST",
+	struct ship_req r = { .op = "pull", .subject = img->image, .method = "POST",
 			      .path = path, .registry_auth = registry_auth,
 			      .idle_s = stream_idle_s(cl) };
 	struct pull p = { .progress = progress, .ud = ud, .cl = cl, .r = &r,
@@ -229,7 +217,6 @@ int ship_image_pull(struct ship_client *cl, const char *image,
 	free(path);
 	free(re);
 	free(te);
-	free(repo);
 	return rc;
 }
 

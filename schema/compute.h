@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base.h"
+#include "image-ref.h"
 
 struct schema_value;
 
@@ -87,56 +88,6 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e);
 /* The same on text in memory; path names it in messages. */
 int envfile_parse(const char *path, const char *data, size_t len,
 		  struct env_map *m, struct mae_error *e);
-
-/* ------------------------------------------------------------------ */
-/* Images and registries                                                */
-
-struct image_ref {
-	char *repository; /* the image without its tag */
-	char *tag;        /* "latest" when none is written */
-	char *registry;   /* first path component when the repository has
-			   * one (spec §2.3), else NULL */
-};
-
-/*
- * Split an image reference as MaestroNG did (spec §3.4): at the last ':'
- * unless what follows contains '/' (a registry port).
- */
-void image_ref_parse(const char *image, struct image_ref *ret);
-void image_ref_release(struct image_ref *r);
-
-/*
- * The host part of a URL as Python's urlparse() gives it (the netloc:
- * "https://quay.io:8080/v1" -> "quay.io:8080"; "" when the URL has no
- * "//" part).
- */
-char *url_netloc(const char *url);
-
-/*
- * Which registry entry serves an image (spec §2.3): the first path
- * component of the repository names an entry, or equals an entry's
- * registry URL netloc, or that netloc without its port.  names[i] and
- * urls[i] describe entry i (urls[i] may be NULL).  Returns the index of
- * the entry, or -1.
- */
-long registry_match(const char *image, const char *const *names,
-		    const char *const *urls, size_t n);
-
-/* ------------------------------------------------------------------ */
-/* Commands                                                             */
-
-/*
- * Split a command string as Python's shlex.split() does (POSIX mode, no
- * comments): blanks separate words, '...' is literal, "..." allows
- * backslash escapes of \ and ", a backslash outside quotes escapes any
- * character.  Fills a NULL-terminated argv (each string and the array
- * newly allocated; free with argv_free).  An unclosed quote or a final
- * backslash is MAE_ERR_INVALID ("no closing quotation", "no escaped
- * character").
- */
-int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
-		struct mae_error *e);
-void argv_free(char **argv);
 
 /* ------------------------------------------------------------------ */
 /* The service graph, selection and the dependency tree                 */

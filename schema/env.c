@@ -1,11 +1,11 @@
 /*
  * env.c - the pieces a container's environment is made of: name
  * normalisation N(x), the strings Docker receives for YAML values, an
- * insertion-ordered variable map, Docker env files, image references and
- * registry matching, and shell-like command splitting (spec §2.3, §3).
+ * insertion-ordered variable map, Docker env files and shell-like command
+ * splitting (spec §3).  Image references are image-ref.c's.
  *
- * Must not: print, or know about the model (schema/container.c puts the
- * pieces together).
+ * Nothing here prints or walks the model: schema/container.c puts the
+ * pieces together.
  */
 #include "compute.h"
 #include "schema.h"
@@ -367,8 +367,13 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 	struct mae_error re;
 	mae_error_clear(&re);
 	if (mae_read_file(path, (size_t)16 << 20, &data, &len, &re) < 0) {
-		mae_error_set(e, MAE_ERR_IO, "cannot read environment file '%s': %s",
-			      path, re.sys_errno ? strerror(re.sys_errno) : re.msg);
+		if (re.sys_errno)
+			mae_error_set(e, MAE_ERR_IO,
+				      "cannot read environment file '%s': %s",
+				      path, strerror(re.sys_errno));
+		else /* "'P' is a FIFO, not a regular file", too large */
+			mae_error_set(e, MAE_ERR_IO, "environment file %s",
+				      re.msg);
 		if (e)
 			e->sys_errno = re.sys_errno;
 		return MAE_ERR_IO;
@@ -376,167 +381,4 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 	int rc = envfile_parse(path, data, len, m, e);
 	free(data);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Images and registries                                                */
-
-void image_ref_parse(const char *image, struct image_ref *ret)
-{
-	schema_image_split(image, &ret->repository, &ret->tag, &ret->registry);
-	/* "repo:" has an empty tag: Python's `p[1] or 'latest'` */
-	if (!ret->tag[0]) {
-		free(ret->tag);
-		ret->tag = mae_xstrdup("latest");
-	}
-}
-
-void image_ref_release(struct image_ref *r)
-{
-	if (!r)
-		return;
-	free(r->repository);
-	free(r->tag);
-	free(r->registry);
-	memset(r, 0, sizeof(*r));
-}
-
-char *url_netloc(const char *url)
-{
-	const char *p = url;
-	const char *colon = strchr(url, ':');
-	if (colon && colon > url) {
-		bool scheme = (url[0] >= 'a' && url[0] <= 'z') ||
-			      (url[0] >= 'A' && url[0] <= 'Z');
-		for (const char *q = url; scheme && q < colon; q++) {
-			char c = *q;
-			scheme = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				 (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-				 c == '.';
-		}
-		if (scheme)
-			p = colon + 1;
-	}
-	if (strncmp(p, "//", 2) != 0)
-		return mae_xstrdup("");
-	p += 2;
-	return mae_xstrndup(p, strcspn(p, "/?#"));
-}
-
-long registry_match(const char *image, const char *const *names,
-		    const char *const *urls, size_t n)
-{
-	struct image_ref ref;
-	image_ref_parse(image, &ref);
-	long found = -1;
-	if (!ref.registry)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], ref.registry) == 0) {
-			found = (long)i;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n && found < 0; i++) {
-		if (!urls[i])
-			continue;
-		char *netloc = url_netloc(urls[i]);
-		size_t hostlen = strcspn(netloc, ":");
-		if (strcmp(netloc, ref.registry) == 0 ||
-		    (strlen(ref.registry) == hostlen &&
-		     strncmp(netloc, ref.registry, hostlen) == 0))
-			found = (long)i;
-		free(netloc);
-	}
-out:
-	image_ref_release(&ref);
-	return found;
-}
-
-/* ------------------------------------------------------------------ */
-/* shlex.split                                                          */
-
-void argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **p = argv; *p; p++)
-		free(*p);
-	free(argv);
-}
-
-int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
-		struct mae_error *e)
-{
-	size_t n = 0, cap = 8;
-	char **argv = mae_xmalloc(cap * sizeof(*argv));
-	struct mae_buf w = MAE_BUF_INIT;
-	bool in_word = false;
-	const char *p = s;
-	while (true) {
-		char c = *p;
-		if (c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			if (in_word) {
-				if (n + 2 > cap) {
-					cap *= 2;
-					argv = mae_xrealloc(argv, cap * sizeof(*argv));
-				}
-				argv[n++] = mae_buf_detach(&w);
-				in_word = false;
-			}
-			if (c == '\0')
-				break;
-			p++;
-			continue;
-		}
-		in_word = true;
-		if (c == '\\') {
-			if (!p[1])
-				goto no_escaped;
-			mae_buf_addc(&w, p[1]);
-			p += 2;
-		} else if (c == '\'') {
-			const char *q = strchr(p + 1, '\'');
-			if (!q)
-				goto no_closing;
-			mae_buf_add(&w, p + 1, (size_t)(q - p - 1));
-			p = q + 1;
-		} else if (c == '"') {
-			p++;
-			while (*p != '"') {
-				if (!*p)
-					goto no_closing;
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
-					mae_buf_addc(&w, p[1]);
-					p += 2;
-				} else if (*p == '\\' && !p[1]) {
-					goto no_closing;
-				} else {
-					mae_buf_addc(&w, *p++);
-				}
-			}
-			p++;
-		} else {
-			mae_buf_addc(&w, c);
-			p++;
-		}
-	}
-	argv[n] = NULL;
-	*ret_argv = argv;
-	if (ret_n)
-		*ret_n = n;
-	return 0;
-no_escaped:
-	mae_error_set(e, MAE_ERR_INVALID, "no escaped character after '\\' in command '%s'", s);
-	goto fail;
-no_closing:
-	mae_error_set(e, MAE_ERR_INVALID, "no closing quotation in command '%s'", s);
-fail:
-	mae_buf_release(&w);
-	argv[n] = NULL;
-	argv_free(argv);
-	*ret_argv = NULL;
-	if (ret_n)
-		*ret_n = 0;
-	return MAE_ERR_INVALID;
 }

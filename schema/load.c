@@ -14,14 +14,7 @@
 #include <unistd.h>
 
 /* The largest description maestro reads. */
-#define SCHEMA_MAX_FILE ((size_t)64 << 20)
-
-void schema_env_free(struct schema_env *env)
-{
-	if (!env)
-		return;
-	arena_free(env->arena);
-}
+#define SCHEMA_MAX_FILE ((size_t)16 << 20) /* docs/description.md "Limits" */
 
 static struct schema_env *env_new(void)
 {
@@ -170,42 +163,6 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 }
 
 /* ------------------------------------------------------------------ */
-/* Lookups                                                              */
-
-struct schema_ship *schema_env_ship(const struct schema_env *env,
-				    const char *name)
-{
-	return name_index_get(env->ships_ix, name);
-}
-
-struct schema_service *schema_env_service(const struct schema_env *env,
-					  const char *name)
-{
-	return name_index_get(env->services_ix, name);
-}
-
-struct schema_instance *schema_env_instance(const struct schema_env *env,
-					    const char *name)
-{
-	return name_index_get(env->instances_ix, name);
-}
-
-struct schema_registry *schema_env_registry(const struct schema_env *env,
-					    const char *name)
-{
-	return name_index_get(env->registries_ix, name);
-}
-
-const struct schema_port *schema_instance_port(const struct schema_instance *c,
-					       const char *name)
-{
-	for (size_t i = 0; i < c->nports; i++)
-		if (strcmp(c->ports[i].name, name) == 0)
-			return &c->ports[i];
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
 /* Graph walks                                                          */
 
 struct walk {
@@ -288,31 +245,4 @@ struct schema_service **schema_service_dependents_closure(
 	size_t *ret_n)
 {
 	return walk(env, svc, true, true, ret_n);
-}
-
-/* ------------------------------------------------------------------ */
-/* Images                                                               */
-
-void schema_image_split(const char *image, char **ret_repository,
-			char **ret_tag, char **ret_registry)
-{
-	const char *colon = strrchr(image, ':');
-	char *repo, *tag;
-	if (colon && !strchr(colon + 1, '/')) {
-		repo = mae_xstrndup(image, (size_t)(colon - image));
-		tag = mae_xstrdup(colon + 1);
-	} else {
-		repo = mae_xstrdup(image);
-		tag = mae_xstrdup("latest");
-	}
-	char *registry = NULL;
-	const char *slash = strchr(repo, '/');
-	if (slash && slash != repo)
-		registry = mae_xstrndup(repo, (size_t)(slash - repo));
-	*ret_repository = repo;
-	*ret_tag = tag;
-	if (ret_registry)
-		*ret_registry = registry;
-	else
-		free(registry);
 }

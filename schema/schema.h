@@ -302,7 +302,7 @@ struct schema_check {
 	double wait;                  /* sleep */
 
 	const char *host;             /* http */
-	const char *match_regex;      /* http; compiles with REG_EXTENDED */
+	const char *match_regex;      /* http; Python syntax (pyregex.h) */
 	const char *path;
 	const char *scheme;
 	const char *method;
@@ -484,8 +484,6 @@ struct schema_service *schema_env_service(const struct schema_env *env,
 					  const char *name);
 struct schema_instance *schema_env_instance(const struct schema_env *env,
 					    const char *name);
-struct schema_registry *schema_env_registry(const struct schema_env *env,
-					    const char *name);
 
 /* A port of an instance by name, or NULL. */
 const struct schema_port *schema_instance_port(const struct schema_instance *c,
@@ -510,14 +508,5 @@ struct schema_service **schema_service_requires_closure(
 struct schema_service **schema_service_dependents_closure(
 	const struct schema_env *env, const struct schema_service *svc,
 	size_t *ret_n);
-
-/*
- * Split an image reference as MaestroNG did (spec §3.4): repository and
- * tag ("latest" when none), registry = the first path component when the
- * repository has a '/' (else NULL).  Newly allocated strings; the caller
- * frees them.
- */
-void schema_image_split(const char *image, char **ret_repository,
-			char **ret_tag, char **ret_registry);
 
 #endif

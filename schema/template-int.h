@@ -19,7 +19,7 @@
 
 /* Documented limits (docs/templates.md). */
 #define TMPL_MAX_DEPTH 256              /* parser nesting (statements, brackets) */
-#define TMPL_MAX_OUTPUT ((size_t)64 << 20)
+#define TMPL_MAX_OUTPUT ((size_t)16 << 20)  /* = the YAML reader's input */
 #define TMPL_MAX_ITERATIONS 1000000LL   /* loop and sequence steps, in total */
 #define TMPL_MAX_CALL_DEPTH 64          /* includes, imports, macro calls */
 #define TMPL_MAX_MEMORY ((size_t)256 << 20)
@@ -54,9 +54,14 @@ enum tok_kind {
 	TK_EOF,
 };
 
+/* A place in a template: 1-based line and column (in characters). */
+struct tpos {
+	int line, col;
+};
+
 struct tok {
 	enum tok_kind k;
-	int line;
+	struct tpos pos;
 	const char *s;  /* name, operator, decoded string or data; NUL-ended */
 	size_t n;
 	int64_t i;
@@ -113,7 +118,7 @@ struct tvalue;
 
 struct node {
 	enum node_kind k;
-	int line;
+	struct tpos pos;
 	int op;
 	const char *opname;          /* operator text for N_BINOP */
 	const char *name;
@@ -228,7 +233,7 @@ struct rctx {
 	struct tvalue *env;
 	struct scope *globals;
 	const char *file;          /* current template path (interned) */
-	int line;
+	struct tpos pos;           /* where in it, for messages */
 	bool failed;
 	int64_t iterations;
 	int64_t work;
@@ -240,6 +245,8 @@ struct rctx {
 	                               block or set block): after `extends`,
 	                               output there is not even evaluated */
 	const struct tvalue *vstack[TMPL_MAX_VALUE_DEPTH + 1]; /* printing */
+	const char *missing_why;   /* why the last template was not found,
+	                              when it exists but is no file */
 	struct tfile **files;      /* loaded templates */
 	size_t nfiles;
 	char **paths;              /* interned paths, owned (malloc) */
@@ -248,9 +255,9 @@ struct rctx {
 	struct level *level;
 };
 
-/* Report an error at c->file:c->line (first error only); returns -1. */
+/* Report an error at c->file:c->pos (first error only); returns -1. */
 int terr(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
-/* A warning at c->file:c->line. */
+/* A warning at c->file:c->pos. */
 void twarn(struct rctx *c, const char *fmt, ...) MAE_PRINTF(2, 3);
 
 /* Counts one step against TMPL_MAX_ITERATIONS; -1 (reported) past it. */

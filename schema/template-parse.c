@@ -23,7 +23,10 @@ struct lexer {
 	struct tfile *tf;
 	const char *src;
 	size_t len, pos;
-	int line;
+	int line;           /* the line at pos */
+	size_t bol;         /* where that line begins */
+	size_t cpos;        /* a place on it whose column is known: */
+	int ccol;           /* that column (1-based, in characters) */
 	struct tpool *pool;
 	struct mae_diags *d;
 	struct tok *toks;
@@ -33,21 +36,53 @@ struct lexer {
 	bool failed;
 };
 
-static void lex_error(struct lexer *lx, int line, const char *fmt, ...)
+static void lex_error(struct lexer *lx, struct tpos at, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
-static void lex_error(struct lexer *lx, int line, const char *fmt, ...)
+static void lex_error(struct lexer *lx, struct tpos at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	if (!lx->failed)
-		mae_diag_vfile(lx->d, MAE_SEV_ERROR, lx->tf->path, line, 0, fmt,
-			       ap);
+		mae_diag_vfile(lx->d, MAE_SEV_ERROR, lx->tf->path, at.line,
+			       at.col, fmt, ap);
 	va_end(ap);
 	lx->failed = true;
 }
 
-static struct tok *lex_push(struct lexer *lx, enum tok_kind k, int line)
+/*
+ * The line and column of offset p, which is on the current line (at or
+ * after lx->bol).  Columns count characters, as the YAML reader's do;
+ * tokens come in order, so counting on from the last one keeps the
+ * lexer linear on long lines.
+ */
+static struct tpos lex_at(struct lexer *lx, size_t p)
 {
+	if (p < lx->bol)
+		return (struct tpos){ lx->line, 0 };
+	if (lx->cpos < lx->bol || lx->cpos > p) {
+		lx->cpos = lx->bol;
+		lx->ccol = 1;
+	}
+	for (; lx->cpos < p; lx->cpos++)
+		if (((unsigned char)lx->src[lx->cpos] & 0xc0) != 0x80)
+			lx->ccol++;
+	return (struct tpos){ lx->line, lx->ccol };
+}
+
+/* Text [b, e) was consumed: count its lines. */
+static void lex_skip(struct lexer *lx, size_t b, size_t e)
+{
+	for (const char *q = lx->src + b, *end = lx->src + e;
+	     (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+		lx->line++;
+		lx->bol = (size_t)(q - lx->src) + 1;
+	}
+}
+
+/* A token starting at offset p. */
+static struct tok *lex_push(struct lexer *lx, enum tok_kind k, size_t p)
+{
+	struct tpos line = lex_at(lx, p);
 	if (lx->n == lx->cap) {
 		size_t cap = lx->cap ? 2 * lx->cap : 256;
 		struct tok *t = tpool_realloc(lx->pool, lx->toks,
@@ -62,7 +97,7 @@ static struct tok *lex_push(struct lexer *lx, enum tok_kind k, int line)
 	struct tok *t = &lx->toks[lx->n++];
 	memset(t, 0, sizeof(*t));
 	t->k = k;
-	t->line = line;
+	t->pos = line;
 	t->s = "";
 	return t;
 }
@@ -111,14 +146,6 @@ static size_t skip_space(const char *s, size_t n, size_t pos)
 	return pos;
 }
 
-static int count_nl(const char *s, size_t n)
-{
-	int c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += s[i] == '\n';
-	return c;
-}
-
 static bool at(struct lexer *lx, size_t pos, const char *lit)
 {
 	size_t l = strlen(lit);
@@ -133,13 +160,13 @@ static void lex_data(struct lexer *lx, size_t b, size_t e, bool rstrip)
 		while (end > b && (k = space_len_back(lx->src + b, end - b)) > 0)
 			end -= k;
 	if (end > b) {
-		struct tok *t = lex_push(lx, TK_DATA, lx->line);
+		struct tok *t = lex_push(lx, TK_DATA, b);
 		if (!t)
 			return;
 		t->s = lx->src + b;
 		t->n = end - b;
 	}
-	lx->line += count_nl(lx->src + b, e - b);
+	lex_skip(lx, b, e);
 }
 
 /* (\d+_)*\d+ at s: the length matched, 0 if none. */
@@ -302,7 +329,8 @@ static int hexval(char c)
  * Python's .encode("ascii", "backslashreplace").decode("unicode-escape")
  * of a string literal's body.
  */
-static bool lex_unescape(struct lexer *lx, const char *s, size_t n, int line,
+static bool lex_unescape(struct lexer *lx, const char *s, size_t n,
+			 struct tpos line,
 			 struct tok *t)
 {
 	char *out = tpool_alloc(lx->pool, n * 4 + 1), *o = out;
@@ -425,12 +453,11 @@ static void lex_tag(struct lexer *lx, bool block)
 					l = 2;
 			}
 			if (l) {
-				lex_push(lx, block ? TK_BLOCK_END : TK_VAR_END,
-					 lx->line);
+				lex_push(lx, block ? TK_BLOCK_END : TK_VAR_END, p);
 				p += l;
 				if (strip) {
 					size_t q = skip_space(s, n, p);
-					lx->line += count_nl(s + p, q - p);
+					lex_skip(lx, p, q);
 					p = q;
 				}
 				lx->pos = p;
@@ -439,13 +466,13 @@ static void lex_tag(struct lexer *lx, bool block)
 		}
 		if ((k = tmpl_space_len(s + p, n - p)) > 0) {
 			size_t q = skip_space(s, n, p);
-			lx->line += count_nl(s + p, q - p);
+			lex_skip(lx, p, q);
 			lx->pos = q;
 			continue;
 		}
 		int base;
 		if ((k = match_float(s, n, p)) > 0) {
-			struct tok *t = lex_push(lx, TK_FLOAT, lx->line);
+			struct tok *t = lex_push(lx, TK_FLOAT, p);
 			if (!t)
 				return;
 			char buf[128];
@@ -460,7 +487,7 @@ static void lex_tag(struct lexer *lx, bool block)
 			continue;
 		}
 		if ((k = match_int(s, n, p, &base)) > 0) {
-			struct tok *t = lex_push(lx, TK_INT, lx->line);
+			struct tok *t = lex_push(lx, TK_INT, p);
 			if (!t)
 				return;
 			uint64_t v = 0;
@@ -474,7 +501,7 @@ static void lex_tag(struct lexer *lx, bool block)
 				v = v * (uint64_t)base + (uint64_t)h;
 			}
 			if (over || v > INT64_MAX) {
-				lex_error(lx, lx->line,
+				lex_error(lx, lex_at(lx, p),
 					  "integer literal '%.*s' out of range",
 					  (int)k, s + p);
 				return;
@@ -491,11 +518,11 @@ static void lex_tag(struct lexer *lx, bool block)
 					 is_dec(s[q]) || s[q] == '_'))
 				q++;
 			if (q < n && (unsigned char)s[q] >= 0x80) {
-				lex_error(lx, lx->line,
+				lex_error(lx, lex_at(lx, q),
 					  "unsupported non-ASCII name");
 				return;
 			}
-			struct tok *t = lex_push(lx, TK_NAME, lx->line);
+			struct tok *t = lex_push(lx, TK_NAME, p);
 			if (!t)
 				return;
 			t->s = tpool_strndup(lx->pool, s + p, q - p);
@@ -512,11 +539,11 @@ static void lex_tag(struct lexer *lx, bool block)
 				q++;
 			}
 			if (q < n) {
-				struct tok *t = lex_push(lx, TK_STRING, lx->line);
+				struct tok *t = lex_push(lx, TK_STRING, p);
 				if (!t || !lex_unescape(lx, s + p + 1, q - p - 1,
-							lx->line, t))
+							t->pos, t))
 					return;
-				lx->line += count_nl(s + p, q - p);
+				lex_skip(lx, p, q);
 				lx->pos = q + 1;
 				continue;
 			}
@@ -529,17 +556,17 @@ static void lex_tag(struct lexer *lx, bool block)
 			}
 		if (!op) {
 			if ((unsigned char)s[p] >= 0x80)
-				lex_error(lx, lx->line,
+				lex_error(lx, lex_at(lx, p),
 					  "unexpected non-ASCII character");
 			else
-				lex_error(lx, lx->line, "unexpected char '%c'",
+				lex_error(lx, lex_at(lx, p), "unexpected char '%c'",
 					  s[p]);
 			return;
 		}
 		char o = op[0];
 		if (!op[1] && (o == '(' || o == '[' || o == '{')) {
 			if (lx->nbal >= TMPL_MAX_DEPTH) {
-				lex_error(lx, lx->line,
+				lex_error(lx, lex_at(lx, p),
 					  "nesting deeper than %d levels",
 					  TMPL_MAX_DEPTH);
 				return;
@@ -547,17 +574,17 @@ static void lex_tag(struct lexer *lx, bool block)
 			lx->bal[lx->nbal++] = o == '(' ? ')' : o == '[' ? ']' : '}';
 		} else if (!op[1] && (o == ')' || o == ']' || o == '}')) {
 			if (lx->nbal == 0) {
-				lex_error(lx, lx->line, "unexpected '%c'", o);
+				lex_error(lx, lex_at(lx, p), "unexpected '%c'", o);
 				return;
 			}
 			char want = lx->bal[--lx->nbal];
 			if (want != o) {
-				lex_error(lx, lx->line,
+				lex_error(lx, lex_at(lx, p),
 					  "unexpected '%c', expected '%c'", o, want);
 				return;
 			}
 		}
-		struct tok *t = lex_push(lx, TK_OP, lx->line);
+		struct tok *t = lex_push(lx, TK_OP, p);
 		if (!t)
 			return;
 		t->s = op;
@@ -614,6 +641,7 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 	     struct tok **ret, size_t *ret_n)
 {
 	struct lexer lx = { .tf = tf, .src = src, .len = len, .line = 1,
+			    .ccol = 1,
 			    .pool = pool, .d = d };
 	while (!lx.failed && lx.pos < len) {
 		size_t t = find_tag(&lx, lx.pos);
@@ -630,7 +658,8 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 		lex_data(&lx, lx.pos, t, strip);
 		size_t p = t + 2 + (sign == '-' || sign == '+');
 		if (rawend) {
-			lx.line += count_nl(src + t, rawend - t);
+			struct tpos rawpos = lex_at(&lx, t);
+			lex_skip(&lx, t, rawend);
 			size_t q = rawend, e = 0;
 			for (;;) {
 				q = find_tag(&lx, q);
@@ -643,11 +672,11 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 			if (!e && rawend >= len)
 				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
-				lex_error(&lx, lx.line, "missing end of raw directive");
+				lex_error(&lx, rawpos, "missing end of raw directive");
 				break;
 			}
 			lex_data(&lx, rawend, q, ls);
-			lx.line += count_nl(src + q, e - q);
+			lex_skip(&lx, q, e);
 			lx.pos = e;
 			continue;
 		}
@@ -667,21 +696,20 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 			if (!e && p >= len)
 				break; /* nothing after the tag: Jinja2 stops quietly */
 			if (!e) {
-				lex_error(&lx, lx.line, "missing end of comment tag");
+				lex_error(&lx, lex_at(&lx, t), "missing end of comment tag");
 				break;
 			}
-			lx.line += count_nl(src + t, e - t);
+			lex_skip(&lx, t, e);
 			lx.pos = e;
 			continue;
 		}
-		lex_push(&lx, kind == '%' ? TK_BLOCK_BEGIN : TK_VAR_BEGIN,
-			 lx.line);
+		lex_push(&lx, kind == '%' ? TK_BLOCK_BEGIN : TK_VAR_BEGIN, t);
 		lx.pos = p;
 		lex_tag(&lx, kind == '%');
 	}
 	if (lx.failed)
 		return -1;
-	struct tok *e = lex_push(&lx, TK_EOF, lx.line);
+	struct tok *e = lex_push(&lx, TK_EOF, len);
 	if (!e)
 		return -1;
 	*ret = lx.toks;
@@ -706,14 +734,15 @@ struct parser {
 	int in_for;         /* inside a for statement: `loop` is not assignable */
 };
 
-static void perr(struct parser *p, int line, const char *fmt, ...)
+static void perr(struct parser *p, struct tpos line, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
-static void perr(struct parser *p, int line, const char *fmt, ...)
+static void perr(struct parser *p, struct tpos line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	if (!p->failed)
-		mae_diag_vfile(p->d, MAE_SEV_ERROR, p->tf->path, line, 0, fmt, ap);
+		mae_diag_vfile(p->d, MAE_SEV_ERROR, p->tf->path, line.line,
+			       line.col, fmt, ap);
 	va_end(ap);
 	p->failed = true;
 }
@@ -764,7 +793,7 @@ static bool expect_op(struct parser *p, const char *op)
 		advance(p);
 		return true;
 	}
-	perr(p, cur(p)->line, "expected '%s', got '%s'", op, tok_desc(cur(p)));
+	perr(p, cur(p)->pos, "expected '%s', got '%s'", op, tok_desc(cur(p)));
 	return false;
 }
 
@@ -775,15 +804,15 @@ static bool expect_kind(struct parser *p, enum tok_kind k, const char *what)
 		return true;
 	}
 	if (cur(p)->k == TK_EOF)
-		perr(p, cur(p)->line, "unexpected end of template, expected %s",
+		perr(p, cur(p)->pos, "unexpected end of template, expected %s",
 		     what);
 	else
-		perr(p, cur(p)->line, "expected %s, got '%s'", what,
+		perr(p, cur(p)->pos, "expected %s, got '%s'", what,
 		     tok_desc(cur(p)));
 	return false;
 }
 
-static struct node *mknode(struct parser *p, enum node_kind k, int line)
+static struct node *mknode(struct parser *p, enum node_kind k, struct tpos line)
 {
 	struct node *nd = tpool_alloc(p->pool, sizeof(*nd));
 	if (!nd) {
@@ -791,7 +820,7 @@ static struct node *mknode(struct parser *p, enum node_kind k, int line)
 		return NULL;
 	}
 	nd->k = k;
-	nd->line = line;
+	nd->pos = line;
 	return nd;
 }
 
@@ -803,7 +832,7 @@ static bool push_node(struct parser *p, struct node ***v, size_t *n,
 		struct node **nv = tpool_realloc(p->pool, *v,
 						 (*n ? *n * 2 : 1) * sizeof(*nv));
 		if (!nv) {
-			perr(p, cur(p)->line, "template too large (memory limit)");
+			perr(p, cur(p)->pos, "template too large (memory limit)");
 			return false;
 		}
 		*v = nv;
@@ -819,7 +848,7 @@ static bool push_name(struct parser *p, const char ***v, size_t n,
 		const char **nv = tpool_realloc(p->pool, (void *)*v,
 						(n ? n * 2 : 1) * sizeof(*nv));
 		if (!nv) {
-			perr(p, cur(p)->line, "template too large (memory limit)");
+			perr(p, cur(p)->pos, "template too large (memory limit)");
 			return false;
 		}
 		*v = nv;
@@ -837,7 +866,7 @@ static struct node *parse_body(struct parser *p, const char *const *ends);
 static bool enter(struct parser *p)
 {
 	if (++p->depth > TMPL_MAX_DEPTH) {
-		perr(p, cur(p)->line, "nesting deeper than %d levels",
+		perr(p, cur(p)->pos, "nesting deeper than %d levels",
 		     TMPL_MAX_DEPTH);
 		return false;
 	}
@@ -860,7 +889,7 @@ static struct node *parse_tuple(struct parser *p, bool simplified,
 				bool condexpr, const char *const *extra,
 				bool explicit_parens)
 {
-	int line = cur(p)->line;
+	struct tpos line = cur(p)->pos;
 	struct node *tup = mknode(p, N_TUPLE, line);
 	bool is_tuple = false;
 	if (!tup)
@@ -883,7 +912,7 @@ static struct node *parse_tuple(struct parser *p, bool simplified,
 		if (tup->nv)
 			return tup->v[0];
 		if (!explicit_parens) {
-			perr(p, cur(p)->line, "expected an expression, got '%s'",
+			perr(p, cur(p)->pos, "expected an expression, got '%s'",
 			     tok_desc(cur(p)));
 			return NULL;
 		}
@@ -891,7 +920,7 @@ static struct node *parse_tuple(struct parser *p, bool simplified,
 	return tup;
 }
 
-static struct node *mkconst(struct parser *p, int line, enum tval_kind k)
+static struct node *mkconst(struct parser *p, struct tpos line, enum tval_kind k)
 {
 	struct node *nd = mknode(p, N_CONST, line);
 	if (!nd)
@@ -909,22 +938,19 @@ static struct node *parse_primary(struct parser *p)
 {
 	struct tok *t = cur(p);
 	struct node *nd;
-	if (!enter(p))
-		return NULL;
-	p->depth--;
 	switch (t->k) {
 	case TK_NAME:
 		advance(p);
 		if (!strcmp(t->s, "true") || !strcmp(t->s, "True") ||
 		    !strcmp(t->s, "false") || !strcmp(t->s, "False")) {
-			nd = mkconst(p, t->line, TV_BOOL);
+			nd = mkconst(p, t->pos, TV_BOOL);
 			if (nd)
 				nd->val->u.b = t->s[0] == 't' || t->s[0] == 'T';
 			return nd;
 		}
 		if (!strcmp(t->s, "none") || !strcmp(t->s, "None"))
-			return mkconst(p, t->line, TV_NONE);
-		nd = mknode(p, N_NAME, t->line);
+			return mkconst(p, t->pos, TV_NONE);
+		nd = mknode(p, N_NAME, t->pos);
 		if (nd)
 			nd->name = t->s;
 		if (nd && p->macro) {
@@ -938,7 +964,7 @@ static struct node *parse_primary(struct parser *p)
 		return nd;
 	case TK_STRING: {
 		struct mae_buf b = MAE_BUF_INIT;
-		int line = t->line;
+		struct tpos line = t->pos;
 		while (cur(p)->k == TK_STRING) {
 			mae_buf_add(&b, cur(p)->s, cur(p)->n);
 			advance(p);
@@ -954,20 +980,21 @@ static struct node *parse_primary(struct parser *p)
 	}
 	case TK_INT:
 		advance(p);
-		nd = mkconst(p, t->line, TV_INT);
+		nd = mkconst(p, t->pos, TV_INT);
 		if (nd)
 			nd->val->u.i = t->i;
 		return nd;
 	case TK_FLOAT:
 		advance(p);
-		nd = mkconst(p, t->line, TV_FLOAT);
+		nd = mkconst(p, t->pos, TV_FLOAT);
 		if (nd)
 			nd->val->u.f = t->f;
 		return nd;
 	case TK_OP:
 		if (!strcmp(t->s, "(")) {
+			if (!enter(p))
+				return NULL;
 			advance(p);
-			p->depth++;
 			nd = parse_tuple(p, false, true, NULL, true);
 			p->depth--;
 			if (nd && !expect_op(p, ")"))
@@ -978,11 +1005,12 @@ static struct node *parse_primary(struct parser *p)
 			bool dict = t->s[0] == '{';
 			const char *close = dict ? "}" : "]";
 			advance(p);
-			nd = mknode(p, dict ? N_DICT : N_LIST, t->line);
+			nd = mknode(p, dict ? N_DICT : N_LIST, t->pos);
 			if (!nd)
 				return NULL;
 			size_t nvals = 0;
-			p->depth++;
+			if (!enter(p))
+				return NULL;
 			while (!is_op(p, close)) {
 				if (nd->nv && !expect_op(p, ","))
 					return NULL;
@@ -1008,9 +1036,9 @@ static struct node *parse_primary(struct parser *p)
 		break;
 	}
 	if (t->k == TK_EOF)
-		perr(p, t->line, "unexpected end of template");
+		perr(p, t->pos, "unexpected end of template");
 	else
-		perr(p, t->line, "unexpected '%s'", tok_desc(t));
+		perr(p, t->pos, "unexpected '%s'", tok_desc(t));
 	return NULL;
 }
 
@@ -1018,7 +1046,7 @@ static struct node *parse_primary(struct parser *p)
 static bool parse_args(struct parser *p, struct node *call)
 {
 	size_t nkw = 0;
-	if (!expect_op(p, "("))
+	if (!enter(p) || !expect_op(p, "("))
 		return false;
 	bool need_comma = false;
 	while (!is_op(p, ")")) {
@@ -1029,7 +1057,7 @@ static bool parse_args(struct parser *p, struct node *call)
 				break;
 		}
 		if (is_op(p, "*") || is_op(p, "**")) {
-			perr(p, cur(p)->line,
+			perr(p, cur(p)->pos,
 			     "unsupported '%s' argument in a call", cur(p)->s);
 			return false;
 		}
@@ -1044,7 +1072,7 @@ static bool parse_args(struct parser *p, struct node *call)
 			call->nnames = nkw;
 		} else {
 			if (nkw) {
-				perr(p, cur(p)->line,
+				perr(p, cur(p)->pos,
 				     "invalid syntax for function call expression");
 				return false;
 			}
@@ -1055,6 +1083,7 @@ static bool parse_args(struct parser *p, struct node *call)
 		need_comma = true;
 	}
 	advance(p);
+	p->depth--;
 	return true;
 }
 
@@ -1080,10 +1109,10 @@ static struct node *parse_filter(struct parser *p, struct node *nd)
 		if (!expect_kind(p, TK_NAME, "a filter name"))
 			return NULL;
 		if (is_op(p, ".") || !in_list(t->s, supported_filters)) {
-			perr(p, t->line, "unsupported filter '%s'", t->s);
+			perr(p, t->pos, "unsupported filter '%s'", t->s);
 			return NULL;
 		}
-		struct node *f = mknode(p, N_FILTER, t->line);
+		struct node *f = mknode(p, N_FILTER, t->pos);
 		if (!f)
 			return NULL;
 		f->a = nd;
@@ -1097,7 +1126,7 @@ static struct node *parse_filter(struct parser *p, struct node *nd)
 
 static struct node *parse_test(struct parser *p, struct node *nd)
 {
-	int line = cur(p)->line;
+	struct tpos line = cur(p)->pos;
 	advance(p); /* is */
 	bool neg = false;
 	if (is_name(p, "not")) {
@@ -1109,7 +1138,7 @@ static struct node *parse_test(struct parser *p, struct node *nd)
 		return NULL;
 	if (is_op(p, ".") || (strcmp(t->s, "defined") && strcmp(t->s, "undefined") &&
 			      strcmp(t->s, "none"))) {
-		perr(p, t->line, "unsupported test '%s'", t->s);
+		perr(p, t->pos, "unsupported test '%s'", t->s);
 		return NULL;
 	}
 	struct tok *c = cur(p);
@@ -1118,7 +1147,7 @@ static struct node *parse_test(struct parser *p, struct node *nd)
 	      c->k == TK_FLOAT || tok_is(c, TK_OP, "[") || tok_is(c, TK_OP, "{")) &&
 	     !tok_is(c, TK_NAME, "else") && !tok_is(c, TK_NAME, "or") &&
 	     !tok_is(c, TK_NAME, "and"))) {
-		perr(p, t->line, "unsupported argument to test '%s'", t->s);
+		perr(p, t->pos, "unsupported argument to test '%s'", t->s);
 		return NULL;
 	}
 	struct node *x = mknode(p, N_TEST, line);
@@ -1139,7 +1168,7 @@ static struct node *parse_test(struct parser *p, struct node *nd)
 /* `nd(...)`: a call of what was parsed so far. */
 static struct node *parse_call(struct parser *p, struct node *nd)
 {
-	struct node *c = mknode(p, N_CALL, cur(p)->line);
+	struct node *c = mknode(p, N_CALL, cur(p)->pos);
 	if (!c)
 		return NULL;
 	c->a = nd;
@@ -1169,7 +1198,7 @@ static struct node *parse_subscript(struct parser *p, struct node *nd)
 		struct tok *a = cur(p);
 		advance(p);
 		if (a->k == TK_NAME) {
-			struct node *g = mknode(p, N_GETATTR, t->line);
+			struct node *g = mknode(p, N_GETATTR, t->pos);
 			if (g) {
 				g->a = nd;
 				g->name = a->s;
@@ -1177,11 +1206,11 @@ static struct node *parse_subscript(struct parser *p, struct node *nd)
 			return g;
 		}
 		if (a->k != TK_INT) {
-			perr(p, a->line, "expected name or number");
+			perr(p, a->pos, "expected name or number");
 			return NULL;
 		}
-		struct node *g = mknode(p, N_GETITEM, t->line);
-		struct node *k = mkconst(p, t->line, TV_INT);
+		struct node *g = mknode(p, N_GETITEM, t->pos);
+		struct node *k = mkconst(p, t->pos, TV_INT);
 		if (!g || !k)
 			return NULL;
 		k->val->u.i = a->i;
@@ -1190,33 +1219,34 @@ static struct node *parse_subscript(struct parser *p, struct node *nd)
 		return g;
 	}
 	/* [ */
-	struct node *tup = mknode(p, N_TUPLE, t->line);
-	if (!tup)
+	struct node *tup = mknode(p, N_TUPLE, t->pos);
+	if (!tup || !enter(p))
 		return NULL;
 	while (!is_op(p, "]")) {
 		if (tup->nv && !expect_op(p, ","))
 			return NULL;
 		if (is_op(p, ":")) {
-			perr(p, cur(p)->line, "unsupported slice");
+			perr(p, cur(p)->pos, "unsupported slice");
 			return NULL;
 		}
 		struct node *x = parse_expression(p, true);
 		if (!x)
 			return NULL;
 		if (is_op(p, ":")) {
-			perr(p, cur(p)->line, "unsupported slice");
+			perr(p, cur(p)->pos, "unsupported slice");
 			return NULL;
 		}
 		if (!push_node(p, &tup->v, &tup->nv, x))
 			return NULL;
 	}
 	advance(p);
-	struct node *g = mknode(p, N_GETITEM, t->line);
+	p->depth--;
+	struct node *g = mknode(p, N_GETITEM, t->pos);
 	if (!g)
 		return NULL;
 	g->a = nd;
 	if (tup->nv == 0) {
-		perr(p, t->line, "expected an expression, got ']'");
+		perr(p, t->pos, "expected an expression, got ']'");
 		return NULL;
 	}
 	g->b = tup->nv == 1 ? tup->v[0] : tup;
@@ -1240,20 +1270,20 @@ static struct node *parse_unary(struct parser *p, bool with_filter)
 {
 	struct tok *t = cur(p);
 	struct node *nd;
-	if (!enter(p))
-		return NULL;
 	if (is_op(p, "-") || is_op(p, "+")) {
+		if (!enter(p))
+			return NULL;
 		advance(p);
-		nd = mknode(p, t->s[0] == '-' ? N_NEG : N_POS, t->line);
+		nd = mknode(p, t->s[0] == '-' ? N_NEG : N_POS, t->pos);
 		if (nd && !(nd->a = parse_unary(p, false)))
 			nd = NULL;
+		p->depth--;
 	} else {
 		nd = parse_primary(p);
 	}
 	nd = parse_postfix(p, nd);
 	if (with_filter)
 		nd = parse_filter_expr(p, nd);
-	p->depth--;
 	return nd;
 }
 
@@ -1262,7 +1292,7 @@ static struct node *binop(struct parser *p, struct tok *t, struct node *l,
 {
 	if (!l || !r)
 		return NULL;
-	struct node *nd = mknode(p, k, t->line);
+	struct node *nd = mknode(p, k, t->pos);
 	if (!nd)
 		return NULL;
 	nd->a = l;
@@ -1314,7 +1344,7 @@ static struct node *parse_math2(struct parser *p)
 
 static struct node *parse_concat(struct parser *p)
 {
-	int line = cur(p)->line;
+	struct tpos line = cur(p)->pos;
 	struct node *first = parse_math2(p);
 	if (!first || !is_op(p, "~"))
 		return first;
@@ -1338,7 +1368,7 @@ static struct node *parse_math1(struct parser *p)
 
 static struct node *parse_compare(struct parser *p)
 {
-	int line = cur(p)->line;
+	struct tpos line = cur(p)->pos;
 	struct node *e = parse_math1(p);
 	struct node *cmp = NULL;
 	size_t nops = 0;
@@ -1382,7 +1412,7 @@ static struct node *parse_not(struct parser *p)
 		advance(p);
 		if (!enter(p))
 			return NULL;
-		struct node *nd = mknode(p, N_NOT, t->line);
+		struct node *nd = mknode(p, N_NOT, t->pos);
 		if (nd && !(nd->a = parse_not(p)))
 			nd = NULL;
 		p->depth--;
@@ -1407,7 +1437,7 @@ static struct node *parse_condexpr(struct parser *p)
 {
 	struct node *e1 = parse_or(p);
 	while (e1 && is_name(p, "if")) {
-		int line = cur(p)->line;
+		struct tpos line = cur(p)->pos;
 		advance(p);
 		struct node *nd = mknode(p, N_COND, line);
 		if (!nd || !enter(p))
@@ -1429,11 +1459,7 @@ static struct node *parse_condexpr(struct parser *p)
 
 static struct node *parse_expression(struct parser *p, bool condexpr)
 {
-	if (!enter(p))
-		return NULL;
-	struct node *nd = condexpr ? parse_condexpr(p) : parse_or(p);
-	p->depth--;
-	return nd;
+	return condexpr ? parse_condexpr(p) : parse_or(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1450,7 +1476,7 @@ static struct node *parse_assign_target(struct parser *p, bool with_tuple,
 					const char *const *extra)
 {
 	struct node *t;
-	int line = cur(p)->line;
+	struct tpos line = cur(p)->pos;
 	if (with_ns && cur(p)->k == TK_NAME && tok_is(look(p), TK_OP, ".")) {
 		const char *obj = cur(p)->s;
 		advance(p);
@@ -1507,7 +1533,7 @@ static bool check_assign_name(struct parser *p, struct node *t)
 	const char *const bad[] = { "true", "false", "none", "True", "False",
 				    "None", NULL };
 	if (t->k == N_NAME && in_list(t->name, bad)) {
-		perr(p, t->line, "can't assign to '%s'", t->name);
+		perr(p, t->pos, "can't assign to '%s'", t->name);
 		return false;
 	}
 	return true;
@@ -1519,7 +1545,7 @@ static struct node *parse_for_rest(struct parser *p, struct node *nd,
 				   const char *const *body_end,
 				   const char *const *else_end);
 
-static struct node *parse_for(struct parser *p, int line)
+static struct node *parse_for(struct parser *p, struct tpos line)
 {
 	static const char *const in_end[] = { "in", NULL };
 	static const char *const rec_end[] = { "recursive", NULL };
@@ -1544,7 +1570,7 @@ static struct node *parse_for_rest(struct parser *p, struct node *nd,
 		return NULL;
 
 	if (!is_name(p, "in")) {
-		perr(p, cur(p)->line, "expected 'in', got '%s'", tok_desc(cur(p)));
+		perr(p, cur(p)->pos, "expected 'in', got '%s'", tok_desc(cur(p)));
 		return NULL;
 	}
 	advance(p);
@@ -1556,7 +1582,7 @@ static struct node *parse_for_rest(struct parser *p, struct node *nd,
 			return NULL;
 	}
 	if (is_name(p, "recursive")) {
-		perr(p, cur(p)->line, "unsupported recursive loop");
+		perr(p, cur(p)->pos, "unsupported recursive loop");
 		return NULL;
 	}
 	if (!expect_block_end(p) || !(nd->d = parse_body(p, body_end)))
@@ -1570,7 +1596,7 @@ static struct node *parse_for_rest(struct parser *p, struct node *nd,
 	return expect_block_end(p) ? nd : NULL;
 }
 
-static struct node *parse_if(struct parser *p, int line)
+static struct node *parse_if(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "elif", "else", "endif", NULL };
 	static const char *const else_end[] = { "endif", NULL };
@@ -1582,11 +1608,11 @@ static struct node *parse_if(struct parser *p, int line)
 		    !expect_block_end(p) || !(nd->d = parse_body(p, ends)))
 			return NULL;
 		if (is_name(p, "elif")) {
-			struct node *e = mknode(p, S_IF, cur(p)->line);
+			struct node *e = mknode(p, S_IF, cur(p)->pos);
 			advance(p);
 			if (!e)
 				return NULL;
-			struct node *body = mknode(p, S_BODY, e->line);
+			struct node *body = mknode(p, S_BODY, e->pos);
 			if (!body || !push_node(p, &body->v, &body->nv, e))
 				return NULL;
 			nd->e = body;
@@ -1605,7 +1631,7 @@ static struct node *parse_if(struct parser *p, int line)
 	return expect_block_end(p) ? top : NULL;
 }
 
-static struct node *parse_set(struct parser *p, int line)
+static struct node *parse_set(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "endset", NULL };
 	struct node *nd = mknode(p, S_SET, line);
@@ -1619,7 +1645,7 @@ static struct node *parse_set(struct parser *p, int line)
 		return expect_block_end(p) ? nd : NULL;
 	}
 	if (is_op(p, "|")) {
-		perr(p, cur(p)->line, "unsupported filter on a block set");
+		perr(p, cur(p)->pos, "unsupported filter on a block set");
 		return NULL;
 	}
 	nd->k = S_SETBLOCK;
@@ -1629,7 +1655,7 @@ static struct node *parse_set(struct parser *p, int line)
 	return expect_block_end(p) ? nd : NULL;
 }
 
-static struct node *parse_with(struct parser *p, int line)
+static struct node *parse_with(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "endwith", NULL };
 	struct node *nd = mknode(p, S_WITH, line);
@@ -1643,7 +1669,7 @@ static struct node *parse_with(struct parser *p, int line)
 		if (!t || !check_assign_name(p, t))
 			return NULL;
 		if (t->k != N_NAME) {
-			perr(p, t->line, "unsupported tuple target in 'with'");
+			perr(p, t->pos, "unsupported tuple target in 'with'");
 			return NULL;
 		}
 		if (!expect_op(p, "="))
@@ -1680,11 +1706,11 @@ static bool parse_signature(struct parser *p, struct node *nd)
 			if (!(def = parse_expression(p, true)))
 				return false;
 		} else if (nd2 && nd->v2[nd2 - 1]) {
-			perr(p, t->line, "non-default argument follows default argument");
+			perr(p, t->pos, "non-default argument follows default argument");
 			return false;
 		}
 		if (!def && !strcmp(t->name, "caller")) {
-			perr(p, t->line, "the special 'caller' argument must be "
+			perr(p, t->pos, "the special 'caller' argument must be "
 			     "omitted or be given a default");
 			return false;
 		}
@@ -1712,7 +1738,7 @@ static struct node *parse_macro_body(struct parser *p, struct node *nd,
 	return expect_block_end(p) ? nd : NULL;
 }
 
-static struct node *parse_macro(struct parser *p, int line)
+static struct node *parse_macro(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "endmacro", NULL };
 	struct node *nd = mknode(p, S_MACRO, line);
@@ -1725,7 +1751,7 @@ static struct node *parse_macro(struct parser *p, int line)
 	return parse_macro_body(p, nd, ends);
 }
 
-static struct node *parse_call_block(struct parser *p, int line)
+static struct node *parse_call_block(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "endcall", NULL };
 	struct node *nd = mknode(p, S_CALLBLOCK, line);
@@ -1744,7 +1770,7 @@ static struct node *parse_call_block(struct parser *p, int line)
 	return parse_macro_body(p, nd, ends);
 }
 
-static struct node *parse_block(struct parser *p, int line)
+static struct node *parse_block(struct parser *p, struct tpos line)
 {
 	static const char *const ends[] = { "endblock", NULL };
 	struct node *nd = mknode(p, S_BLOCK, line);
@@ -1757,7 +1783,7 @@ static struct node *parse_block(struct parser *p, int line)
 		nd->op = 1;
 	}
 	if (is_name(p, "required")) {
-		perr(p, cur(p)->line, "unsupported required block");
+		perr(p, cur(p)->pos, "unsupported required block");
 		return NULL;
 	}
 	/* Jinja2 renders such a block once per iteration in a base template
@@ -1768,7 +1794,7 @@ static struct node *parse_block(struct parser *p, int line)
 		return NULL;
 	}
 	if (cur(p)->k == TK_OP && !strcmp(cur(p)->s, "-")) {
-		perr(p, cur(p)->line, "use an underscore instead");
+		perr(p, cur(p)->pos, "use an underscore instead");
 		return NULL;
 	}
 	for (size_t i = 0; i < p->nblocks; i++)
@@ -1789,7 +1815,7 @@ static struct node *parse_block(struct parser *p, int line)
 	advance(p);
 	if (cur(p)->k == TK_NAME) {
 		if (strcmp(cur(p)->s, nd->name)) {
-			perr(p, cur(p)->line, "mismatching name '%s' for block '%s'",
+			perr(p, cur(p)->pos, "mismatching name '%s' for block '%s'",
 			     cur(p)->s, nd->name);
 			return NULL;
 		}
@@ -1811,7 +1837,7 @@ static int parse_context(struct parser *p)
 	return -1;
 }
 
-static struct node *parse_include(struct parser *p, int line)
+static struct node *parse_include(struct parser *p, struct tpos line)
 {
 	struct node *nd = mknode(p, S_INCLUDE, line);
 	if (!nd || !(nd->a = parse_expression(p, true)))
@@ -1826,13 +1852,13 @@ static struct node *parse_include(struct parser *p, int line)
 	return expect_block_end(p) ? nd : NULL;
 }
 
-static struct node *parse_import(struct parser *p, int line)
+static struct node *parse_import(struct parser *p, struct tpos line)
 {
 	struct node *nd = mknode(p, S_IMPORT, line);
 	if (!nd || !(nd->a = parse_expression(p, true)))
 		return NULL;
 	if (!is_name(p, "as")) {
-		perr(p, cur(p)->line, "expected 'as', got '%s'", tok_desc(cur(p)));
+		perr(p, cur(p)->pos, "expected 'as', got '%s'", tok_desc(cur(p)));
 		return NULL;
 	}
 	advance(p);
@@ -1845,14 +1871,14 @@ static struct node *parse_import(struct parser *p, int line)
 	return expect_block_end(p) ? nd : NULL;
 }
 
-static struct node *parse_from(struct parser *p, int line)
+static struct node *parse_from(struct parser *p, struct tpos line)
 {
 	struct node *nd = mknode(p, S_FROMIMPORT, line);
 	int ctx = -1;
 	if (!nd || !(nd->a = parse_expression(p, true)))
 		return NULL;
 	if (!is_name(p, "import")) {
-		perr(p, cur(p)->line, "expected 'import', got '%s'",
+		perr(p, cur(p)->pos, "expected 'import', got '%s'",
 		     tok_desc(cur(p)));
 		return NULL;
 	}
@@ -1870,7 +1896,7 @@ static struct node *parse_from(struct parser *p, int line)
 		if (!t)
 			return NULL;
 		if (t->name[0] == '_') {
-			perr(p, t->line, "names starting with an underline can not be imported");
+			perr(p, t->pos, "names starting with an underline can not be imported");
 			return NULL;
 		}
 		const char *alias = t->name;
@@ -1896,7 +1922,7 @@ static struct node *parse_from(struct parser *p, int line)
 static struct node *parse_statement(struct parser *p)
 {
 	struct tok *t = cur(p);
-	int line = t->line;
+	struct tpos line = t->pos;
 	struct node *nd = NULL;
 	if (t->k != TK_NAME) {
 		if (t->k == TK_EOF)
@@ -1937,7 +1963,7 @@ static struct node *parse_statement(struct parser *p)
 	} else if (!strcmp(w, "print")) {
 		nd = mknode(p, S_BODY, line);
 		while (nd && cur(p)->k != TK_BLOCK_END) {
-			struct node *e = mknode(p, S_PRINT, cur(p)->line);
+			struct node *e = mknode(p, S_PRINT, cur(p)->pos);
 			if (nd->nv && !expect_op(p, ","))
 				return NULL;
 			if (!e || !(e->a = parse_expression(p, true)) ||
@@ -1958,22 +1984,22 @@ static struct node *parse_statement(struct parser *p)
 /* Statements until one of ends (left current) or the end of input. */
 static struct node *parse_body(struct parser *p, const char *const *ends)
 {
-	struct node *body = mknode(p, S_BODY, cur(p)->line);
-	if (!body || !enter(p))
+	struct node *body = mknode(p, S_BODY, cur(p)->pos);
+	if (!body)
 		return NULL;
 	for (;;) {
 		struct tok *t = cur(p);
 		struct node *nd = NULL;
 		if (t->k == TK_EOF) {
 			if (ends) {
-				perr(p, t->line, "unexpected end of template, "
+				perr(p, t->pos, "unexpected end of template, "
 				     "expected '%s'", ends[0]);
 				return NULL;
 			}
 			break;
 		}
 		if (t->k == TK_DATA) {
-			nd = mknode(p, S_DATA, t->line);
+			nd = mknode(p, S_DATA, t->pos);
 			if (nd) {
 				nd->s = t->s;
 				nd->n = t->n;
@@ -1981,7 +2007,7 @@ static struct node *parse_body(struct parser *p, const char *const *ends)
 			advance(p);
 		} else if (t->k == TK_VAR_BEGIN) {
 			advance(p);
-			nd = mknode(p, S_PRINT, t->line);
+			nd = mknode(p, S_PRINT, t->pos);
 			if (nd && (!(nd->a = parse_tuple(p, false, true, NULL, false)) ||
 				   !expect_kind(p, TK_VAR_END, "end of print statement")))
 				nd = NULL;
@@ -1991,12 +2017,11 @@ static struct node *parse_body(struct parser *p, const char *const *ends)
 				break;
 			nd = parse_statement(p);
 		} else {
-			perr(p, t->line, "unexpected '%s'", tok_desc(t));
+			perr(p, t->pos, "unexpected '%s'", tok_desc(t));
 		}
 		if (!nd || !push_node(p, &body->v, &body->nv, nd))
 			return NULL;
 	}
-	p->depth--;
 	return body;
 }
 

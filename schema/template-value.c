@@ -95,7 +95,7 @@ int terr(struct rctx *c, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	if (!c->failed)
-		mae_diag_vfile(c->d, MAE_SEV_ERROR, c->file, c->line, 0, fmt, ap);
+		mae_diag_vfile(c->d, MAE_SEV_ERROR, c->file, c->pos.line, c->pos.col, fmt, ap);
 	va_end(ap);
 	c->failed = true;
 	return -1;
@@ -105,7 +105,7 @@ void twarn(struct rctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	mae_diag_vfile(c->d, MAE_SEV_WARNING, c->file, c->line, 0, fmt, ap);
+	mae_diag_vfile(c->d, MAE_SEV_WARNING, c->file, c->pos.line, c->pos.col, fmt, ap);
 	va_end(ap);
 }
 
@@ -386,7 +386,7 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 void tv_float_repr(double x, struct mae_buf *b)
 {
 	char buf[32];
-	py_float_repr(x, buf); /* the YAML reader's, shared */
+	mae_float_repr(x, buf); /* base's, shared with the YAML reader */
 	mae_buf_adds(b, buf);
 }
 

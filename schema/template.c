@@ -172,38 +172,61 @@ static const char *intern_path(struct rctx *c, const char *p)
 	return c->paths[c->npaths++];
 }
 
-static bool utf8_valid(const char *s, size_t n)
+/* The length of the valid UTF-8 sequence at s[0..n), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *u, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned char b = u[i];
-		size_t l;
-		uint32_t cp;
-		if (b < 0x80) {
-			i++;
-			continue;
-		} else if (b >= 0xc2 && b <= 0xdf) {
-			l = 2, cp = b & 0x1f;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			l = 3, cp = b & 0x0f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			l = 4, cp = b & 0x07;
-		} else {
-			return false;
+	unsigned char b = u[0];
+	size_t l;
+	uint32_t cp;
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		l = 2, cp = b & 0x1f;
+	else if (b >= 0xe0 && b <= 0xef)
+		l = 3, cp = b & 0x0f;
+	else if (b >= 0xf0 && b <= 0xf4)
+		l = 4, cp = b & 0x07;
+	else
+		return 0;
+	if (l > n)
+		return 0;
+	for (size_t k = 1; k < l; k++) {
+		if ((u[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (u[k] & 0x3f);
+	}
+	if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return l;
+}
+
+/*
+ * Refuse a NUL character or bytes that are not UTF-8 (Jinja2 reads str),
+ * at their line and column: lines end at \n, \r\n or \r as the lexer
+ * will see them, columns count characters.  0, or -1 (reported).
+ */
+static int check_text(struct rctx *c, const char *src, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	int line = 1, col = 1;
+	for (size_t i = 0; i < len; col++) {
+		size_t l = utf8_seq(u + i, len - i);
+		if (l == 0 || u[i] == 0) {
+			c->pos = (struct tpos){ line, col };
+			if (l == 0)
+				return terr(c, "template is not valid UTF-8 "
+					    "(byte 0x%02x)", u[i]);
+			return terr(c, "unsupported NUL character in template");
 		}
-		if (i + l > n)
-			return false;
-		for (size_t k = 1; k < l; k++) {
-			if ((u[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (u[i + k] & 0x3f);
+		if (u[i] == '\n' || (u[i] == '\r' && !(i + 1 < len &&
+							u[i + 1] == '\n'))) {
+			line++;
+			col = 0;
 		}
-		if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
 		i += l;
 	}
-	return true;
+	return 0;
 }
 
 /*
@@ -247,16 +270,8 @@ static struct tfile *compile(struct rctx *c, const char *name,
 		terr(c, "template uses too much memory");
 		return NULL;
 	}
-	if (memchr(src, '\0', len)) {
-		c->line = 0;
-		terr(c, "unsupported NUL character in template");
+	if (check_text(c, src, len) < 0)
 		return NULL;
-	}
-	if (!utf8_valid(src, len)) {
-		c->line = 0;
-		terr(c, "template is not valid UTF-8");
-		return NULL;
-	}
 	size_t n;
 	char *text = normalise(c, src, len, &n);
 	struct tok *toks;
@@ -300,10 +315,26 @@ static struct tfile *load(struct rctx *c, const char *name, bool *missing)
 	size_t len = 0;
 	struct mae_error err;
 	mae_error_clear(&err);
-	if (bad || !path.len ||
-	    mae_read_file(mae_buf_str(&path), TMPL_MAX_FILE, &data, &len, &err) < 0) {
+	int rc = bad || !path.len ? MAE_ERR_NOTFOUND
+		 : mae_read_file(mae_buf_str(&path), TMPL_MAX_FILE, &data,
+				 &len, &err);
+	if (rc == MAE_ERR_INVALID) {
+		/* a directory, FIFO, device: not a template, as Jinja2's
+		 * loader (os.path.isfile) sees it, but say what it is */
+		c->missing_why = tpool_strndup(&c->pool, err.msg,
+					       strlen(err.msg));
+		rc = MAE_ERR_NOTFOUND;
+	}
+	if (rc == MAE_ERR_LIMIT) {
+		terr(c, "template '%s' is larger than 16 MiB (the limit)",
+		     name);
+	} else if (rc == MAE_ERR_IO) {
+		terr(c, "cannot read template '%s': %s", name,
+		     err.sys_errno ? strerror(err.sys_errno) : err.msg);
+	}
+	if (rc < 0) {
 		mae_buf_release(&path);
-		*missing = true;
+		*missing = rc == MAE_ERR_NOTFOUND;
 		return NULL;
 	}
 	struct tfile *tf = compile(c, name, mae_buf_str(&path), data, len);
@@ -329,6 +360,7 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 		names = v->u.seq.v;
 		n = v->u.seq.n;
 	}
+	c->missing_why = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (names[i]->k == TV_UNDEF) {
 			terr(c, "'%s' is undefined", names[i]->u.undef);
@@ -348,7 +380,10 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 		*skipped = true;
 		return NULL;
 	}
-	if (n == 1)
+	if (n == 1 && c->missing_why)
+		terr(c, "template '%s' not found: %s", v->u.str.s,
+		     c->missing_why);
+	else if (n == 1)
 		terr(c, "template '%s' not found", v->u.str.s);
 	else
 		terr(c, "none of the templates given were found");
@@ -1073,7 +1108,7 @@ static struct tvalue *call_macro(struct rctx *c, struct tmacro *m,
 		return NULL;
 	}
 	const char *saved_file = c->file;
-	int saved_line = c->line;
+	struct tpos saved_pos = c->pos;
 	struct sink *saved_out = c->out, cap;
 	bool saved_check = c->out_check;
 	c->out_check = false;
@@ -1109,7 +1144,7 @@ out:
 	c->out = saved_out;
 	c->out_check = saved_check;
 	c->file = saved_file;
-	c->line = saved_line;
+	c->pos = saved_pos;
 	c->call_depth--;
 	c->frame_depth--;
 	return ret;
@@ -2019,7 +2054,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 				 struct scope *s)
 {
 	struct tvalue *a, *b, *r;
-	c->line = n->line;
+	c->pos = n->pos;
 	switch (n->k) {
 	case N_CONST:
 		return n->val;
@@ -2042,7 +2077,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		for (size_t i = 0; r && i < n->nv; i++) {
 			if (!(a = eval(c, n->v[i], s)) || !(b = eval(c, n->v2[i], s)))
 				return NULL;
-			c->line = n->line;
+			c->pos = n->pos;
 			if (tdict_set(c, &r->u.dict, a, b) < 0)
 				return NULL;
 		}
@@ -2050,12 +2085,12 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 	case N_BINOP:
 		if (!(a = eval(c, n->a, s)) || !(b = eval(c, n->b, s)))
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		return tv_binop(c, n->opname, a, b);
 	case N_NEG: case N_POS:
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (a->k == TV_FLOAT)
 			return n->k == N_NEG ? tv_float(c, -a->u.f) : a;
 		if (a->k == TV_INT || a->k == TV_BOOL) {
@@ -2090,7 +2125,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		for (size_t i = 0; i < n->nv; i++) {
 			if (!(b = eval(c, n->v[i], s)))
 				return NULL;
-			c->line = n->line;
+			c->pos = n->pos;
 			int rc = compare(c, n->ops[i], a, b);
 			if (rc < 0)
 				return NULL;
@@ -2107,7 +2142,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 				mae_buf_release(&buf);
 				return NULL;
 			}
-			c->line = n->line;
+			c->pos = n->pos;
 			if (a->k == TV_UNDEF)
 				warn_undef(c, a);
 			if (tv_to_str(c, a, &buf) < 0) {
@@ -2128,12 +2163,12 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 	case N_GETATTR:
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		return get_attr(c, a, n->name, describe(c, n));
 	case N_GETITEM:
 		if (!(a = eval(c, n->a, s)) || !(b = eval(c, n->b, s)))
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		return get_item(c, a, b, describe(c, n));
 	case N_CALL: {
 		struct args args;
@@ -2147,14 +2182,14 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		}
 		if (!(a = eval(c, n->a, s)) || eval_args(c, n, s, &args) < 0)
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		return call_value(c, a, &args, NULL);
 	}
 	case N_FILTER: {
 		struct args args;
 		if (!(a = eval(c, n->a, s)) || eval_args(c, n, s, &args) < 0)
 			return NULL;
-		c->line = n->line;
+		c->pos = n->pos;
 		return apply_filter(c, n->name, a, &args);
 	}
 	case N_TEST:
@@ -2178,7 +2213,7 @@ static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 	if (c->failed)
 		return NULL;
 	if (++c->eval_depth > TMPL_MAX_EVAL_DEPTH) {
-		c->line = n->line;
+		c->pos = n->pos;
 		terr(c, "template evaluation nested deeper than %d levels",
 		     TMPL_MAX_EVAL_DEPTH);
 		c->eval_depth--;
@@ -2255,7 +2290,7 @@ static int exec_for(struct rctx *c, struct node *n, struct scope *s)
 	struct tvalue *it = eval(c, n->b, s);
 	if (!it)
 		return -1;
-	c->line = n->line;
+	c->pos = n->pos;
 	struct tseq *q = tv_items(c, it);
 	if (!q)
 		return -1;
@@ -2283,7 +2318,7 @@ static int exec_for(struct rctx *c, struct node *n, struct scope *s)
 	for (size_t i = 0; i < q->n && rc == 0; i++) {
 		struct scope *ls = scope_new(c, s);
 		struct tvalue *loop = tv_new(c, TV_LOOP);
-		c->line = n->line;
+		c->pos = n->pos;
 		if (!ls || !loop || tmpl_step(c) < 0) {
 			rc = -1;
 			break;
@@ -2325,7 +2360,7 @@ static int render_block(struct rctx *c, const char *name, size_t idx,
 		return -1;
 	const char *saved_name = l->block_name, *saved_file = c->file;
 	size_t saved_idx = l->block_idx;
-	int saved_line = c->line;
+	struct tpos saved_pos = c->pos;
 	l->block_name = name;
 	l->block_idx = idx;
 	c->file = bd->tf->path;
@@ -2340,7 +2375,7 @@ static int render_block(struct rctx *c, const char *name, size_t idx,
 	l->block_name = saved_name;
 	l->block_idx = saved_idx;
 	c->file = saved_file;
-	c->line = saved_line;
+	c->pos = saved_pos;
 	return rc;
 }
 
@@ -2386,7 +2421,8 @@ static int render_file(struct rctx *c, struct tfile *tf, struct scope *top)
 	struct level l = { .top = top };
 	struct level *saved_level = c->level;
 	const char *saved_file = c->file;
-	int saved_frames = c->frame_depth, saved_line = c->line;
+	int saved_frames = c->frame_depth;
+	struct tpos saved_pos = c->pos;
 	struct sink *saved_out = c->out;
 	int rc, chain = 0;
 	if (c->call_depth >= TMPL_MAX_CALL_DEPTH)
@@ -2415,7 +2451,7 @@ static int render_file(struct rctx *c, struct tfile *tf, struct scope *top)
 	}
 	c->level = saved_level;
 	c->file = saved_file;
-	c->line = saved_line;
+	c->pos = saved_pos;
 	c->frame_depth = saved_frames;
 	c->out_check = saved_check;
 	c->call_depth--;
@@ -2453,19 +2489,19 @@ static struct tvalue *make_module(struct rctx *c, struct tfile *tf,
 static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 {
 	struct tvalue *v;
-	c->line = n->line;
+	c->pos = n->pos;
 	switch (n->k) {
 	case S_DATA:
 		if (c->out_check && c->level->parent)
 			return 0; /* a child template's text outside blocks */
-		return emit(c, n->s, n->n, n->line, true);
+		return emit(c, n->s, n->n, n->pos.line, true);
 	case S_PRINT:
 		if (c->out_check && c->level->parent)
 			return 0; /* not even evaluated, as in Jinja2 */
 		if (!(v = eval(c, n->a, s)))
 			return -1;
-		c->line = n->line;
-		return print_value(c, v, n->line);
+		c->pos = n->pos;
+		return print_value(c, v, n->pos.line);
 	case S_IF:
 		if (!(v = eval(c, n->a, s)))
 			return -1;
@@ -2477,7 +2513,7 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 	case S_SET:
 		if (!(v = eval(c, n->b, s)))
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		return assign(c, n->a, v, s);
 	case S_SETBLOCK: {
 		struct sink cap, *saved = c->out;
@@ -2548,17 +2584,17 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 		caller->u.macro = m;
 		if (!(f = eval(c, n->a->a, s)) || eval_args(c, n->a, s, &args) < 0)
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (!(v = call_value(c, f, &args, caller)))
 			return -1;
-		return print_value(c, v, n->line);
+		return print_value(c, v, n->pos.line);
 	}
 	case S_INCLUDE: {
 		bool skipped;
 		struct tfile *tf;
 		if (!(v = eval(c, n->a, s)))
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (!(tf = load_value(c, v, n->op & 1, &skipped)))
 			return skipped ? 0 : -1;
 		struct scope *top = scope_new(c, n->op & 2 ? c->globals : s);
@@ -2569,13 +2605,13 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 		struct tfile *tf;
 		if (!(v = eval(c, n->a, s)))
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (!(tf = load_value(c, v, false, &skipped)))
 			return -1;
 		struct tvalue *m = make_module(c, tf, n->op & 2 ? s : c->globals);
 		if (!m)
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (n->k == S_IMPORT)
 			return scope_set(c, s, n->name, m);
 		for (size_t i = 0; i < n->nnames; i++) {
@@ -2594,7 +2630,7 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 			return terr(c, "extended multiple times");
 		if (!(v = eval(c, n->a, s)))
 			return -1;
-		c->line = n->line;
+		c->pos = n->pos;
 		if (!(c->level->parent = load_value(c, v, false, &skipped)))
 			return -1;
 		return 0;

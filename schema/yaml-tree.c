@@ -285,6 +285,16 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	x->n.quoted = !plain;
 	const char *tag = (const char *)ev->data.scalar.tag;
+	if (memchr(text, '\0', len)) {
+		/* "\0", "\x00", "\u0000": C strings, environment variables
+		 * and Docker's names end there, so what is deployed would not
+		 * be what a reviewer reads */
+		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+			    "a NUL character (U+0000) in a scalar is not "
+			    "allowed");
+		scalar_as_text(c, x);
+		return x;
+	}
 	/* libyaml reports an implicit plain scalar with no tag */
 	struct pyscalar ps;
 	char *err = NULL;

@@ -69,7 +69,7 @@ struct ynode {
 	/* YNODE_SCALAR */
 	enum yscalar_type type;
 	const char *text;     /* the scalar's value as written (escapes done) */
-	size_t text_len;      /* may contain NUL bytes from escapes */
+	size_t text_len;      /* never holds a NUL: U+0000 is refused */
 	bool quoted;          /* written quoted or as a block scalar */
 	bool b;               /* YSCALAR_BOOL */
 	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */
@@ -120,12 +120,5 @@ const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
 
 /* Printable kind for messages: "a mapping", "a list", "a string", ... */
 const char *ynode_describe(const struct ynode *n);
-
-/*
- * Python's repr() of a finite or infinite double, as Python 3 prints it
- * (shortest round-trip digits; "1.2", "1000.0", "1e+16", "inf", "nan").
- * Writes at most 32 bytes including the NUL.
- */
-void py_float_repr(double f, char out[32]);
 
 #endif

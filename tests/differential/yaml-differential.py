@@ -78,9 +78,23 @@ def dump(v, indent, key, item, out):
         out.append(prefix + scalar(v))
 
 
+def has_nul(v):
+    """maestro refuses U+0000 in any string on purpose (docs/yaml.md):
+    PyYAML keeps it, and C strings, Docker and the environment cut there."""
+    if isinstance(v, str):
+        return "\0" in v
+    if isinstance(v, list):
+        return any(has_nul(x) for x in v)
+    if isinstance(v, dict):
+        return any(has_nul(k) or has_nul(x) for k, x in v.items())
+    return False
+
+
 def one(text, out):
     try:
         v = yaml.load(text, Loader=Loader)
+        if has_nul(v):
+            raise ValueError("U+0000")
         lines = []
         dump(v, 0, None, False, lines)
     except Exception:  # any load or str() failure: maestro must refuse too

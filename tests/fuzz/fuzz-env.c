@@ -7,6 +7,8 @@
  *   - N(x): only '_', digits, upper-case ASCII and non-ASCII bytes;
  *   - image_ref_parse: repository + ":" + tag gives the image back when
  *     a tag was written; the registry is a prefix of the repository;
+ *     Docker's name is a prefix of the image, and the registry host a
+ *     prefix of the name (or docker.io);
  *   - glob_match: "*" matches everything, a string matches itself when it
  *     holds no pattern characters.
  */
@@ -15,6 +17,7 @@
 
 #include "base.h"
 #include "compute.h"
+#include "shell-split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,13 +76,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			free(back);
 		}
-		image_ref_release(&r);
+		if (!mae_startswith(s, r.name) ||
+		    (!mae_startswith(r.name, r.host) && !mae_streq(r.host, "docker.io")))
+			abort();
 		const char *names[] = { "quay.io", "x" };
 		const char *urls[] = { s, "https://x.example:5000/v1" };
-		long k = registry_match(s, names, urls, 2);
+		long k = registry_match(&r, names, urls, 2);
 		if (k < -1 || k > 1)
 			abort();
-		free(url_netloc(s));
+		image_ref_release(&r);
+		char *host = mae_url_host(s);
+		if (!host || strlen(host) > strlen(s) || mae_host_len(host) > strlen(host))
+			abort();
+		free(host);
 		break;
 	}
 	default: {

@@ -233,10 +233,36 @@ pulled_ok() { # image
   echo "$out" | grep -q 'HTTP 200' && ! echo "$out" | grep -q '"error"' &&
     [ "$(dk "$RS" "/images/$1/json" -o /dev/null -w '%{http_code}')" = 200 ]
 }
-auth_from() { # expected-description image [env...]: run `ssh-tool auth`
-  local want=$1 img=$2 out; shift 2
+describe() { # file image [name url [user]]: a description whose instance
+  # 'app' runs image, with one registries entry when a name is given (its
+  # password, with a user, from the variable MT_PW through the template pass)
+  local f=$1 img=$2
+  {
+    echo "__maestro: {schema: 2}"
+    echo "name: regtest"
+    if [ $# -ge 4 ]; then
+      echo "registries:"
+      echo "  $3: {registry: '$4'${5:+, username: $5, password: '{{ env.MT_PW }}'}}"
+    fi
+    echo "ships: {ship1: {ip: $SHIP1_IP}}"
+    echo "services: {app: {image: '$img', instances: {app: {ship: ship1}}}}"
+  } >"$f"
+}
+auth_from() { # expected-description image [VAR=value...]: `ssh-tool auth` on
+  # a description with the entry MT_REG_NAME, MT_REG_URL, MT_REG_USER and
+  # MT_REG_PASSWORD when given; other VAR=value go to the environment
+  local want=$1 img=$2 out a name= url= user= pw= envs=(); shift 2
+  for a in "$@"; do
+    case $a in
+      MT_REG_NAME=*) name=${a#*=} ;; MT_REG_URL=*) url=${a#*=} ;;
+      MT_REG_USER=*) user=${a#*=} ;; MT_REG_PASSWORD=*) pw=${a#*=} ;;
+      *) envs+=("$a") ;;
+    esac
+  done
   rm -f "$W/header"
-  out=$(env "$@" "$TOOL" auth "$img" 2>&1) || { echo "$out"; return 1; }
+  if [ -n "$name" ]; then describe "$W/auth.yaml" "$img" "$name" "$url" "$user"
+  else describe "$W/auth.yaml" "$img"; fi
+  out=$(env "${envs[@]}" MT_PW="$pw" "$TOOL" auth "$W/auth.yaml" app 2>&1) || { echo "$out"; return 1; }
   echo "$out"
   [ "$out" = "$want" ]
 }
@@ -297,6 +323,44 @@ check "credsStore helper that has nothing for a host: no credentials" auth_from 
 rm -f "$W/header"
 
 if [ -n "$MAESTRO" ]; then
+  say "# a pull authenticates as the entry that 'maestro config --json' names"
+  # Two entries that both serve the registry, in both orders: one without a
+  # scheme (read as a host) with the right password, one with userinfo in
+  # its URL and a wrong password.  The first that matches wins; config and
+  # the pull must name the same one (they once disagreed on both shapes).
+  reg_pair() { # file first second
+    {
+      echo "__maestro: {schema: 2}"
+      echo "name: regmatch"
+      echo "registries:"
+      for e in "$2" "$3"; do
+        case $e in
+          good) echo "  good: {registry: '$REGISTRY', username: maestro, password: '{{ env.MT_PW }}'}" ;;
+          bad) echo "  bad: {registry: 'http://maestro@$REGISTRY/', username: maestro, password: 'wrong-{{ env.MT_PW }}'}" ;;
+        esac
+      done
+      echo "ships: {ship1: {ip: $SHIP1_IP}}"
+      echo "services: {app: {image: '$REGISTRY_BLOB_IMAGE', instances: {app: {ship: ship1}}}}"
+    } >"$1"
+  }
+  for order in "good bad" "bad good"; do
+    read -r first second <<<"$order"
+    reg_pair "$W/match.yaml" "$first" "$second"
+    named=$(cd "$W" && MT_PW="$PW" "$MAESTRO" -f match.yaml config --json 2>>"$LOG" | jq -r '.containers.app.registry')
+    check "config --json names the first matching entry ('$first' of '$order')" test "$named" = "$first"
+    rmi "$REGISTRY_BLOB_IMAGE"
+    out=$(MT_PW="$PW" "$TOOL" pull "$W/match.yaml" app "$RS" 2>&1)
+    echo "$out" >>"$LOG"
+    if [ "$first" = good ]; then
+      check "the pull authenticates as '$named', and succeeds" \
+        test "$out" = "pulled as user 'maestro' (from registry '$named' of the description)"
+    else
+      check "the pull authenticates as '$named', and is refused" \
+        grep -qF "refused user 'maestro' (from registry '$named' of the description)" <<<"$out"
+    fi
+  done
+  rmi "$REGISTRY_BLOB_IMAGE"
+
   say "# maestro ships over ssh (the description's ssh_tunnel settings)"
   cat >"$W/maestro.yaml" <<EOF
 __maestro: {schema: 2}

@@ -536,7 +536,10 @@ static void test_images(void **st)
 	char *ref = mae_xasprintf("%s:5999/none/such:1",
 				  fleet_var("FLEET_BRIDGE_IP%.0d", 0));
 	int64_t t0 = mae_now_ms();
-	int rc = ship_image_pull(cl, ref, "eyJ1c2VybmFtZSI6InUifQ==", NULL,
+	char *name = mae_xstrndup(ref, strlen(ref) - 2);
+	const struct ship_pull_image pi = { .image = ref, .name = name,
+					    .tag = "1", .host = ref };
+	int rc = ship_image_pull(cl, &pi, "eyJ1c2VybmFtZSI6InUifQ==", NULL,
 				 NULL, &e);
 	assert_true(rc == MAE_ERR_REMOTE);
 	char *prefix = mae_xasprintf("ship%d: pull '%s': ", ship_tls(), ref);
@@ -546,6 +549,7 @@ static void test_images(void **st)
 	assert_null(strstr(e.msg, "eyJ1"));
 	assert_true(mae_now_ms() - t0 < 60000);
 	free(prefix);
+	free(name);
 	free(ref);
 	ship_client_free(cl);
 }

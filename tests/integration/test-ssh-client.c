@@ -399,6 +399,13 @@ static void pulls(const char *pw)
 	struct ship_conn c = ssh_conn(1, true, NULL, NULL);
 	struct ship_client *cl = client(&c);
 	const char *img = env("REGISTRY_BLOB_IMAGE");
+	/* what cli hands on from schema: REGISTRY/maestro/blob:1, entry "fleet" */
+	char *name = mae_xstrndup(img, strlen(img) - 2);
+	const struct ship_pull_image pi = { .image = img, .name = name, .tag = "1",
+					    .host = env("REGISTRY"),
+					    .registry = "fleet" };
+	const struct ship_pull_image pi_none = { .image = img, .name = name,
+						 .tag = "1", .host = env("REGISTRY") };
 	struct registry_list l = { mae_xcalloc(1, sizeof(struct registry_entry)), 1 };
 	l.v[0].name = mae_xstrdup("fleet");
 	l.v[0].registry = mae_xstrdup(env("REGISTRY_URL"));
@@ -410,7 +417,7 @@ static void pulls(const char *pw)
 
 	remove_image(cl, img);
 	struct prog g = { 0 };
-	int rc = registry_pull(cl, img, &l, on_pull, &g, &e);
+	int rc = registry_pull(cl, &pi, &l, on_pull, &g, &e);
 	if (rc)
 		show("pull", &e);
 	CHECK(rc == 0, "pull over ssh with credentials from the description");
@@ -426,7 +433,7 @@ static void pulls(const char *pw)
 	l.v[0].retry.when = mae_xmalloc(sizeof(long));
 	l.v[0].retry.when[0] = 500;
 	l.v[0].retry.n_when = 1;
-	rc = registry_pull(cl, img, &l, NULL, NULL, &e);
+	rc = registry_pull(cl, &pi, &l, NULL, NULL, &e);
 	show("wrong password", &e);
 	CHECK(rc == MAE_ERR_AUTH &&
 		      strstr(e.msg, "refused user 'maestro' (from registry 'fleet' of the description)") &&
@@ -446,7 +453,7 @@ static void pulls(const char *pw)
 	free(cmd);
 	setenv("DOCKER_CONFIG", dc, 1);
 	remove_image(cl, img);
-	rc = registry_pull(cl, img, &none, NULL, NULL, &e);
+	rc = registry_pull(cl, &pi_none, &none, NULL, NULL, &e);
 	if (rc)
 		show("pull (config.json)", &e);
 	CHECK(rc == 0, "pull over ssh with credentials from config.json");
@@ -457,12 +464,13 @@ static void pulls(const char *pw)
 		printf("# could not write the config\n");
 	free(cmd);
 	remove_image(cl, img);
-	rc = registry_pull(cl, img, &none, NULL, NULL, &e);
+	rc = registry_pull(cl, &pi_none, &none, NULL, NULL, &e);
 	show("anonymous pull", &e);
 	CHECK(rc == MAE_ERR_AUTH && strstr(e.msg, "wants credentials and none were found"),
 	      "anonymous pull: an authentication error");
 	unsetenv("DOCKER_CONFIG");
 	free(dc);
+	free(name);
 	ship_client_free(cl);
 	ship_conn_release(&c);
 }

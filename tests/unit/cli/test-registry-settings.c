@@ -1,8 +1,9 @@
 /*
  * test-registry-settings.c - spec §10 LoginTaskTest from a description:
  * a fixture of the shape of MaestroNG's test_find_registry.yaml (our own
- * names) goes through the real template pass and model, then through
- * cli_registries_from_model() and registry_find().  Also: a password taken
+ * names) goes through the real template pass, model and container specs,
+ * then through cli_pull_image_from_spec(), cli_registries_from_model() and
+ * registry_find() (by the name schema matched).  Also: a password taken
  * from the process environment by the template pass ({{ env.NAME }}), and
  * the retry settings.
  */
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry-auth.h"
 #include "registry-settings.h"
 
 static const char fixture[] =
@@ -49,7 +51,10 @@ static const char fixture[] =
 	"    instances: {app3: {ship: ship1}}\n"
 	"  service4:\n"
 	"    image: lib/thing\n"
-	"    instances: {app4: {ship: ship1}}\n";
+	"    instances: {app4: {ship: ship1}}\n"
+	"  service5:\n"
+	"    image: lib.example/x/y:3@sha256:0011\n"
+	"    instances: {app5: {ship: ship1}}\n";
 
 static struct schema_env *load(void)
 {
@@ -69,30 +74,63 @@ static struct schema_env *load(void)
 	return env;
 }
 
-static const char *found(const struct registry_list *l, const struct schema_env *env,
-			 const char *service)
+/* The entry a pull of instance's image authenticates as, through cli. */
+static const char *found(const struct registry_list *l,
+			 const struct container_specs *specs,
+			 const char *instance)
 {
-	for (size_t i = 0; i < env->nservices; i++)
-		if (mae_streq(env->services[i].name, service)) {
-			const struct registry_entry *r = registry_find(l, env->services[i].image);
-			return r ? r->name : NULL;
-		}
-	fail_msg("no service %s", service);
-	return NULL;
+	const struct container_spec *cs = container_specs_find(specs, instance);
+	assert_non_null(cs);
+	struct ship_pull_image img;
+	cli_pull_image_from_spec(cs, &img);
+	const struct registry_entry *r = registry_find(l, img.registry);
+	/* the entry config shows is the entry the pull uses */
+	if (cs->registry) {
+		assert_non_null(r);
+		assert_string_equal(r->name, cs->registry->name);
+	} else {
+		assert_null(r);
+	}
+	return r ? r->name : NULL;
+}
+
+static struct container_specs *specs_of(const struct schema_env *env)
+{
+	struct container_specs *s = NULL;
+	struct mae_diags d;
+	mae_diags_init(&d, "find_registry.yaml");
+	assert_int_equal(container_specs_compute(env, &s, &d), 0);
+	mae_diags_release(&d);
+	return s;
 }
 
 static void test_login_task(void **state)
 {
 	(void)state;
 	struct schema_env *env = load();
+	struct container_specs *s = specs_of(env);
 	struct registry_list l;
 	cli_registries_from_model(env, &l);
 	assert_int_equal(l.n, 3);
-	assert_string_equal(found(&l, env, "service1"), "registry.example"); /* by name */
-	assert_string_equal(found(&l, env, "service2"), "mirror");           /* by FQDN */
-	assert_null(found(&l, env, "service3"));                             /* none */
-	assert_string_equal(found(&l, env, "service4"), "lib");              /* first component */
+	assert_string_equal(found(&l, s, "app1"), "registry.example"); /* by name */
+	assert_string_equal(found(&l, s, "app2"), "mirror");           /* by FQDN */
+	assert_null(found(&l, s, "app3"));                             /* none */
+	assert_string_equal(found(&l, s, "app4"), "lib");              /* first component */
+	assert_string_equal(found(&l, s, "app5"), "lib");              /* by host, digest */
+
+	/* what the pull takes: Docker's reading of the image */
+	struct ship_pull_image img;
+	cli_pull_image_from_spec(container_specs_find(s, "app5"), &img);
+	assert_string_equal(img.image, "lib.example/x/y:3@sha256:0011");
+	assert_string_equal(img.name, "lib.example/x/y");
+	assert_string_equal(img.tag, "sha256:0011");
+	assert_string_equal(img.host, "lib.example");
+	cli_pull_image_from_spec(container_specs_find(s, "app4"), &img);
+	assert_string_equal(img.name, "lib/thing");
+	assert_string_equal(img.tag, "latest");
+	assert_string_equal(img.host, "docker.io");
 	registry_list_release(&l);
+	container_specs_free(s);
 	schema_env_free(env);
 }
 
@@ -110,14 +148,18 @@ static void test_settings(void **state)
 	assert_int_equal(l.v[1].retry.n_when, 2);
 	assert_int_equal(l.v[1].retry.when[0], 500);
 	assert_int_equal(l.v[1].retry.when[1], 503);
+	struct container_specs *s = specs_of(env);
+	struct ship_pull_image img;
+	cli_pull_image_from_spec(container_specs_find(s, "app1"), &img);
 	struct registry_creds c;
 	struct mae_error e;
 	mae_error_clear(&e);
-	assert_int_equal(registry_creds_for_image(&l, "registry.example/user/app1:2", &c, &e), 0);
+	assert_int_equal(registry_creds_for_image(&l, &img, &c, &e), 0);
 	assert_string_equal(c.password, "from-the-environment");
 	assert_string_equal(c.serveraddress, "registry.example");
 	registry_creds_release(&c);
 	registry_list_release(&l);
+	container_specs_free(s);
 	schema_env_free(env);
 }
 

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the pieces of a container's environment (schema/env.c):
- * N(x), value formatting, the ordered map, env files, image references,
- * registry matching and shlex-like splitting.  Expected values come from
+ * N(x), value formatting, the ordered map, env files and
+ * shlex-like splitting.  Expected values come from
  * the spec (§2.3, §3) and from what Python 3 / PyYAML / shlex give.
  */
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compute.h"
+#include "shell-split.h"
 #include "schema.h"
 
 static void check_norm(const char *in, const char *want)
@@ -208,61 +209,6 @@ static void test_envfile(void **state)
 	env_map_release(&m);
 }
 
-static void check_image(const char *img, const char *repo, const char *tag,
-			const char *reg)
-{
-	struct image_ref r;
-	image_ref_parse(img, &r);
-	assert_string_equal(r.repository, repo);
-	assert_string_equal(r.tag, tag);
-	if (reg)
-		assert_string_equal(r.registry, reg);
-	else
-		assert_null(r.registry);
-	image_ref_release(&r);
-}
-
-static void test_image(void **state)
-{
-	(void)state;
-	/* spec §10 ContainerTest */
-	check_image("stackbrew/ubuntu:13.10", "stackbrew/ubuntu", "13.10", "stackbrew");
-	check_image("stackbrew/ubuntu", "stackbrew/ubuntu", "latest", "stackbrew");
-	check_image("quay.io/foo/bar:13.10", "quay.io/foo/bar", "13.10", "quay.io");
-	check_image("quay.io:8081/foo/bar:13.10", "quay.io:8081/foo/bar", "13.10",
-		    "quay.io:8081");
-	check_image("quay.io:8081/foo/bar", "quay.io:8081/foo/bar", "latest",
-		    "quay.io:8081");
-	check_image("ubuntu", "ubuntu", "latest", NULL);
-	check_image("tiny:1", "tiny", "1", NULL);
-	/* digests are not understood: split at the last ':' (spec §3.4) */
-	check_image("app@sha256:ab12", "app@sha256", "ab12", NULL);
-}
-
-static void test_registry(void **state)
-{
-	(void)state;
-	/* the shape of MaestroNG's LoginTaskTest */
-	const char *names[] = { "quay.io", "foo2", "foo4" };
-	const char *urls[] = { "https://quay.io/v1", "https://foo1.registry/v1",
-			       "https://foo4.registry:5000/v1" };
-	assert_int_equal(registry_match("quay.io/user/foo1", names, urls, 3), 0);
-	assert_int_equal(registry_match("foo1.registry/user/foo2", names, urls, 3), 1);
-	assert_int_equal(registry_match("foo2.registry/user/foo2", names, urls, 3), -1);
-	assert_int_equal(registry_match("foo4/bar", names, urls, 3), 2);
-	/* netloc without its port */
-	assert_int_equal(registry_match("foo4.registry/x:1", names, urls, 3), 2);
-	assert_int_equal(registry_match("foo4.registry:5000/x", names, urls, 3), 2);
-	assert_int_equal(registry_match("ubuntu", names, urls, 3), -1);
-
-	char *n = url_netloc("quay.io/v1");
-	assert_string_equal(n, "");
-	free(n);
-	n = url_netloc("http://u:p@h:1/x?y");
-	assert_string_equal(n, "u:p@h:1");
-	free(n);
-}
-
 static void check_split(const char *in, const char *const *want, size_t n)
 {
 	char **argv = NULL;
@@ -299,8 +245,6 @@ int main(void)
 		cmocka_unit_test(test_value_format),
 		cmocka_unit_test(test_map_order),
 		cmocka_unit_test(test_envfile),
-		cmocka_unit_test(test_image),
-		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

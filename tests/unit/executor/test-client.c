@@ -493,15 +493,28 @@ static void on_progress(void *ud, const struct ship_pull_progress *p)
 	s->last.status = NULL;
 }
 
+/* what cli hands on from schema's reading of the image */
+static struct ship_pull_image pull_image(const char *image, const char *name,
+					 const char *tag)
+{
+	return (struct ship_pull_image){ .image = image, .name = name,
+					 .tag = tag, .host = "docker.io" };
+}
+
 static void test_pull(void **st)
 {
 	(void)st;
 	struct mae_error e;
+	const struct ship_pull_image rx = pull_image("repo/x:1", "repo/x", "1");
+	const struct ship_pull_image ported =
+		pull_image("reg.example:5000/a/b", "reg.example:5000/a/b", "latest");
+	const struct ship_pull_image digest =
+		pull_image("a/b@sha256:12", "a/b", "sha256:12");
 	/* ends without success */
 	struct fake *f = fake_start(pull_no_success, "1.41");
 	struct ship_client *cl = client_to(f->port, 2, NULL);
 	struct progress_seen seen = { 0 };
-	int rc = ship_image_pull(cl, "repo/x:1", "c2VjcmV0", on_progress,
+	int rc = ship_image_pull(cl, &rx, "c2VjcmV0", on_progress,
 				 &seen, &e);
 	expect(rc, MAE_ERR_PROTOCOL, &e,
 	       "fake: pull 'repo/x:1': the pull stream ended without success; "
@@ -520,7 +533,7 @@ static void test_pull(void **st)
 	/* an error line */
 	f = fake_start(pull_error, "1.41");
 	cl = client_to(f->port, 2, NULL);
-	rc = ship_image_pull(cl, "repo/x:1", NULL, NULL, NULL, &e);
+	rc = ship_image_pull(cl, &rx, NULL, NULL, NULL, &e);
 	expect(rc, MAE_ERR_REMOTE, &e, "fake: pull 'repo/x:1': manifest unknown");
 	ship_client_free(cl);
 	fake_stop(f);
@@ -528,7 +541,7 @@ static void test_pull(void **st)
 	/* a line that is not JSON */
 	f = fake_start(pull_garbage, "1.41");
 	cl = client_to(f->port, 2, NULL);
-	rc = ship_image_pull(cl, "repo/x:1", NULL, NULL, NULL, &e);
+	rc = ship_image_pull(cl, &rx, NULL, NULL, NULL, &e);
 	expect(rc, MAE_ERR_PROTOCOL, &e,
 	       "fake: pull 'repo/x:1': the daemon's stream holds a line that "
 	       "is not a JSON object: '<<not json>>'");
@@ -540,7 +553,7 @@ static void test_pull(void **st)
 	cl = client_to(f->port, 1, NULL);
 	ship_client_set_idle_limit(cl, 2);
 	int64_t t0 = mae_now_ms();
-	rc = ship_image_pull(cl, "repo/x:1", NULL, NULL, NULL, &e);
+	rc = ship_image_pull(cl, &rx, NULL, NULL, NULL, &e);
 	expect(rc, MAE_ERR_TIMEOUT, &e,
 	       "fake: pull 'repo/x:1': no progress from the daemon for 2 s");
 	assert_true(mae_now_ms() - t0 < 3 * 2000);
@@ -551,15 +564,15 @@ static void test_pull(void **st)
 	f = fake_start(pull_ok, "1.41");
 	cl = client_to(f->port, 2, NULL);
 	memset(&seen, 0, sizeof(seen));
-	rc = ship_image_pull(cl, "repo/x:1", NULL, on_progress, &seen, &e);
+	rc = ship_image_pull(cl, &rx, NULL, on_progress, &seen, &e);
 	assert_int_equal(rc, 0);
 	assert_int_equal(seen.last.layers_done, 2);
-	rc = ship_image_pull(cl, "reg.example:5000/a/b", NULL, NULL, NULL, &e);
+	rc = ship_image_pull(cl, &ported, NULL, NULL, NULL, &e);
 	assert_int_equal(rc, 0);
 	assert_string_equal(f->last_path,
 			    "/v1.41/images/create?fromImage=reg.example%3A5000%2Fa%2Fb"
 			    "&tag=latest");
-	rc = ship_image_pull(cl, "a/b@sha256:12", NULL, NULL, NULL, &e);
+	rc = ship_image_pull(cl, &digest, NULL, NULL, NULL, &e);
 	assert_int_equal(rc, 0);
 	assert_string_equal(f->last_path,
 			    "/v1.41/images/create?fromImage=a%2Fb&tag=sha256%3A12");

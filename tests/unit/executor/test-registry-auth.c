@@ -1,7 +1,7 @@
 /*
- * test-registry-auth.c - registry matching (spec §10 LoginTaskTest, ported
- * with our own fixtures of the shape of MaestroNG's test_find_registry.yaml),
- * the Docker client configuration (auths, credHelpers, credsStore,
+ * test-registry-auth.c - the registries entry found by the name schema
+ * matched (matching itself: tests/unit/schema/test-image-ref.c), the Docker
+ * client configuration (auths, credHelpers, credsStore,
  * ~/.dockercfg), the X-Registry-Auth encoding and the retry policy.
  * Expected header values were computed with Python's json.dumps
  * (sort_keys, compact) and base64.urlsafe_b64encode.
@@ -54,92 +54,27 @@ static struct registry_list fixture(void)
 	return l;
 }
 
-static const char *found(const struct registry_list *l, const char *image)
-{
-	const struct registry_entry *r = registry_find(l, image);
-	return r ? r->name : NULL;
-}
-
-/* LoginTaskTest, test by test */
-static void test_match_by_name(void **state)
+/* registry_find() looks an entry up by the name schema matched */
+static void test_find_by_name(void **state)
 {
 	(void)state;
 	struct registry_list l = fixture();
-	assert_string_equal(found(&l, "registry.example/user/app1"), "registry.example");
-	assert_string_equal(found(&l, "registry.example/user/app1:2.0"), "registry.example");
+	assert_ptr_equal(registry_find(&l, "mirror"), &l.v[1]);
+	assert_ptr_equal(registry_find(&l, "plain"), &l.v[4]);
+	assert_null(registry_find(&l, "mirror1.example"));
+	assert_null(registry_find(&l, NULL));
+	assert_null(registry_find(NULL, "mirror"));
 	registry_list_release(&l);
+	struct registry_list none = { NULL, 0 };
+	assert_null(registry_find(&none, "mirror"));
 }
 
-static void test_match_by_fqdn(void **state)
+/* what cli hands on: schema's reading of the image and its entry */
+static struct ship_pull_image img(const char *image, const char *host,
+				  const char *registry)
 {
-	(void)state;
-	struct registry_list l = fixture();
-	assert_string_equal(found(&l, "mirror1.example/user/app2"), "mirror");
-	registry_list_release(&l);
-}
-
-static void test_no_match(void **state)
-{
-	(void)state;
-	struct registry_list l = fixture();
-	assert_null(found(&l, "mirror2.example/user/app2"));
-	assert_null(found(&l, "ubuntu"));          /* no '/' */
-	assert_null(found(&l, "ubuntu:22.04"));
-	assert_null(found(&l, "/lib/x"));          /* starts with '/' */
-	registry_list_release(&l);
-}
-
-static void test_match_first_component_as_name(void **state)
-{
-	(void)state;
-	struct registry_list l = fixture();
-	assert_string_equal(found(&l, "lib/thing"), "lib");
-	registry_list_release(&l);
-}
-
-static void test_match_ports(void **state)
-{
-	(void)state;
-	struct registry_list l = fixture();
-	/* the netloc with its port, or without it */
-	assert_string_equal(found(&l, "ported.example:5000/x/y:1"), "ported");
-	assert_string_equal(found(&l, "ported.example/x/y"), "ported");
-	/* but a port in the image does not match a URL without that port */
-	assert_null(found(&l, "plain.example:5000/x/y"));
-	assert_string_equal(found(&l, "plain.example/x/y@sha256:0123"), "plain");
-	registry_list_release(&l);
-}
-
-static void test_empty_list(void **state)
-{
-	(void)state;
-	struct registry_list l = { NULL, 0 };
-	assert_null(found(&l, "registry.example/user/app1"));
-	assert_null(registry_find(NULL, "a/b"));
-}
-
-static void test_host_of(void **state)
-{
-	(void)state;
-	static const char *const cases[][2] = {
-		{ "ubuntu", "docker.io" },
-		{ "library/ubuntu:22.04", "docker.io" },
-		{ "localhost/x", "localhost" },
-		{ "localhost:5000/x:1", "localhost:5000" },
-		{ "quay.io/a/b@sha256:00", "quay.io" },
-		{ "10.0.0.1:5000/a", "10.0.0.1:5000" },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *h = registry_host_of(cases[i][0]);
-		assert_string_equal(h, cases[i][1]);
-		free(h);
-	}
-	char *u = registry_url_host("https://user@quay.io:8443/v1/?x");
-	assert_string_equal(u, "quay.io:8443");
-	free(u);
-	u = registry_url_host("quay.io/v1");
-	assert_string_equal(u, "quay.io");
-	free(u);
+	return (struct ship_pull_image){ .image = image, .host = host,
+					 .registry = registry };
 }
 
 /* ------------------------------------------------------------------ */
@@ -373,8 +308,13 @@ static void test_creds_for_image(void **state)
 	struct registry_list l = fixture();
 	struct registry_creds c;
 	struct mae_error e;
+	const struct ship_pull_image mi = img("mirror1.example/u/a:1", "mirror1.example", "mirror");
+	const struct ship_pull_image lib = img("lib/thing", "docker.io", "lib");
+	const struct ship_pull_image other = img("other.example:5000/a/b", "other.example:5000", NULL);
+	const struct ship_pull_image ubuntu = img("ubuntu", "docker.io", NULL);
+	const struct ship_pull_image reg = img("registry.example/a/b", "registry.example", "registry.example");
 	mae_error_clear(&e);
-	assert_int_equal(registry_creds_for_image(&l, "mirror1.example/u/a:1", &c, &e), 0);
+	assert_int_equal(registry_creds_for_image(&l, &mi, &c, &e), 0);
 	assert_int_equal(c.source, REGISTRY_SRC_DESCRIPTION);
 	assert_string_equal(c.username, "u1");
 	assert_string_equal(c.password, "p1");
@@ -391,7 +331,7 @@ static void test_creds_for_image(void **state)
 	l.v[2].username = NULL;
 	write_file("dc/config.json",
 		   "{\"auths\": {\"lib.example\": {\"auth\": \"Ym9iOnMzY3I6ZXQ=\"}}}", 0600);
-	assert_int_equal(registry_creds_for_image(&l, "lib/thing", &c, &e), 0);
+	assert_int_equal(registry_creds_for_image(&l, &lib, &c, &e), 0);
 	assert_int_equal(c.source, REGISTRY_SRC_CONFIG);
 	assert_string_equal(c.username, "bob");
 	assert_ptr_equal(c.entry, &l.v[2]);
@@ -400,11 +340,11 @@ static void test_creds_for_image(void **state)
 	/* no entry: the image's own registry host */
 	write_file("dc/config.json",
 		   "{\"auths\": {\"other.example:5000\": {\"auth\": \"Ym9iOnMzY3I6ZXQ=\"}}}", 0600);
-	assert_int_equal(registry_creds_for_image(&l, "other.example:5000/a/b", &c, &e), 0);
+	assert_int_equal(registry_creds_for_image(&l, &other, &c, &e), 0);
 	assert_int_equal(c.source, REGISTRY_SRC_CONFIG);
 	assert_null(c.entry);
 	registry_creds_release(&c);
-	assert_int_equal(registry_creds_for_image(&l, "ubuntu", &c, &e), 0);
+	assert_int_equal(registry_creds_for_image(&l, &ubuntu, &c, &e), 0);
 	assert_int_equal(c.source, REGISTRY_SRC_NONE);
 	d = registry_creds_describe(&c);
 	assert_string_equal(d, "no credentials");
@@ -413,7 +353,7 @@ static void test_creds_for_image(void **state)
 	/* a username without a password */
 	registry_secret_free(l.v[0].password);
 	l.v[0].password = NULL;
-	assert_int_equal(registry_creds_for_image(&l, "registry.example/a/b", &c, &e),
+	assert_int_equal(registry_creds_for_image(&l, &reg, &c, &e),
 			 MAE_ERR_INVALID);
 	assert_string_equal(e.msg, "registry 'registry.example' has a username but no password");
 	write_file("dc/config.json", "{}", 0600);
@@ -477,13 +417,7 @@ static void test_retry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match_by_name),
-		cmocka_unit_test(test_match_by_fqdn),
-		cmocka_unit_test(test_no_match),
-		cmocka_unit_test(test_match_first_component_as_name),
-		cmocka_unit_test(test_match_ports),
-		cmocka_unit_test(test_empty_list),
-		cmocka_unit_test(test_host_of),
+		cmocka_unit_test(test_find_by_name),
 		cmocka_unit_test(test_config_auths),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_dockercfg),

@@ -233,27 +233,6 @@ static void test_container_image_override(void **state)
 	schema_env_free(env);
 }
 
-static void check_split(const char *image, const char *repo, const char *tag)
-{
-	char *r, *t, *reg;
-	schema_image_split(image, &r, &t, &reg);
-	assert_string_equal(r, repo);
-	assert_string_equal(t, tag);
-	free(r);
-	free(t);
-	free(reg);
-}
-
-static void test_container_image_details(void **state)
-{
-	(void)state;
-	check_split("stackbrew/ubuntu:13.10", "stackbrew/ubuntu", "13.10");
-	check_split("stackbrew/ubuntu", "stackbrew/ubuntu", "latest");
-	check_split("quay.io/foo/bar:13.10", "quay.io/foo/bar", "13.10");
-	check_split("quay.io:8081/foo/bar:13.10", "quay.io:8081/foo/bar", "13.10");
-	check_split("quay.io:8081/foo/bar", "quay.io:8081/foo/bar", "latest");
-}
-
 static void test_container_env_both_levels(void **state)
 {
 	(void)state;
@@ -951,7 +930,6 @@ int main(void)
 		cmocka_unit_test(test_service_image_limits_ports),
 		cmocka_unit_test(test_container_inherits_image_and_ports),
 		cmocka_unit_test(test_container_image_override),
-		cmocka_unit_test(test_container_image_details),
 		cmocka_unit_test(test_container_env_both_levels),
 		cmocka_unit_test(test_container_dns),
 		cmocka_unit_test(test_container_swap),

@@ -151,7 +151,7 @@ static void test_include_map_and_files(void **state)
 	/* no escape from base_dir */
 	render_in(&r, tmpdir, "{% include '../etc/passwd' %}");
 	assert_int_not_equal(r.rc, 0);
-	assert_string_equal(r.diag, "t.yaml:1: error: template '../etc/passwd' not found\n");
+	assert_string_equal(r.diag, "t.yaml:1:4: error: template '../etc/passwd' not found\n");
 	done(&r);
 }
 
@@ -163,39 +163,39 @@ static void test_undefined_warnings(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out.text, "a: 1\nb: \nc: |d");
 	assert_string_equal(r.diag,
-			    "t.yaml:2: warning: undefined variable 'nope'\n"
-			    "t.yaml:3: warning: undefined variable 'env.MISSING'\n");
+			    "t.yaml:2:4: warning: undefined variable 'nope'\n"
+			    "t.yaml:3:4: warning: undefined variable 'env.MISSING'\n");
 	assert_false(mae_diags_failed(&r.d));
 	done(&r);
 	/* using an undefined value the way Jinja2 refuses is an error */
-	check_error("a\n{{ x.y }}", "t.yaml:2: error: 'x' is undefined");
-	check_error("{{ x + 1 }}", "t.yaml:1: error: 'x' is undefined");
-	check_error("{{ x|int }}", "t.yaml:1: error: 'x' is undefined");
+	check_error("a\n{{ x.y }}", "t.yaml:2:5: error: 'x' is undefined");
+	check_error("{{ x + 1 }}", "t.yaml:1:6: error: 'x' is undefined");
+	check_error("{{ x|int }}", "t.yaml:1:6: error: 'x' is undefined");
 }
 
 static void test_errors_located(void **state)
 {
 	(void)state;
-	check_error("a: 1\nb: {{ x|wordwrap }}", "t.yaml:2: error: unsupported filter 'wordwrap'");
+	check_error("a: 1\nb: {{ x|wordwrap }}", "t.yaml:2:9: error: unsupported filter 'wordwrap'");
 	check_error("\n\n{% if false %}{{ x is odd }}{% endif %}",
-		    "t.yaml:3: error: unsupported test 'odd'");
-	check_error("{% for i in x %}\n\n", "t.yaml:2: error: unexpected end of template, expected 'endfor'");
-	check_error("{{ 1 +\n }}", "t.yaml:2: error: unexpected 'end of print statement'");
-	check_error("{% frob %}", "t.yaml:1: error: unknown tag 'frob'");
-	check_error("{% filter upper %}x{% endfilter %}", "t.yaml:1: error: unsupported tag 'filter'");
-	check_error("{# open", "t.yaml:1: error: missing end of comment tag");
-	check_error("x\n{{ 'a'[1:] }}", "t.yaml:2: error: unsupported slice");
+		    "t.yaml:3:23: error: unsupported test 'odd'");
+	check_error("{% for i in x %}\n\n", "t.yaml:2:1: error: unexpected end of template, expected 'endfor'");
+	check_error("{{ 1 +\n }}", "t.yaml:2:2: error: unexpected 'end of print statement'");
+	check_error("{% frob %}", "t.yaml:1:4: error: unknown tag 'frob'");
+	check_error("{% filter upper %}x{% endfilter %}", "t.yaml:1:4: error: unsupported tag 'filter'");
+	check_error("{# open", "t.yaml:1:1: error: missing end of comment tag");
+	check_error("x\n{{ 'a'[1:] }}", "t.yaml:2:9: error: unsupported slice");
 	/* Jinja2 renders a looped block of a child template outside its blocks too */
 	check_error("{% for i in [1] %}\n{% block b %}{{ i }}{% endblock %}{% endfor %}",
-		    "t.yaml:2: error: unsupported 'block' inside a 'for' loop");
-	check_error("{{ 1 // 0 }}", "t.yaml:1: error: integer division or modulo by zero");
-	check_error("{{ 2 ** 64 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
-	check_error("{{ 9223372036854775807 + 1 }}", "t.yaml:1: error: integer overflow (template integers are 64-bit)");
-	check_error("{{ 'a'.title() }}", "t.yaml:1: error: unsupported attribute 'title' of a str value");
-	check_error("{{ range }}", "t.yaml:1: error: unsupported: printing a builtin object");
-	check_error("{{ env }}", "t.yaml:1: error: unsupported: printing 'env' (it would show every variable of the environment)");
-	check_error("{{ [1]|unique }}", "t.yaml:1: error: unsupported: printing a generator object");
-	check_error("\xff", "t.yaml: error: template is not valid UTF-8");
+		    "t.yaml:2:4: error: unsupported 'block' inside a 'for' loop");
+	check_error("{{ 1 // 0 }}", "t.yaml:1:6: error: integer division or modulo by zero");
+	check_error("{{ 2 ** 64 }}", "t.yaml:1:6: error: integer overflow (template integers are 64-bit)");
+	check_error("{{ 9223372036854775807 + 1 }}", "t.yaml:1:24: error: integer overflow (template integers are 64-bit)");
+	check_error("{{ 'a'.title() }}", "t.yaml:1:7: error: unsupported attribute 'title' of a str value");
+	check_error("{{ range }}", "t.yaml:1:1: error: unsupported: printing a builtin object");
+	check_error("{{ env }}", "t.yaml:1:1: error: unsupported: printing 'env' (it would show every variable of the environment)");
+	check_error("{{ [1]|unique }}", "t.yaml:1:1: error: unsupported: printing a generator object");
+	check_error("\xff", "t.yaml:1:1: error: template is not valid UTF-8 (byte 0xff)");
 }
 
 static void test_limits(void **state)
@@ -203,12 +203,12 @@ static void test_limits(void **state)
 	(void)state;
 	int64_t t0 = mae_now_ms();
 	check_error("{% for i in range(10**9) %}{% endfor %}",
-		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+		    "t.yaml:1:4: error: more than 1000000 loop iterations in total");
 	check_error("{{ range(10**9)|list|length }}",
-		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+		    "t.yaml:1:17: error: more than 1000000 loop iterations in total");
 	check_error("{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(2) %}"
 		    "{% endfor %}{% endfor %}{% endfor %}",
-		    "t.yaml:1: error: more than 1000000 loop iterations in total");
+		    "t.yaml:1:56: error: more than 1000000 loop iterations in total");
 	assert_true(mae_now_ms() - t0 < 30000); /* no hang (generous) */
 	check("{{ range(10**9)|length }} {{ 10**9 - 1 in range(10**9) }}", "1000000000 True");
 
@@ -217,20 +217,49 @@ static void test_limits(void **state)
 	mae_buf_adds(&b, "{{ ");
 	for (int i = 0; i < 5000; i++)
 		mae_buf_addc(&b, '(');
-	check_error(mae_buf_str(&b), "t.yaml:1: error: nesting deeper than 256 levels");
+	check_error(mae_buf_str(&b), "t.yaml:1:260: error: nesting deeper than 256 levels");
 	mae_buf_reset(&b);
 	for (int i = 0; i < 5000; i++)
 		mae_buf_adds(&b, "{% if true %}");
-	check_error(mae_buf_str(&b), "t.yaml:1: error: nesting deeper than 256 levels");
+	check_error(mae_buf_str(&b), "t.yaml:1:3332: error: nesting deeper than 256 levels");
+	/* 256 levels are allowed: each statement, bracket and unary
+	 * operator is one (statements used to count twice, brackets three
+	 * times) */
+	static const char *const open[] = { "{% if true %}", "(", "-", "not ",
+					     "[", "x[" };
+	static const char *const close[] = { "{% endif %}", ")", "", "", "]",
+					      "]" };
+	for (size_t k = 0; k < sizeof(open) / sizeof(*open); k++) {
+		for (int depth = 255; depth <= 257; depth++) {
+			bool stmt = k == 0;
+			mae_buf_reset(&b);
+			if (!stmt)
+				mae_buf_adds(&b, "{{ ");
+			for (int i = 0; i < depth; i++)
+				mae_buf_adds(&b, open[k]);
+			if (!stmt)
+				mae_buf_adds(&b, "1");
+			for (int i = 0; i < depth; i++)
+				mae_buf_adds(&b, close[k]);
+			if (!stmt)
+				mae_buf_adds(&b, " }}");
+			struct result r;
+			render(&r, mae_buf_str(&b));
+			bool deep = strstr(r.diag, "nesting deeper than 256 levels");
+			if (deep != (depth > 256))
+				fail_msg("%s x %d: %s", open[k], depth, r.diag);
+			done(&r);
+		}
+	}
 	mae_buf_release(&b);
 
 	/* output size */
 	check_error("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
-		    "t.yaml:1: error: output larger than 64 MiB");
-	check_error("{{ 'x' * 100000000 }}", "t.yaml:1: error: a string longer than 64 MiB");
+		    "t.yaml:1:29: error: output larger than 16 MiB");
+	check_error("{{ 'x' * 100000000 }}", "t.yaml:1:8: error: a string longer than 16 MiB");
 	/* recursion */
 	check_error("{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}",
-		    "t.yaml:1: error: macro calls and includes nested deeper than 64");
+		    "t.yaml:1:21: error: macro calls and includes nested deeper than 64");
 	struct result r;
 	write_file("self.j2", "{% include 'self.j2' %}");
 	render_in(&r, tmpdir, "{% include 'self.j2' %}");
@@ -239,10 +268,10 @@ static void test_limits(void **state)
 	done(&r);
 	/* values nested deeper than printing allows */
 	check_error("{% set ns = namespace(v=[]) %}{% for i in range(500) %}{% set ns.v = [ns.v] %}"
-		    "{% endfor %}{{ ns.v }}", "t.yaml:1: error: values nested deeper than 200 levels");
+		    "{% endfor %}{{ ns.v }}", "t.yaml:1:91: error: values nested deeper than 200 levels");
 	check_error("{% set ns = namespace(t=()) %}{% for i in range(100000) %}"
 		    "{% set ns.t = (ns.t,) %}{% endfor %}{{ {ns.t: 1} }}",
-		    "t.yaml:1: error: unhashable type: 'tuple'");
+		    "t.yaml:1:98: error: unhashable type: 'tuple'");
 	/* a list that contains itself prints as Python prints it */
 	check("{% set l = [1] %}{% set _ = l.append(l) %}{{ l }}", "[1, [...]]");
 }
