@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 /*
- * Write canon, a compact JSON text with keys sorted (as jansson dumps
- * it), as YAML that reads back as the same data: a string is plain when
+ * Write canon, a compact JSON text with keys sorted (as base's canonical
+ * writer makes it), as YAML that reads back as the same data: a string is plain when
  * YAML 1.1 reads it back unchanged, else double-quoted with control,
  * separator and bidi characters escaped.  Every piece goes to emit
  * (cli_out_sink for standard output).
