@@ -264,8 +264,10 @@ void plan_step_key(const struct plan_step *s, const char *const *dep_keys,
 	mae_sha256_update(&h, spec, strlen(spec));
 	free(spec);
 	const char **sorted = mae_xmalloc((ndeps + 1) * sizeof(char *));
-	memcpy(sorted, dep_keys, ndeps * sizeof(char *));
-	qsort(sorted, ndeps, sizeof(char *), cmp_str);
+	if (ndeps) {
+		memcpy(sorted, dep_keys, ndeps * sizeof(char *));
+		qsort(sorted, ndeps, sizeof(char *), cmp_str);
+	}
 	for (size_t i = 0; i < ndeps; i++) {
 		mae_sha256_update(&h, "", 1);
 		mae_sha256_update(&h, sorted[i], strlen(sorted[i]));
@@ -416,7 +418,8 @@ int plan_number_order(const struct plan_step *steps, size_t n, size_t *order,
 		it[i].s = &steps[i];
 		it[i].spec = mae_json_canonical(steps[i].spec);
 	}
-	qsort(it, n, sizeof(*it), cmp_item);
+	if (n)
+		qsort(it, n, sizeof(*it), cmp_item);
 	for (size_t i = 0; i < n; i++) {
 		order[i] = it[i].pos;
 		free(it[i].spec);
@@ -475,7 +478,9 @@ int plan_finish(struct plan *p, struct mae_error *e)
 		ns[i].number = (int)i + 1;
 		for (size_t j = 0; j < ns[i].ndeps; j++)
 			ns[i].depends_on[j] = newnum[ns[i].depends_on[j] - 1];
-		qsort(ns[i].depends_on, ns[i].ndeps, sizeof(int), cmp_int);
+		if (ns[i].ndeps)
+			qsort(ns[i].depends_on, ns[i].ndeps, sizeof(int),
+			      cmp_int);
 	}
 	free(newnum);
 	free(p->steps);
