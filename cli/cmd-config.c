@@ -23,7 +23,7 @@ extern const struct cli_command cmd_config;
  * mapping starting on the dash's line.  A string is written plain when
  * YAML reads it back as the same string, else as its JSON form (a valid
  * YAML double-quoted scalar).  The text is well-formed: it comes from
- * jansson.
+ * base's canonical writer.
  */
 struct yout {
 	const char *p;   /* the cursor in the canonical text */
@@ -61,7 +61,7 @@ static bool yaml_plain(const char *s, size_t n)
 
 /*
  * Copy the JSON string [p, q] (both quotes included) as a YAML
- * double-quoted scalar.  jansson leaves DEL, the C1 controls, U+2028,
+ * double-quoted scalar.  The canonical text leaves DEL, the C1 controls, U+2028,
  * U+2029, U+FFFE and U+FFFF raw; YAML may not carry them raw (a reader
  * refuses them or folds them as line breaks), so they become \u escapes.
  */
@@ -125,7 +125,17 @@ static void yaml_scalar(struct yout *y)
 		return;
 	}
 	size_t n = strcspn(p, ",}]");
-	mae_buf_add(&y->b, p, n);
+	/* YAML 1.1 reads "1e+16" as a string: write "1.0e+16", as PyYAML's
+	 * representer does */
+	bool number = *p == '-' || (*p >= '0' && *p <= '9');
+	const char *e = number ? memchr(p, 'e', n) : NULL;
+	if (e && !memchr(p, '.', n)) {
+		mae_buf_add(&y->b, p, (size_t)(e - p));
+		mae_buf_adds(&y->b, ".0");
+		mae_buf_add(&y->b, e, n - (size_t)(e - p));
+	} else {
+		mae_buf_add(&y->b, p, n);
+	}
 	y->p = p + n;
 }
 

@@ -125,6 +125,46 @@ static void test_sha256_and_canonical_json(void **state)
 	assert_string_equal(hex, hex2);
 	free(c);
 	json_decref(v);
+
+	/* the raw digest is the hex one's bytes */
+	unsigned char raw[MAE_SHA256_LEN];
+	mae_sha256("abc", 3, raw);
+	assert_int_equal(raw[0], 0xba);
+	assert_int_equal(raw[31], 0xad);
+	mae_sha256_hex("abc", 3, hex);
+	for (size_t i = 0; i < MAE_SHA256_LEN; i++) {
+		char two[3];
+		snprintf(two, sizeof(two), "%02x", raw[i]);
+		assert_memory_equal(two, hex + 2 * i, 2);
+	}
+}
+
+/* The writer's own cases; json-differential.py checks it against Python. */
+static void test_canonical_numbers_and_strings(void **state)
+{
+	(void)state;
+	json_t *v = json_pack("{s:f,s:f,s:f,s:f,s:f,s:I,s:s#}", "a", 0.1,
+			      "b", 1e16, "c", -0.0, "d", 5e-324, "e", 1e-7,
+			      "f", (json_int_t)INT64_MIN, "g", "\x01\x1f\x7f\t\"\\\xe2\x80\xa8\0", (int)10);
+	char *c = mae_json_canonical(v);
+	assert_string_equal(c, "{\"a\":0.1,\"b\":1e+16,\"c\":-0.0,\"d\":5e-324,"
+			       "\"e\":1e-07,\"f\":-9223372036854775808,"
+			       "\"g\":\"\\u0001\\u001f\x7f\\t\\\"\\\\\xe2\x80\xa8\\u0000\"}");
+	free(c);
+	json_decref(v);
+	/* keys by code point: U+FFFF sorts before U+10000 (not so in UTF-16) */
+	v = json_pack("{s:i,s:i,s:i}", "\xf0\x90\x80\x80", 1, "\xef\xbf\xbf", 2, "z", 3);
+	c = mae_json_canonical(v);
+	assert_string_equal(c, "{\"z\":3,\"\xef\xbf\xbf\":2,\"\xf0\x90\x80\x80\":1}");
+	free(c);
+	json_decref(v);
+	/* a sink's refusal stops the writer and is returned */
+	struct mae_buf b = MAE_BUF_INIT;
+	b.max = 8;
+	v = json_pack("[s]", "longer than eight bytes");
+	assert_int_equal(mae_json_canonical_add(&b, v), MAE_ERR_LIMIT);
+	json_decref(v);
+	mae_buf_release(&b);
 }
 
 static void test_base64(void **state)
@@ -188,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_sha256_and_canonical_json),
+		cmocka_unit_test(test_canonical_numbers_and_strings),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_error_prefix),
 		cmocka_unit_test(test_hmac),
