@@ -341,9 +341,11 @@ int envfile_parse(const char *path, const char *data, size_t len,
 			continue;
 		const char *eq = memchr(data + start, '=', end - start);
 		if (!eq) {
+			/* where, not what: the line may be a secret */
 			mae_error_set(e, MAE_ERR_INVALID,
-				      "invalid line in environment file '%s': '%.*s' has no '='",
-				      path, (int)(end - start), data + start);
+				      "invalid line %d in environment file '%s': "
+				      "no '=' (the line is not shown)", lineno,
+				      MAE_QUOTE(path));
 			if (e) {
 				snprintf(e->file, sizeof(e->file), "%s", path);
 				e->line = lineno;
