@@ -235,6 +235,8 @@ struct container_spec {
 	struct json_t *create;
 	struct json_t *lifecycle;
 	char spec_hash[MAE_SHA256_HEX_LEN + 1];
+	size_t env_bytes, env_count; /* env as measured before it was built:
+				      * bytes of "K=V\0" strings, variables */
 };
 
 /* One spec per instance, parallel to env->instances. */
@@ -250,11 +252,30 @@ struct container_specs {
  * info from), command, image parts, registry, create body and checks.
  * Env files are read here (relative paths were joined to base_dir by the
  * model).  Every problem goes to d, located; returns 0 and the specs, or
- * MAE_ERR_INVALID / MAE_ERR_IO and *ret NULL.
+ * MAE_ERR_INVALID / MAE_ERR_IO / MAE_ERR_LIMIT (past
+ * CONTAINER_SPECS_ENV_BUDGET) and *ret NULL.  The checks of
+ * container_specs_check() apply.
  */
 int container_specs_compute(const struct schema_env *env,
 			    struct container_specs **ret,
 			    struct mae_diags *d);
+
+/*
+ * What container_specs_compute() builds, at most, in bytes of
+ * environment strings over all containers (an error names it): the
+ * environments are measured before they are built.
+ */
+#define CONTAINER_SPECS_ENV_BUDGET ((size_t)128 << 20)
+
+/*
+ * Check every container as container_specs_compute() would, keeping
+ * nothing: env files, values, commands, ports, checks, and that each
+ * container's environment and command fit what Linux passes to a process
+ * (128 KiB per string, 2 MiB in all).  Environments are measured, not
+ * built, one container at a time.  0, or MAE_ERR_INVALID with the
+ * problems in d.
+ */
+int container_specs_check(const struct schema_env *env, struct mae_diags *d);
 void container_specs_free(struct container_specs *s);
 /* The spec of an instance by name, or NULL.  Borrowed. */
 const struct container_spec *container_specs_find(
