@@ -22,10 +22,32 @@ static const struct cli_option options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static void to_stdout(void *ctx, const char *s, size_t n)
+/*
+ * The most deptree prints.  The tree is measured before it is printed, so
+ * that one too large is refused whole: never a cut tree that looks whole.
+ */
+#define DEPTREE_MAX MAE_BUF_DEFAULT_MAX
+
+static bool measure(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	size_t *total = ctx;
+	*total += n;
+	return *total <= DEPTREE_MAX;
+}
+
+static bool to_stdout(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
 	cli_out(s, n);
+	return true;
+}
+
+static bool print(const struct sgraph *sg, const size_t *roots, size_t n,
+		  bool recursive, bool dot, deptree_out_fn *out, void *ctx)
+{
+	return dot ? deptree_print_dot(sg, roots, n, out, ctx)
+		   : deptree_print(sg, roots, n, recursive, out, ctx);
 }
 
 static int run(const struct cli_globals *g, const struct cli_args *a)
@@ -46,11 +68,16 @@ static int run(const struct cli_globals *g, const struct cli_args *a)
 		cli_error("%s", e.msg);
 		rc = CLI_EXIT_USAGE;
 	} else {
-		if (dot)
-			deptree_print_dot(&sg, roots, nroots, to_stdout, NULL);
-		else
-			deptree_print(&sg, roots, nroots, recursive, to_stdout,
-				      NULL);
+		size_t total = 0;
+		if (!print(&sg, roots, nroots, recursive, dot, measure, &total)) {
+			cli_error("the dependency tree is larger than %zu MiB, "
+				  "the most deptree prints: name fewer "
+				  "services, or use --dot",
+				  (size_t)DEPTREE_MAX >> 20);
+			rc = CLI_EXIT_FAILED;
+		} else {
+			print(&sg, roots, nroots, recursive, dot, to_stdout, NULL);
+		}
 	}
 	free(roots);
 	sgraph_release(&sg);

@@ -42,7 +42,7 @@ struct tree {
 	void *ctx;
 };
 
-static void print_line(struct tree *t, const char *branch, size_t s,
+static bool print_line(struct tree *t, const char *branch, size_t s,
 		       bool repeat)
 {
 	struct mae_buf *l = &t->line;
@@ -53,7 +53,7 @@ static void print_line(struct tree *t, const char *branch, size_t s,
 	if (repeat)
 		mae_buf_adds(l, " (*)");
 	mae_buf_addc(l, '\n');
-	t->out(t->ctx, l->s, l->len);
+	return t->out(t->ctx, l->s, l->len);
 }
 
 /* The children of s to print, sorted by name; without recursive, those not
@@ -74,16 +74,17 @@ static void children(struct tree *t, size_t s, struct frame *f)
 	f->indent = t->indent.len;
 }
 
-static void print_root(struct tree *t, size_t root, struct frame *stack)
+static bool print_root(struct tree *t, size_t root, struct frame *stack)
 {
 	const struct sgraph *g = t->g;
 	t->gen++;
 	t->shown[root] = t->gen;
 	bool has_deps = g->services[root].ndeps > 0;
 	t->indent.len = 0;
-	print_line(t, "", root, has_deps && t->expanded[root]);
+	if (!print_line(t, "", root, has_deps && t->expanded[root]))
+		return false;
 	if (!has_deps || t->expanded[root])
-		return;
+		return true;
 	t->expanded[root] = true;
 	mae_buf_adds(&t->indent, " ");
 	size_t depth = 0;
@@ -99,16 +100,22 @@ static void print_root(struct tree *t, size_t root, struct frame *stack)
 		size_t s = f->children[f->next++];
 		bool last = f->next == f->n;
 		bool deps = g->services[s].ndeps > 0;
-		print_line(t, last ? "\\- " : "+- ", s, deps && t->expanded[s]);
+		if (!print_line(t, last ? "\\- " : "+- ", s,
+				deps && t->expanded[s])) {
+			while (depth)
+				free(stack[--depth].children);
+			return false;
+		}
 		if (!deps || t->expanded[s])
 			continue;
 		t->expanded[s] = true;
 		mae_buf_adds(&t->indent, last ? "  " : "|  ");
 		children(t, s, &stack[depth++]);
 	}
+	return true;
 }
 
-void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
+bool deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
 		   bool recursive, deptree_out_fn *out, void *ctx)
 {
 	struct tree t = {
@@ -123,16 +130,15 @@ void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
 	};
 	/* each service is expanded once: the path is never deeper */
 	struct frame *stack = mae_xcalloc(g->nservices + 1, sizeof(*stack));
-	for (size_t r = 0; r < n; r++) {
-		if (r)
-			out(ctx, "\n", 1);
-		print_root(&t, roots[r], stack);
-	}
+	bool ok = true;
+	for (size_t r = 0; r < n && ok; r++)
+		ok = (!r || out(ctx, "\n", 1)) && print_root(&t, roots[r], stack);
 	free(stack);
 	free(t.shown);
 	free(t.expanded);
 	mae_buf_release(&t.indent);
 	mae_buf_release(&t.line);
+	return ok;
 }
 
 static void dot_quote(struct mae_buf *out, const char *s)
@@ -148,7 +154,7 @@ static void dot_quote(struct mae_buf *out, const char *s)
 	free(shown);
 }
 
-void deptree_print_dot(const struct sgraph *g, const size_t *roots,
+bool deptree_print_dot(const struct sgraph *g, const size_t *roots,
 		       size_t n, deptree_out_fn *write, void *ctx)
 {
 	bool *in = mae_xcalloc(g->nservices + 1, sizeof(*in));
@@ -156,17 +162,17 @@ void deptree_print_dot(const struct sgraph *g, const size_t *roots,
 	for (size_t r = 0; r < n; r++)
 		in[roots[r]] = true;
 	struct mae_buf out = MAE_BUF_INIT;
-	write(ctx, "digraph deptree {\n", strlen("digraph deptree {\n"));
-	for (size_t s = 0; s < g->nservices; s++) {
+	bool ok = write(ctx, "digraph deptree {\n", strlen("digraph deptree {\n"));
+	for (size_t s = 0; s < g->nservices && ok; s++) {
 		if (!in[s])
 			continue;
 		out.len = 0;
 		mae_buf_adds(&out, "  ");
 		dot_quote(&out, g->services[s].name);
 		mae_buf_adds(&out, ";\n");
-		write(ctx, out.s, out.len);
+		ok = write(ctx, out.s, out.len);
 	}
-	for (size_t s = 0; s < g->nservices; s++) {
+	for (size_t s = 0; s < g->nservices && ok; s++) {
 		if (!in[s])
 			continue;
 		const struct sgraph_service *sv = &g->services[s];
@@ -174,18 +180,19 @@ void deptree_print_dot(const struct sgraph *g, const size_t *roots,
 		if (sv->ndeps)
 			memcpy(deps, sv->deps, sv->ndeps * sizeof(*deps));
 		qsort_r(deps, sv->ndeps, sizeof(*deps), cmp_svc_name, (void *)g);
-		for (size_t i = 0; i < sv->ndeps; i++) {
+		for (size_t i = 0; i < sv->ndeps && ok; i++) {
 			out.len = 0;
 			mae_buf_adds(&out, "  ");
 			dot_quote(&out, sv->name);
 			mae_buf_adds(&out, " -> ");
 			dot_quote(&out, g->services[deps[i]].name);
 			mae_buf_adds(&out, ";\n");
-			write(ctx, out.s, out.len);
+			ok = write(ctx, out.s, out.len);
 		}
 		free(deps);
 	}
-	write(ctx, "}\n", 2);
+	ok = ok && write(ctx, "}\n", 2);
 	mae_buf_release(&out);
 	free(in);
+	return ok;
 }

@@ -11,7 +11,8 @@
 
 struct sgraph;
 
-typedef void deptree_out_fn(void *ctx, const char *s, size_t n);
+/* Take n bytes of output; false stops the printer. */
+typedef bool deptree_out_fn(void *ctx, const char *s, size_t n);
 
 /*
  * The tree of each root (the graph must have no cycle), a blank line
@@ -22,15 +23,17 @@ typedef void deptree_out_fn(void *ctx, const char *s, size_t n);
  * recursive every dependency is listed where it is reached.  Either way a
  * service whose dependencies were already printed above is printed once
  * more as "name (*)" without them, so the output is linear in the graph.
+ * Returns false when out stopped it.
  */
-void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
+bool deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
 		   bool recursive, deptree_out_fn *out, void *ctx);
 
 /*
  * The same graph for Graphviz: a digraph with one node per service of
- * the roots' trees and an edge "service" -> "dependency".
+ * the roots' trees and an edge "service" -> "dependency".  Returns false
+ * when out stopped it.
  */
-void deptree_print_dot(const struct sgraph *g, const size_t *roots,
+bool deptree_print_dot(const struct sgraph *g, const size_t *roots,
 		       size_t n, deptree_out_fn *out, void *ctx);
 
 #endif

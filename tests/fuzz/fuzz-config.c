@@ -19,10 +19,11 @@
 #include "deptree-print.h"
 #include "schema.h"
 
-static void count_bytes(void *ctx, const char *s, size_t n)
+static bool count_bytes(void *ctx, const char *s, size_t n)
 {
 	(void)s;
 	*(size_t *)ctx += n;
+	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -33,9 +33,10 @@ static struct sgraph_service tree_services[] = {
 };
 static const struct sgraph tree = { tree_services, 5, NULL, 0 };
 
-static void to_buf(void *ctx, const char *s, size_t n)
+static bool to_buf(void *ctx, const char *s, size_t n)
 {
 	mae_buf_add(ctx, s, n);
+	return true;
 }
 
 static char *text(const struct sgraph *g, const size_t *roots, size_t n,
@@ -189,12 +190,13 @@ struct counts {
 	size_t bytes, lines;
 };
 
-static void count(void *ctx, const char *s, size_t n)
+static bool count(void *ctx, const char *s, size_t n)
 {
 	struct counts *c = ctx;
 	c->bytes += n;
 	for (size_t i = 0; i < n; i++)
 		c->lines += s[i] == '\n';
+	return true;
 }
 
 /*
@@ -247,6 +249,31 @@ static void test_long_chain(void **state)
 	free(roots);
 }
 
+/* A writer that says stop is not called again, and the printer says so. */
+static bool stop_after_two(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	size_t *calls = ctx;
+	return ++*calls < 2;
+}
+
+static void test_stopped(void **state)
+{
+	(void)state;
+	size_t roots[] = { 1, 3, 2, 0 };
+	size_t calls = 0;
+	assert_false(deptree_print(&tree, roots, 4, true, stop_after_two, &calls));
+	assert_int_equal(calls, 2);
+	calls = 0;
+	assert_false(deptree_print_dot(&tree, roots, 4, stop_after_two, &calls));
+	assert_int_equal(calls, 2);
+	struct mae_buf b = MAE_BUF_INIT;
+	assert_true(deptree_print(&tree, roots, 4, true, to_buf, &b));
+	assert_true(deptree_print_dot(&tree, roots, 4, to_buf, &b));
+	mae_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_diamonds),
 		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
