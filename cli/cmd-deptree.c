@@ -44,7 +44,16 @@ static int run(const struct cli_globals *g, const struct cli_args *a)
 			deptree_print_dot(&sg, roots, nroots, &out);
 		else
 			deptree_print(&sg, roots, nroots, recursive, &out);
-		cli_out(mae_buf_str(&out), out.len);
+		if (out.overflow) {
+			/* never a cut tree that looks whole */
+			cli_error("the dependency tree is larger than %zu MiB, "
+				  "the most deptree prints: name fewer "
+				  "services, or use --dot",
+				  MAE_BUF_DEFAULT_MAX >> 20);
+			rc = CLI_EXIT_FAILED;
+		} else {
+			cli_out(mae_buf_str(&out), out.len);
+		}
 		mae_buf_release(&out);
 	}
 	free(roots);

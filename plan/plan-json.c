@@ -137,7 +137,7 @@ int pj_strdup(struct pj *r, const json_t *o, const char *k, bool nullable,
 	if (rc < 0)
 		return rc;
 	free(*out);
-	*out = s ? mae_xstrdup(s) : NULL;
+	*out = mae_xstrdup_or_null(s);
 	return 0;
 }
 

@@ -67,11 +67,6 @@ int plan_cond_state_parse(const char *name)
 /* ------------------------------------------------------------------ */
 /* Conditions                                                           */
 
-static char *dup_or_null(const char *s)
-{
-	return s ? mae_xstrdup(s) : NULL;
-}
-
 void plan_cond_release(struct plan_cond *c)
 {
 	if (!c)
@@ -87,11 +82,11 @@ void plan_cond_release(struct plan_cond *c)
 void plan_cond_copy(struct plan_cond *dst, const struct plan_cond *src)
 {
 	*dst = *src;
-	dst->id = dup_or_null(src->id);
-	dst->not_id = dup_or_null(src->not_id);
-	dst->spec = dup_or_null(src->spec);
-	dst->image = dup_or_null(src->image);
-	dst->image_id = dup_or_null(src->image_id);
+	dst->id = mae_xstrdup_or_null(src->id);
+	dst->not_id = mae_xstrdup_or_null(src->not_id);
+	dst->spec = mae_xstrdup_or_null(src->spec);
+	dst->image = mae_xstrdup_or_null(src->image);
+	dst->image_id = mae_xstrdup_or_null(src->image_id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -136,7 +131,7 @@ void plan_free(struct plan *p)
 void plan_set_str(char **field, const char *value)
 {
 	free(*field);
-	*field = dup_or_null(value);
+	*field = mae_xstrdup_or_null(value);
 }
 
 void plan_add_arg(struct plan *p, const char *arg)
@@ -190,7 +185,7 @@ int plan_add_step(struct plan *p, enum step_kind kind, const char *ship,
 	s->number = (int)p->nsteps;
 	s->kind = kind;
 	s->ship = mae_xstrdup(ship ? ship : "");
-	s->container = dup_or_null(container);
+	s->container = mae_xstrdup_or_null(container);
 	s->spec = spec ? spec : json_object();
 	s->status = STEP_PENDING;
 	return s->number;

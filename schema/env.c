@@ -257,7 +257,7 @@ void env_map_set(struct env_map *m, const char *key, const char *value)
 	if (*slot) {
 		struct env_var *v = &m->v[*slot - 1];
 		free(v->value);
-		v->value = value ? mae_xstrdup(value) : NULL;
+		v->value = mae_xstrdup_or_null(value);
 		return;
 	}
 	if (m->n == m->cap) {
@@ -265,7 +265,7 @@ void env_map_set(struct env_map *m, const char *key, const char *value)
 		m->v = mae_xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
 	m->v[m->n].key = mae_xstrdup(key);
-	m->v[m->n].value = value ? mae_xstrdup(value) : NULL;
+	m->v[m->n].value = mae_xstrdup_or_null(value);
 	m->n++;
 	*slot = m->n;
 }
