@@ -108,6 +108,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	b.file = arena_strdup(b.a, name);
 	env->file = b.file;
 	env->base_dir = arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
+	mae_sha256_hex(text, len, env->source_sha256);
 	model_build(&b, root);
 	free(b.files_src);
 	free(b.files_dst);

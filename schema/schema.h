@@ -440,6 +440,9 @@ struct schema_env {
 	const char *file;             /* as named in messages: path or "<stdin>" */
 	const char *base_dir;         /* the description's directory ("." when
 				       * it has none, the CWD for stdin) */
+	char source_sha256[MAE_SHA256_HEX_LEN + 1]; /* SHA-256 of the file's
+				       * bytes as read (before the template
+				       * pass), for the plans made from it */
 
 	struct schema_registry *registries;
 	size_t nregistries;
