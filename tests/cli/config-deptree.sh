@@ -206,4 +206,47 @@ if "$maestro" -f "$root/tests/golden/config/options.yaml" config --json | grep -
 fi
 "$maestro" -f "$root/tests/golden/config/options.yaml" config | grep -q 's3cret' && { echo "FAIL config-password (yaml)"; fail=1; }
 
+# an http check's credentials are masked like passwords, in both forms,
+# and the model hash does not move when they rotate
+creds() { # auth password, header token
+  cat <<YAML
+__maestro: {schema: 2}
+name: creds
+ships: {s1: {ip: 10.0.0.1}}
+services:
+  web:
+    image: nginx
+    instances:
+      web-1:
+        ship: s1
+        ports: {http: 80}
+        lifecycle:
+          running:
+            - type: http
+              port: http
+              requests_options:
+                auth: [admin, $1]
+                headers: {Authorization: "Bearer $2", cookie: "sid=$2", Accept: text/html}
+                proxies: {http: "http://u:$1@proxy:3128/"}
+                verify: false
+YAML
+}
+creds hunter2 tok-abc >"$tmp/creds1.yaml"
+creds other-pw tok-xyz >"$tmp/creds2.yaml"
+for form in "config --json" config; do
+  # shellcheck disable=SC2086
+  if "$maestro" -f "$tmp/creds1.yaml" $form | grep -E -q 'hunter2|tok-abc'; then
+    echo "FAIL config-check-credentials ($form): a credential is printed"; fail=1
+  fi
+done
+"$maestro" -f "$tmp/creds1.yaml" config --json | /usr/bin/python3 -c '
+import json, sys
+ro = json.load(sys.stdin)["containers"]["web-1"]["lifecycle"]["running"][0]["requests_options"]
+want = {"auth": "***", "headers": {"Authorization": "***", "cookie": "***", "Accept": "text/html"},
+        "proxies": {"http": "http://u:***@proxy:3128/"}, "verify": False}
+sys.exit(0 if ro == want else 1)' || { echo "FAIL config-check-credentials: not masked as documented"; fail=1; }
+h1=$("$maestro" -f "$tmp/creds1.yaml" config --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["model_hash"])')
+h2=$("$maestro" -f "$tmp/creds2.yaml" config --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["model_hash"])')
+[ -n "$h1" ] && [ "$h1" = "$h2" ] || { echo "FAIL config-check-credentials: model_hash moves with a credential"; fail=1; }
+
 exit $fail
