@@ -16,12 +16,18 @@ extern const struct cli_command cmd_validate;
 extern const struct cli_command cmd_config;
 extern const struct cli_command cmd_deptree;
 extern const struct cli_command cmd_ships;
+extern const struct cli_command cmd_plan;
+extern const struct cli_command cmd_plans;
+extern const struct cli_command cmd_show;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_validate,
 	&cmd_config,
 	&cmd_deptree,
 	&cmd_ships,
+	&cmd_plan,
+	&cmd_plans,
+	&cmd_show,
 	NULL, /* end */
 };
 
@@ -29,40 +35,6 @@ static const char global_usage[] =
 	"usage: maestro [-f FILE] [--state DB] [--debug] [--no-color] COMMAND [ARGS...]\n"
 	"       maestro -v | --version\n"
 	"       maestro COMMAND --help\n";
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cli_vmessage("maestro: error: ", fmt, ap);
-	va_end(ap);
-}
-
-void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
-{
-	(void)g;
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = mae_diag_format(&d->v[i]);
-		char *shown = cli_escaped(s, 0);
-		fprintf(stderr, "%s\n", shown);
-		free(shown);
-		free(s);
-	}
-	if (d->dropped)
-		fprintf(stderr, "maestro: %zu more problems not shown\n",
-			d->dropped);
-}
-
-int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cli_vmessage("maestro: ", fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "usage: %s\n", cmd->usage);
-	fprintf(stderr, "Try 'maestro %s --help'.\n", cmd->name);
-	return CLI_EXIT_USAGE;
-}
 
 int cli_command_help(const struct cli_command *cmd)
 {
@@ -109,6 +81,16 @@ static const struct cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/* "maestro: MESSAGE" on stderr, escaped (argv may hold anything). */
+static void say(const char *fmt, ...) MAE_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: ", fmt, ap);
+	va_end(ap);
+}
+
 static int unknown_command(const char *name)
 {
 	const char *names[64] = { NULL };
@@ -117,10 +99,9 @@ static int unknown_command(const char *name)
 		names[n++] = cli_commands[i]->name;
 	const char *hint = mae_suggest(name, names, n);
 	if (hint)
-		fprintf(stderr, "maestro: unknown command '%.60s' (did you mean '%s'?)\n",
-			name, hint);
+		say("unknown command '%.60s' (did you mean '%s'?)", name, hint);
 	else
-		fprintf(stderr, "maestro: unknown command '%.60s'\n", name);
+		say("unknown command '%.60s'", name);
 	fputs(global_usage, stderr);
 	return CLI_EXIT_USAGE;
 }

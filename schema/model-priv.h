@@ -49,7 +49,7 @@ struct builder {
 	bool ships_seen;
 };
 
-/* Positions and messages. */
+/* Positions and messages (model-get.c). */
 struct schema_pos model_pos(struct builder *b, const struct ynode *n);
 void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
@@ -64,7 +64,7 @@ void model_build(struct builder *b, const struct ynode *root);
 void pos_err(struct builder *b, const struct schema_pos *p, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
 
-/* Node helpers (model.c). */
+/* Node helpers. */
 /*
  * True when a new error would not be shown (muted, or past the cap): then
  * no suggestion is worth computing.
@@ -154,8 +154,12 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 int64_t get_int(struct builder *b, const struct ynode *map,
 		const char *key, const char *where, int64_t lo,
 		int64_t hi, int64_t dflt);
+/* A number of seconds, 0 to 1e9 (node_seconds) or lo to hi. */
 double node_seconds(struct builder *b, const struct ynode *v,
 		    const char *key, const char *where, double dflt);
+double node_seconds_in(struct builder *b, const struct ynode *v,
+		       const char *key, const char *where, double lo,
+		       double hi, const char *why, double dflt);
 double get_seconds(struct builder *b, const struct ynode *map,
 		   const char *key, const char *where, double dflt);
 bool get_strlist(struct builder *b, const struct ynode *map,
