@@ -18,7 +18,7 @@
  */
 #include "ssh-tunnel.h"
 #include "ssh-known-hosts.h"
-#include "client-int.h"
+#include "ship-limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
