@@ -690,6 +690,25 @@ static void test_runs_prune(void **state)
 	plan_free(l);
 	assert_int_equal(state_plan_load(st, ids[0], runs[1], &l, &e), MAE_ERR_NOTFOUND);
 
+	/* runs: counted by each step's latest attempt */
+	struct state_run_info *ri;
+	size_t nr;
+	assert_int_equal(state_runs_list(st, "demo", 0, &ri, &nr, &e), 0);
+	assert_int_equal(nr, 4);
+	assert_int_equal(ri[0].id, runs[0]);
+	assert_int_equal(ri[0].plan_id, ids[0]);
+	assert_string_equal(ri[0].action, "start");
+	assert_int_equal(ri[0].outcome, STATE_RUN_DONE);
+	assert_int_equal(ri[0].steps_done, 1);
+	assert_int_equal(ri[0].steps_failed, 0);
+	assert_true(ri[0].finished_ms >= ri[0].started_ms);
+	assert_string_equal(ri[0].user, me.user);
+	state_run_infos_free(ri, nr);
+	assert_int_equal(state_runs_list(st, NULL, ids[4], &ri, &nr, &e), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(ri[0].environment, "other");
+	state_run_infos_free(ri, nr);
+
 	/* check attempts: identical failures are one row, counted */
 	assert_int_equal(state_check_attempt(st, runs[3], 2, 0, false, "refused", 100, &e), 0);
 	assert_int_equal(state_check_attempt(st, runs[3], 2, 0, false, "refused", 200, &e), 0);
