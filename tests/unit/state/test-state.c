@@ -225,6 +225,13 @@ static void test_store_load(void **state)
 	assert_int_equal(q->id, 2);
 	struct plan *r = sample_plan("demo", 4);
 	assert_int_equal(state_plan_store(st, r, src, &e), 0);
+	/* an unfinished plan is refused, saying why, and nothing stored */
+	struct plan *u = sample_plan("demo", 2);
+	plan_add_step(u, STEP_WAIT, "ship1", NULL, NULL);
+	assert_int_equal(state_plan_store(st, u, src, &e), MAE_ERR_INTERNAL);
+	assert_non_null(strstr(e.msg, "plan to store: steps[2].key: '' is not"));
+	assert_int_equal(u->id, 0);
+	plan_free(u);
 	state_close(st);
 
 	/* read back in a reader: the same document */
