@@ -562,11 +562,15 @@ static void test_migrations(void **state)
 /* ------------------------------------------------------------------ */
 /* kill -9 while a plan is written                                      */
 
+/* large enough that a store takes a while (~0.1 s plain, more under
+ * the sanitizers), small enough for 12 trials under them */
+#define KILL_STEPS 5000
+
 static void test_kill_during_store(void **state)
 {
 	(void)state;
 	char *path = tpath("kill.db");
-	struct plan *p = sample_plan("demo", 20000);
+	struct plan *p = sample_plan("demo", KILL_STEPS);
 	char *want = plan_to_text(p);
 	struct state *st;
 	struct mae_error e;
@@ -627,7 +631,7 @@ static void test_kill_during_store(void **state)
 			if (state_plan_load(st, v[i].id, 0, &l, &e) < 0)
 				fail_msg("trial %d: plan %lld: %s", trial,
 					 (long long)v[i].id, e.msg);
-			assert_int_equal(l->nsteps, 20000);
+			assert_int_equal(l->nsteps, KILL_STEPS);
 			l->id = 0;
 			free(l->created_at);
 			free(l->created_by);
@@ -640,7 +644,7 @@ static void test_kill_during_store(void **state)
 		/* the steps table holds only whole plans */
 		sqlite3 *db = raw(path);
 		assert_int_equal(raw_int(db, "SELECT count(*) FROM steps"),
-				 20000 * (int64_t)n);
+				 KILL_STEPS * (int64_t)n);
 		sqlite3_close(db);
 		if (n > (size_t)whole)
 			whole++;
