@@ -3,7 +3,7 @@
 # failed (malformed JSON or HTML on /version, API 1.12, 401 on /info, an
 # error on the container list): the operation failed (INTERFACES.md), and
 # the error is printed.  Exit 0 only when every ship answered every call.
-# The daemons are tests/cli/half-daemon.py on unix sockets.
+# The daemons are tests/cli/hostile-daemon.py on unix sockets.
 # usage: ships-exit.sh MAESTRO SOURCE_ROOT
 set -u
 maestro=$(realpath "$1")
@@ -13,7 +13,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid"; rm -rf "$tmp"' EXIT
 fail=0
 
-python3 "$root/tests/cli/half-daemon.py" "$tmp" & pid=$!
+python3 "$root/tests/cli/hostile-daemon.py" "$tmp" & pid=$!
 for _ in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
 [ -e "$tmp/ready" ] || { echo "FAIL: the daemons did not start"; exit 1; }
 
