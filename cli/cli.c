@@ -16,12 +16,18 @@ extern const struct cli_command cmd_validate;
 extern const struct cli_command cmd_config;
 extern const struct cli_command cmd_deptree;
 extern const struct cli_command cmd_ships;
+extern const struct cli_command cmd_plan;
+extern const struct cli_command cmd_plans;
+extern const struct cli_command cmd_show;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_validate,
 	&cmd_config,
 	&cmd_deptree,
 	&cmd_ships,
+	&cmd_plan,
+	&cmd_plans,
+	&cmd_show,
 	NULL, /* end */
 };
 
