@@ -299,8 +299,12 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 /* The items of an iterable (list, tuple, str, dict keys, range, ...) as
  * a sequence; undefined iterates as empty.  NULL (reported) otherwise. */
 struct tseq *tv_items(struct rctx *c, struct tvalue *v);
-/* len(v); -1 (reported) when Python's len() fails. */
+/* len(v); -1 (reported) when Python's len() fails (as it does with
+ * OverflowError for a range of more than 2**63 - 1 items). */
 int64_t tv_len(struct rctx *c, const struct tvalue *v);
+/* The exact length of a range (up to 2**64 - 1) and its item i < that. */
+uint64_t tv_range_len(const struct tvalue *v);
+int64_t tv_range_item(const struct tvalue *v, uint64_t i);
 /* str.lower() of an ASCII string (non-ASCII: error); other values as is. */
 struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v);
 /* json.dumps(v, sort_keys=True, indent) with Jinja's HTML escapes. */

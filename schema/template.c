@@ -1014,17 +1014,28 @@ static struct tvalue *get_item(struct rctx *c, struct tvalue *v,
 			return NULL;
 		break;
 	}
-	case TV_LIST: case TV_TUPLE: case TV_STR: case TV_RANGE: {
+	case TV_RANGE: {
+		if (k->k != TV_INT && k->k != TV_BOOL)
+			break;
+		/* Python indexes ranges longer than len() allows */
+		int64_t i = k->k == TV_BOOL ? k->u.b : k->u.i;
+		uint64_t n = tv_range_len(v);
+		uint64_t at = i >= 0 ? (uint64_t)i : n - (0 - (uint64_t)i);
+		if (i >= 0 ? at >= n : 0 - (uint64_t)i > n)
+			break;
+		return tv_int(c, tv_range_item(v, at));
+	}
+	case TV_LIST: case TV_TUPLE: case TV_STR: {
 		if (k->k != TV_INT && k->k != TV_BOOL)
 			break;
 		int64_t i = k->k == TV_BOOL ? k->u.b : k->u.i;
 		int64_t n = tv_len(c, v);
+		if (n < 0)
+			return NULL;
 		if (i < 0)
 			i += n;
 		if (i < 0 || i >= n)
 			break;
-		if (v->k == TV_RANGE)
-			return tv_int(c, v->u.range.start + i * v->u.range.step);
 		if (v->k != TV_STR)
 			return v->u.seq.v[i];
 		const char *p = v->u.str.s;
@@ -1862,6 +1873,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "'generator' object is not reversible");
 			return NULL;
 		}
+		if (v->k == TV_RANGE && tv_range_len(v) > 0)
+			/* Jinja2 takes one item, however long the range */
+			return tv_int(c, tv_range_item(v, name[0] == 'f' ? 0 :
+						       tv_range_len(v) - 1));
 		struct tseq *q = tv_items(c, v);
 		if (!q)
 			return NULL;
@@ -2015,10 +2030,13 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 		if (l->k == TV_INT || l->k == TV_BOOL) {
 			int64_t x = l->k == TV_BOOL ? l->u.b : l->u.i;
 			int64_t a0 = r->u.range.start, st = r->u.range.step;
-			int64_t n = tv_len(c, r);
-			if (n > 0 && (st > 0 ? x >= a0 && x < r->u.range.stop :
-				      x <= a0 && x > r->u.range.stop))
-				found = ((x - a0) % st) == 0;
+			/* distances in uint64_t: exact, as never negative */
+			if (st > 0 && x >= a0 && x < r->u.range.stop)
+				found = ((uint64_t)x - (uint64_t)a0) %
+					(uint64_t)st == 0;
+			else if (st < 0 && x <= a0 && x > r->u.range.stop)
+				found = ((uint64_t)a0 - (uint64_t)x) %
+					(0 - (uint64_t)st) == 0;
 		} else {
 			struct tseq *q = tv_items(c, r);
 			if (!q)

@@ -212,6 +212,17 @@ static void test_limits(void **state)
 	assert_true(mae_now_ms() - t0 < 30000); /* no hang (generous) */
 	check("{{ range(10**9)|length }} {{ 10**9 - 1 in range(10**9) }}", "1000000000 True");
 
+	/* ranges past int64: len() refuses as Python's OverflowError does
+	 * (it said "internal error"); exact results are in the differential
+	 * test ranges-int64.j2 */
+	check_error("{% set lo = -9223372036854775807 - 1 %}"
+		    "{{ range(lo, 9223372036854775807)|length }}",
+		    "t.yaml:1:74: error: range too long for len(): more than "
+		    "9223372036854775807 items (the limit)");
+	check("{% set lo = -9223372036854775807 - 1 %}"
+	      "{{ range(lo, 9223372036854775807, 9223372036854775807)|length }}"
+	      "{{ range(0, -1, lo)|length }}", "31");
+
 	/* deep nesting: brackets and statements */
 	struct mae_buf b = MAE_BUF_INIT;
 	mae_buf_adds(&b, "{{ ");
