@@ -70,10 +70,15 @@ struct tok {
 
 struct tfile; /* a loaded template */
 
-/* Tokenise a template's source; 0 or -1 (error reported). */
+/*
+ * Tokenise a template's source; 0 or -1 (error reported).  The tokens
+ * are malloc'd (what they point to is in the pool) and counted against
+ * the pool's budget until tmpl_toks_free().
+ */
 int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 	     struct tpool *pool, struct mae_diags *d,
 	     struct tok **ret, size_t *ret_n);
+void tmpl_toks_free(struct tpool *pool, struct tok *toks, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Syntax tree                                                          */
@@ -209,9 +214,12 @@ struct tvalue {
 
 struct scope {
 	struct scope *parent;
-	const char **names;
+	const char **names;        /* in definition order */
 	struct tvalue **vals;
 	size_t n, cap;
+	uint32_t *slots;           /* index + 1 by name hash, 0 empty; NULL
+	                              while the scope is small */
+	size_t nslots;
 };
 
 /* One output: the document (with a line map) or a capture (macro body). */

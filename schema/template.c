@@ -66,30 +66,69 @@ static struct scope *scope_new(struct rctx *c, struct scope *parent)
 	return s;
 }
 
+/*
+ * Names of one scope: an array in definition order (imports export them
+ * in that order), indexed by a hash table once the scope holds more than
+ * a few, so that a file of 150,000 `set`s renders in linear time.
+ */
+#define SCOPE_LINEAR 8
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot for name in s's table: an empty one (0) or its index + 1. */
+static uint32_t *scope_slot(const struct scope *s, const char *name)
+{
+	size_t mask = s->nslots - 1;
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+		uint32_t *sl = &s->slots[i];
+		if (!*sl || !strcmp(s->names[*sl - 1], name))
+			return sl;
+	}
+}
+
+static struct tvalue **scope_here(const struct scope *s, const char *name)
+{
+	if (s->slots) {
+		uint32_t *sl = scope_slot(s, name);
+		return *sl ? &s->vals[*sl - 1] : NULL;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->names[i], name))
+			return &s->vals[i];
+	return NULL;
+}
+
 static struct tvalue **scope_find(struct scope *s, const char *name)
 {
-	for (; s; s = s->parent)
-		for (size_t i = s->n; i-- > 0;)
-			if (!strcmp(s->names[i], name))
-				return &s->vals[i];
+	for (; s; s = s->parent) {
+		struct tvalue **v = scope_here(s, name);
+		if (v)
+			return v;
+	}
 	return NULL;
 }
 
 static int scope_set(struct rctx *c, struct scope *s, const char *name,
 		     struct tvalue *v)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->names[i], name)) {
-			s->vals[i] = v;
-			return 0;
-		}
+	struct tvalue **old = scope_here(s, name);
+	if (old) {
+		*old = v;
+		return 0;
+	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4;
 		const char **nn = tpool_realloc(&c->pool, (void *)s->names,
 						cap * sizeof(*nn));
 		struct tvalue **nv = nn ? tpool_realloc(&c->pool, s->vals,
 							cap * sizeof(*nv)) : NULL;
-		if (!nv)
+		if (!nv || cap > UINT32_MAX / 4)
 			return terr(c, "template uses more than %zu MiB of memory",
 				    TMPL_MAX_MEMORY >> 20);
 		s->names = nn;
@@ -98,6 +137,22 @@ static int scope_set(struct rctx *c, struct scope *s, const char *name,
 	}
 	s->names[s->n] = name;
 	s->vals[s->n++] = v;
+	if (s->n > SCOPE_LINEAR && 2 * s->n > s->nslots) {
+		/* (re)build the table at a quarter full */
+		size_t nslots = s->nslots ? s->nslots : 16;
+		while (nslots < 4 * s->n)
+			nslots *= 2;
+		uint32_t *slots = tpool_alloc(&c->pool, nslots * sizeof(*slots));
+		if (!slots)
+			return terr(c, "template uses more than %zu MiB of memory",
+				    TMPL_MAX_MEMORY >> 20);
+		s->slots = slots;
+		s->nslots = nslots;
+		for (size_t i = 0; i < s->n; i++)
+			*scope_slot(s, s->names[i]) = (uint32_t)(i + 1);
+	} else if (s->slots) {
+		*scope_slot(s, name) = (uint32_t)s->n;
+	}
 	return 0;
 }
 
@@ -274,13 +329,15 @@ static struct tfile *compile(struct rctx *c, const char *name,
 		return NULL;
 	size_t n;
 	char *text = normalise(c, src, len, &n);
-	struct tok *toks;
-	size_t ntoks;
+	struct tok *toks = NULL;
+	size_t ntoks = 0;
 	if (!text || tmpl_lex(tf, text, n, &c->pool, c->d, &toks, &ntoks) < 0 ||
 	    tmpl_parse(tf, toks, ntoks, &c->pool, c->d) < 0) {
+		tmpl_toks_free(&c->pool, toks, ntoks);
 		c->failed = true;
 		return NULL;
 	}
+	tmpl_toks_free(&c->pool, toks, ntoks);
 	c->file = saved;
 	return tf;
 }

@@ -212,6 +212,19 @@ static void test_limits(void **state)
 	assert_true(mae_now_ms() - t0 < 30000); /* no hang (generous) */
 	check("{{ range(10**9)|length }} {{ 10**9 - 1 in range(10**9) }}", "1000000000 True");
 
+	/* 150,000 distinct `set`s: linear (29 s before, quadratic scope
+	 * look-ups) and within the memory budget (tokens were kept) */
+	{
+		struct mae_buf big = MAE_BUF_INIT;
+		for (int i = 0; i < 150000; i++)
+			mae_buf_addf(&big, "{%% set v%d = %d %%}", i, i);
+		mae_buf_adds(&big, "{{ v0 }} {{ v149999 }} {{ v77777 }}");
+		int64_t t1 = mae_now_ms();
+		check(mae_buf_str(&big), "0 149999 77777");
+		assert_true(mae_now_ms() - t1 < 20000);
+		mae_buf_release(&big);
+	}
+
 	/* ranges past int64: len() refuses as Python's OverflowError does
 	 * (it said "internal error"); exact results are in the differential
 	 * test ranges-int64.j2 */
