@@ -165,11 +165,13 @@ enum tval_kind {
 struct tseq {
 	struct tvalue **v;
 	size_t n, cap;
+	bool tainted;                     /* holds a tainted value (below) */
 };
 
 struct tdict {
 	struct tvalue **keys, **vals;
 	size_t n, cap;
+	bool tainted;
 };
 
 struct scope;
@@ -206,6 +208,13 @@ struct tvalue {
 	bool gen_cs;                      /* TV_GEN: unique(case_sensitive) */
 	struct tvalue *gen_src;           /* TV_GEN: what unique() reads */
 	bool environ;                     /* the `env` mapping */
+	/*
+	 * Derived from the `env` mapping as a whole (iterated, viewed,
+	 * filtered, indexed by a tainted key) rather than read one variable
+	 * by name: it may be computed with, never printed.  Whatever an
+	 * expression derives from a tainted value is tainted too (eval()).
+	 */
+	bool tainted;
 	const char *view;                 /* TV_VIEW: "dict_items" ... */
 };
 
@@ -245,6 +254,9 @@ struct rctx {
 	bool failed;
 	int64_t iterations;
 	int64_t work;
+	bool taint_in;              /* a value eval() produced since the node
+	                               being evaluated began is tainted */
+	bool taint_exempt;          /* ... but it only named one variable */
 	int call_depth;
 	int value_depth;
 	int eval_depth;
@@ -290,6 +302,12 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
 			 const struct tvalue *k, bool *err);
 bool tv_hashable(const struct tvalue *v);
+/* v is tainted, or a container or generator holding tainted values. */
+bool tv_tainted(const struct tvalue *v);
+/* ... or the `env` mapping itself (or one of its methods). */
+bool tv_taints(const struct tvalue *v);
+/* A tainted copy of v (containers get their own arrays). */
+struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v);
 
 const char *tv_type_name(const struct tvalue *v);
 bool tv_truthy(const struct tvalue *v);

@@ -220,7 +220,66 @@ int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v)
 		q->cap = cap;
 	}
 	q->v[q->n++] = v;
+	if (tv_taints(v))
+		q->tainted = true;
 	return 0;
+}
+
+bool tv_tainted(const struct tvalue *v)
+{
+	if (v->tainted)
+		return true;
+	switch (v->k) {
+	case TV_LIST: case TV_TUPLE: case TV_VIEW:
+		return v->u.seq.tainted;
+	case TV_DICT: case TV_NS:
+		return v->u.dict.tainted;
+	case TV_GEN:
+		return v->gen_src && tv_taints(v->gen_src);
+	case TV_METHOD:
+		return tv_tainted(v->u.method.self);
+	default:
+		return false;
+	}
+}
+
+bool tv_taints(const struct tvalue *v)
+{
+	return v->environ || tv_tainted(v) ||
+	       (v->k == TV_METHOD && v->u.method.self->environ);
+}
+
+struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v)
+{
+	struct tvalue *r = tv_new(c, v->k);
+	if (!r)
+		return NULL;
+	*r = *v;
+	r->tainted = true;
+	r->environ = false;
+	size_t n = 0;
+	struct tvalue ***arrs[2] = { NULL, NULL };
+	if (v->k == TV_LIST || v->k == TV_TUPLE || v->k == TV_VIEW) {
+		n = v->u.seq.n;
+		r->u.seq.cap = n;
+		arrs[0] = &r->u.seq.v;
+	} else if (v->k == TV_DICT || v->k == TV_NS) {
+		n = v->u.dict.n;
+		r->u.dict.cap = n;
+		arrs[0] = &r->u.dict.keys;
+		arrs[1] = &r->u.dict.vals;
+	}
+	for (int i = 0; i < 2 && arrs[i] && n; i++) {
+		struct tvalue **a = tpool_alloc(&c->pool, n * sizeof(*a));
+		if (!a) {
+			terr(c, "template uses more than %zu MiB of memory",
+			     TMPL_MAX_MEMORY >> 20);
+			return NULL;
+		}
+		memcpy(a, *arrs[i], n * sizeof(*a));
+		*arrs[i] = a;
+	}
+	return r;
 }
 
 static bool hashable(const struct tvalue *v, int depth)
@@ -276,6 +335,8 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 			return -1;
 		if (eq) {
 			d->vals[i] = v;
+			if (tv_taints(v))
+				d->tainted = true;
 			return 0;
 		}
 	}
@@ -294,6 +355,8 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 	}
 	d->keys[d->n] = k;
 	d->vals[d->n++] = v;
+	if (tv_taints(k) || tv_taints(v))
+		d->tainted = true;
 	return 0;
 }
 
@@ -1010,7 +1073,31 @@ static struct tseq *unique_items(struct rctx *c, struct tvalue *src, bool cs)
 	return r;
 }
 
+static struct tseq *items_of(struct rctx *c, struct tvalue *v);
+
+/* Iterating a tainted value (or env) gives tainted items. */
 struct tseq *tv_items(struct rctx *c, struct tvalue *v)
+{
+	struct tseq *q = items_of(c, v);
+	if (!q || !tv_taints(v) || !q->n)
+		return q;
+	struct tseq *t = tpool_alloc(&c->pool, sizeof(*t));
+	struct tvalue **a = t ? tpool_alloc(&c->pool, q->n * sizeof(*a)) : NULL;
+	if (!a) {
+		terr(c, "template uses more than %zu MiB of memory",
+		     TMPL_MAX_MEMORY >> 20);
+		return NULL;
+	}
+	t->v = a;
+	t->n = t->cap = q->n;
+	t->tainted = true;
+	for (size_t i = 0; i < q->n; i++)
+		if (!(a[i] = tv_tainted(q->v[i]) ? q->v[i] : tv_taint(c, q->v[i])))
+			return NULL;
+	return t;
+}
+
+static struct tseq *items_of(struct rctx *c, struct tvalue *v)
 {
 	struct tseq *q = tpool_alloc(&c->pool, sizeof(*q));
 	if (!q) {

@@ -428,6 +428,12 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 			     tv_type_name(names[i]));
 			return NULL;
 		}
+		if (tv_tainted(names[i])) {
+			/* "template 'VALUE' not found" would print it */
+			terr(c, "unsupported: a template name derived from 'env' "
+			     "as a whole");
+			return NULL;
+		}
 		bool missing;
 		struct tfile *tf = load(c, names[i]->u.str.s, &missing);
 		if (tf || !missing)
@@ -1227,7 +1233,7 @@ static struct tvalue *view(struct rctx *c, struct tvalue *d, const char *kind)
 	if (!r)
 		return NULL;
 	r->view = kind;
-	r->environ = d->environ;
+	r->tainted = tv_taints(d);
 	for (size_t i = 0; i < d->u.dict.n; i++) {
 		struct tvalue *x;
 		if (kind[5] == 'k') {
@@ -1257,6 +1263,12 @@ static struct tvalue *call_method(struct rctx *c, struct tvalue *self,
 		if (a->nkw || bind(c, what, pn, 1, 1, a, p) < 0) {
 			if (a->nkw)
 				terr(c, "append() takes no keyword arguments");
+			return NULL;
+		}
+		if (tv_taints(p[0])) {
+			/* a list another one holds would not know */
+			terr(c, "unsupported: appending a value derived from "
+			     "'env' as a whole to a list");
 			return NULL;
 		}
 		if (tmpl_step(c) < 0 || tseq_push(c, &self->u.seq, p[0]) < 0)
@@ -2239,12 +2251,23 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
 		c->pos = n->pos;
-		return get_attr(c, a, n->name, describe(c, n));
-	case N_GETITEM:
-		if (!(a = eval(c, n->a, s)) || !(b = eval(c, n->b, s)))
+		r = get_attr(c, a, n->name, describe(c, n));
+		c->taint_exempt = a->environ; /* env.NAME: one variable */
+		return r;
+	case N_GETITEM: {
+		if (!(a = eval(c, n->a, s)))
+			return NULL;
+		bool a_t = c->taint_in;
+		c->taint_in = false;
+		if (!(b = eval(c, n->b, s)))
 			return NULL;
 		c->pos = n->pos;
-		return get_item(c, a, b, describe(c, n));
+		r = get_item(c, a, b, describe(c, n));
+		/* env['NAME'] with a key that is not itself derived from env */
+		c->taint_exempt = a->environ && !c->taint_in;
+		c->taint_in = c->taint_in || a_t;
+		return r;
+	}
 	case N_CALL: {
 		struct args args;
 		if (n->a->k == N_NAME && !strcmp(n->a->name, "super") &&
@@ -2255,10 +2278,19 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			}
 			return NULL; /* handled by the caller: see eval() */
 		}
-		if (!(a = eval(c, n->a, s)) || eval_args(c, n, s, &args) < 0)
+		if (!(a = eval(c, n->a, s)))
+			return NULL;
+		bool a_t = c->taint_in;
+		c->taint_in = false;
+		if (eval_args(c, n, s, &args) < 0)
 			return NULL;
 		c->pos = n->pos;
-		return call_value(c, a, &args, NULL);
+		r = call_value(c, a, &args, NULL);
+		/* env.get('NAME'[, default]) */
+		c->taint_exempt = a->k == TV_METHOD && a->u.method.self->environ &&
+				  !strcmp(a->u.method.name, "get") && !c->taint_in;
+		c->taint_in = c->taint_in || a_t;
+		return r;
 	}
 	case N_FILTER: {
 		struct args args;
@@ -2283,6 +2315,20 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 
 static struct tvalue *render_super(struct rctx *c);
 
+/* Node kinds whose value is computed from their operands' (taint flows
+ * through them); the others test them or pass one through as it is. */
+static bool derives(enum node_kind k)
+{
+	switch (k) {
+	case N_LIST: case N_TUPLE: case N_DICT: case N_BINOP: case N_NEG:
+	case N_POS: case N_CONCAT: case N_GETATTR: case N_GETITEM: case N_CALL:
+	case N_FILTER: case N_SLICE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 {
 	if (c->failed)
@@ -2295,12 +2341,20 @@ static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 		return NULL;
 	}
 	struct tvalue *v;
+	bool outer = c->taint_in;
+	c->taint_in = false;
+	c->taint_exempt = false;
 	if (n->k == N_CALL && n->a->k == N_NAME && !strcmp(n->a->name, "super") &&
 	    !scope_find(s, "super") && c->level && c->level->block_name &&
 	    !n->nv && !n->nnames)
 		v = render_super(c);
 	else
 		v = eval_inner(c, n, s);
+	if (v && c->taint_in && !c->taint_exempt && derives(n->k) &&
+	    !tv_tainted(v))
+		v = tv_taint(c, v);
+	c->taint_exempt = false;
+	c->taint_in = outer || (v && tv_taints(v));
 	c->eval_depth--;
 	if (!v && !c->failed)
 		terr(c, "internal error evaluating an expression");
@@ -2345,6 +2399,10 @@ static void warn_undef(struct rctx *c, const struct tvalue *v)
 
 static int print_value(struct rctx *c, struct tvalue *v, int line)
 {
+	if (tv_tainted(v))
+		return terr(c, "unsupported: printing a value derived from 'env' "
+			    "as a whole (print one variable: env.NAME, "
+			    "env['NAME'] or env.get('NAME'))");
 	if (v->k == TV_UNDEF) {
 		warn_undef(c, v);
 		return 0;
