@@ -217,6 +217,19 @@ bool mae_streq(const char *a, const char *b); /* NULL-safe */
 bool mae_startswith(const char *s, const char *prefix);
 bool mae_endswith(const char *s, const char *suffix);
 
+/*
+ * A user's value, fit to quote in a message: control characters written
+ * as \n, \t or \xHH, and a value longer than MAE_QUOTE_CHARS characters
+ * cut there and followed by "… (N bytes)".  Writes into buf (at least
+ * MAE_QUOTE_BUF bytes) and returns it.  MAE_QUOTE(s) gives the buffer: it
+ * lives until the end of the enclosing block, so it may be passed
+ * straight to a formatting call.  NULL reads as "".
+ */
+#define MAE_QUOTE_CHARS 60
+#define MAE_QUOTE_BUF (MAE_QUOTE_CHARS * 4 + 40)
+char *mae_quote(char *buf, const char *s);
+#define MAE_QUOTE(s) mae_quote((char[MAE_QUOTE_BUF]){ 0 }, (s))
+
 /* Levenshtein distance, bounded: returns max + 1 when larger than max. */
 size_t mae_edit_distance(const char *a, const char *b, size_t max);
 
@@ -257,15 +270,7 @@ size_t mae_host_len(const char *hostport);
 int64_t mae_now_ms(void);
 
 /* ------------------------------------------------------------------ */
-/* Canonical JSON, SHA-256, base64                                      */
-
-struct json_t;
-
-/*
- * The canonical text of a JSON value: UTF-8, object keys sorted, no
- * insignificant whitespace.  Newly allocated; NULL only if v is NULL.
- */
-char *mae_json_canonical(const struct json_t *v);
+/* SHA-256, canonical JSON, Python's float repr, base64                */
 
 #define MAE_SHA256_LEN 32
 #define MAE_SHA256_HEX_LEN 64
@@ -277,13 +282,65 @@ struct mae_sha256 {
 
 void mae_sha256_init(struct mae_sha256 *h);
 void mae_sha256_update(struct mae_sha256 *h, const void *data, size_t n);
-/* Finish: out gets 64 lowercase hex digits and a NUL. Releases h. */
+/* Finish: out gets the 32 bytes of the digest.  Releases h. */
+void mae_sha256_final(struct mae_sha256 *h, unsigned char out[MAE_SHA256_LEN]);
+/* Finish: out gets 64 lowercase hex digits and a NUL.  Releases h. */
 void mae_sha256_final_hex(struct mae_sha256 *h, char out[65]);
 
-/* One-shot SHA-256 in hex. */
+/* One-shot SHA-256: raw bytes, or hex. */
+void mae_sha256(const void *data, size_t n, unsigned char out[MAE_SHA256_LEN]);
 void mae_sha256_hex(const void *data, size_t n, char out[65]);
-/* SHA-256 in hex of a JSON value's canonical text. */
+
+/*
+ * Python's repr() of a double, as Python 3 prints it: shortest digits
+ * that read back ("0.1", "1000.0", "1e+16", "5e-324", "-0.0", "inf",
+ * "nan").  Writes at most 32 bytes including the NUL.
+ */
+void mae_float_repr(double f, char out[32]);
+
+struct json_t;
+
+/*
+ * Canonical JSON: exactly the text of Python's json.dumps(v,
+ * sort_keys=True, separators=(",", ":"), ensure_ascii=False) -- UTF-8,
+ * object keys sorted by code point, no insignificant whitespace, '"' '\\'
+ * and control characters escaped (\b \f \n \r \t, others \u00xx),
+ * integers in decimal, reals as mae_float_repr().  The one writer of
+ * every hashed or byte-stable JSON text (maestro.spec, model_hash, step
+ * keys, plan hashes).
+ *
+ * A sink takes the next chunk of text; nonzero stops the writer, which
+ * returns that value.
+ */
+typedef int (*mae_write_fn)(const void *data, size_t n, void *ctx);
+
+int mae_json_write(const struct json_t *v, mae_write_fn fn, void *ctx);
+/* Append the canonical text to b; MAE_ERR_LIMIT if b overflowed. */
+int mae_json_canonical_add(struct mae_buf *b, const struct json_t *v);
+/* Newly allocated canonical text (length in *ret_len if not NULL);
+ * NULL only if v is NULL. */
+char *mae_json_canonical(const struct json_t *v);
+char *mae_json_canonical_n(const struct json_t *v, size_t *ret_len);
+
+/* Feed a value's canonical text to h, streamed (no whole string). */
+void mae_sha256_add_json(struct mae_sha256 *h, const struct json_t *v);
+/* SHA-256 of a value's canonical text: raw, or hex. */
+void mae_json_sha256(const struct json_t *v, unsigned char out[MAE_SHA256_LEN]);
 void mae_json_sha256_hex(const struct json_t *v, char out[65]);
+
+/* HMAC-SHA256 of data under key, in hex (64 digits and a NUL). */
+void mae_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+			 size_t n, char out[65]);
+
+/*
+ * How a secret value is stored and hashed (INTERFACES.md "Secrets"):
+ * "hmac-sha256:" and the HMAC-SHA256 of the value under the database's
+ * key (state_secret_key), newly written into out.
+ */
+#define MAE_SECRET_DIGEST_PREFIX "hmac-sha256:"
+#define MAE_SECRET_DIGEST_LEN (sizeof(MAE_SECRET_DIGEST_PREFIX) - 1 + 64)
+void mae_secret_digest(const void *key, size_t keylen, const char *value,
+		       char out[MAE_SECRET_DIGEST_LEN + 1]);
 
 /*
  * base64 of data, with '=' padding; `url` selects the URL-safe alphabet

@@ -1,32 +1,14 @@
 /*
- * digest.c - canonical JSON (jansson), SHA-256 (libcrypto) and base64.
- * The only file of base/ that includes third-party headers.
+ * digest.c - SHA-256 (libcrypto) and base64.  With json.c, the only
+ * files of base/ that include third-party headers.
  */
 #include "base.h"
 
-#include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-char *mae_json_canonical(const struct json_t *v)
-{
-	if (!v)
-		return NULL;
-	char *s = json_dumps((const json_t *)v,
-			     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				     JSON_REAL_PRECISION(17));
-	if (!s) {
-		fprintf(stderr, "maestro: fatal: cannot encode JSON\n");
-		abort();
-	}
-	/* jansson allocates with malloc by default: hand out our own copy so
-	 * callers free() it like every other string of ours */
-	char *copy = mae_xstrdup(s);
-	free(s);
-	return copy;
-}
 
 void mae_sha256_init(struct mae_sha256 *h)
 {
@@ -53,14 +35,27 @@ static void to_hex(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-void mae_sha256_final_hex(struct mae_sha256 *h, char out[65])
+void mae_sha256_final(struct mae_sha256 *h, unsigned char out[MAE_SHA256_LEN])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	EVP_DigestFinal_ex(h->ctx, md, &len);
+	EVP_DigestFinal_ex(h->ctx, out, &len);
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
-	to_hex(md, len, out);
+}
+
+void mae_sha256_final_hex(struct mae_sha256 *h, char out[65])
+{
+	unsigned char md[MAE_SHA256_LEN];
+	mae_sha256_final(h, md);
+	to_hex(md, sizeof(md), out);
+}
+
+void mae_sha256(const void *data, size_t n, unsigned char out[MAE_SHA256_LEN])
+{
+	struct mae_sha256 h;
+	mae_sha256_init(&h);
+	mae_sha256_update(&h, data, n);
+	mae_sha256_final(&h, out);
 }
 
 void mae_sha256_hex(const void *data, size_t n, char out[65])
@@ -71,11 +66,26 @@ void mae_sha256_hex(const void *data, size_t n, char out[65])
 	mae_sha256_final_hex(&h, out);
 }
 
-void mae_json_sha256_hex(const struct json_t *v, char out[65])
+void mae_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
+			 size_t n, char out[65])
 {
-	char *s = mae_json_canonical(v);
-	mae_sha256_hex(s, strlen(s), out);
-	free(s);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	static const unsigned char none;
+	if (!HMAC(EVP_sha256(), key ? key : &none, (int)keylen,
+		  data ? data : &none, n, md, &len)) {
+		fprintf(stderr, "maestro: fatal: HMAC-SHA256 unavailable\n");
+		abort();
+	}
+	to_hex(md, len, out);
+}
+
+void mae_secret_digest(const void *key, size_t keylen, const char *value,
+		       char out[MAE_SECRET_DIGEST_LEN + 1])
+{
+	size_t p = sizeof(MAE_SECRET_DIGEST_PREFIX) - 1;
+	memcpy(out, MAE_SECRET_DIGEST_PREFIX, p);
+	mae_hmac_sha256_hex(key, keylen, value, strlen(value), out + p);
 }
 
 static const char b64_std[] =

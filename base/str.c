@@ -145,6 +145,38 @@ size_t mae_edit_distance(const char *a, const char *b, size_t max)
 	return prev[m] > max ? max + 1 : prev[m];
 }
 
+char *mae_quote(char *buf, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = s ? strlen(s) : 0, w = 0, i = 0;
+	for (int chars = 0; i < n && chars < MAE_QUOTE_CHARS &&
+			    w + 4 <= 4 * MAE_QUOTE_CHARS; chars++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			buf[w++] = '\\';
+			if (c == '\n' || c == '\t' || c == '\r') {
+				buf[w++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			} else {
+				buf[w++] = 'x';
+				buf[w++] = hex[c >> 4];
+				buf[w++] = hex[c & 15];
+			}
+			i++;
+			continue;
+		}
+		/* one character: a byte and up to three continuation bytes */
+		size_t end = i + 4;
+		do
+			buf[w++] = s[i++];
+		while (i < n && i < end && ((unsigned char)s[i] & 0xc0) == 0x80);
+	}
+	if (i < n)
+		snprintf(buf + w, MAE_QUOTE_BUF - w, "… (%zu bytes)", n);
+	else
+		buf[w] = '\0';
+	return buf;
+}
+
 const char *mae_suggest(const char *word, const char *const *cands, size_t n)
 {
 	size_t len = strlen(word);

@@ -30,40 +30,6 @@ static const char global_usage[] =
 	"       maestro -v | --version\n"
 	"       maestro COMMAND --help\n";
 
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cli_vmessage("maestro: error: ", fmt, ap);
-	va_end(ap);
-}
-
-void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
-{
-	(void)g;
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = mae_diag_format(&d->v[i]);
-		char *shown = cli_escaped(s, 0);
-		fprintf(stderr, "%s\n", shown);
-		free(shown);
-		free(s);
-	}
-	if (d->dropped)
-		fprintf(stderr, "maestro: %zu more problems not shown\n",
-			d->dropped);
-}
-
-int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cli_vmessage("maestro: ", fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "usage: %s\n", cmd->usage);
-	fprintf(stderr, "Try 'maestro %s --help'.\n", cmd->name);
-	return CLI_EXIT_USAGE;
-}
-
 int cli_command_help(const struct cli_command *cmd)
 {
 	cli_outf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);

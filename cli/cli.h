@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base.h"
@@ -74,6 +75,8 @@ int cli_main(int argc, char **argv);
 void cli_out(const void *data, size_t n);
 void cli_outs(const char *s);
 void cli_outf(const char *fmt, ...) MAE_PRINTF(1, 2);
+/* cli_out as a sink for writers that take one (ud unused). */
+void cli_out_sink(void *ud, const void *data, size_t n);
 /*
  * A JSON value and a newline (jansson's flags).  Out of memory aborts as
  * every allocation does (docs/usage.md).
@@ -93,6 +96,14 @@ int cli_out_finish(void);
 size_t cli_escape(struct mae_buf *b, const char *s, size_t max);
 /* The same, newly allocated. */
 char *cli_escaped(const char *s, size_t max);
+/* Characters a terminal acts on, or that reorder or break lines: what
+ * cli_escape escapes (besides bytes that are not UTF-8). */
+bool cli_char_unsafe(uint32_t c);
+/*
+ * One UTF-8 sequence at s (n bytes left): its length and code point, or
+ * 0 when it is not well-formed (overlong, surrogate, past U+10FFFF, cut).
+ */
+size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* prefix, then the formatted message escaped, then a newline, on stderr. */
 void cli_vmessage(const char *prefix, const char *fmt, va_list ap);

@@ -34,6 +34,12 @@ void cli_out(const void *data, size_t n)
 		out_failed();
 }
 
+void cli_out_sink(void *ud, const void *data, size_t n)
+{
+	(void)ud;
+	cli_out(data, n);
+}
+
 void cli_outs(const char *s)
 {
 	cli_out(s, strlen(s));
@@ -76,12 +82,7 @@ int cli_out_finish(void)
 	return -1;
 }
 
-/*
- * One UTF-8 sequence at s (n bytes left): its code point and length, or
- * length 0 when it is not well-formed (overlong, surrogate, past U+10FFFF,
- * cut short).
- */
-static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *cp)
+size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	size_t len = s[0] < 0x80   ? 1
@@ -104,8 +105,7 @@ static size_t utf8_at(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Characters a terminal acts on, or that reorder or break lines. */
-static bool must_escape(uint32_t c)
+bool cli_char_unsafe(uint32_t c)
 {
 	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
 	       c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
@@ -128,14 +128,14 @@ static size_t escape_upto(struct mae_buf *b, const char *s, size_t limit,
 	while (n) {
 		char esc[16];
 		uint32_t c = 0;
-		size_t len = utf8_at(p, n, &c);
+		size_t len = cli_utf8_char(p, n, &c);
 		const char *piece = (const char *)p;
 		size_t plen = len, cols = 1;
 		if (len == 0) {
 			snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
 			len = 1;
 			piece = esc;
-		} else if (must_escape(c)) {
+		} else if (cli_char_unsafe(c)) {
 			if (c == '\n')
 				piece = "\\n";
 			else if (c == '\r')
@@ -197,6 +197,40 @@ void cli_vmessage(const char *prefix, const char *fmt, va_list ap)
 	fputs(mae_buf_str(&b), stderr);
 	mae_buf_release(&b);
 	free(raw);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: error: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
+{
+	(void)g;
+	for (size_t i = 0; i < d->n; i++) {
+		char *s = mae_diag_format(&d->v[i]);
+		char *shown = cli_escaped(s, 0);
+		fprintf(stderr, "%s\n", shown);
+		free(shown);
+		free(s);
+	}
+	if (d->dropped)
+		fprintf(stderr, "maestro: %zu more problems not shown\n",
+			d->dropped);
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "usage: %s\n", cmd->usage);
+	fprintf(stderr, "Try 'maestro %s --help'.\n", cmd->name);
+	return CLI_EXIT_USAGE;
 }
 
 void cli_table_init(struct cli_table *t, size_t ncols,

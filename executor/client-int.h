@@ -44,7 +44,6 @@ struct ship_client {
 	/* SHIP_SSH: the tunnel, opened by the first request (tunnel_mu) */
 	struct ssh_tunnel *tunnel;
 	pthread_mutex_t tunnel_mu;
-	bool tunnel_external; /* ship_client_set_local_socket() was called */
 };
 
 /* Why a sink stopped a stream. */
@@ -95,7 +94,7 @@ int ship_fail(struct ship_client *cl, const struct ship_req *r, int code,
 /* True once the client was cancelled (or its watched flag set). */
 bool ship_client_cancelled(const struct ship_client *cl);
 
-/* A URL-encoded copy of s (newly allocated). */
+/* A URL-encoded copy of s, by libcurl (newly allocated: free()). */
 char *ship_urlencode(const char *s);
 
 /*

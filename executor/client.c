@@ -1,8 +1,11 @@
 /*
- * client.c - a ship client's transport: libcurl easy handles sharing one
- * connection cache per ship (so calls from many threads reuse
- * connections), the API version, cancellation, timeouts, and the mapping
- * of every transport failure to one error shape.
+ * client.c - a ship client's transport: a pool of libcurl easy handles
+ * per ship, each holding its own connection (a request takes one for
+ * itself, so calls from many threads reuse connections without sharing a
+ * connection cache, which libcurl does not support across threads; DNS
+ * answers and TLS sessions are shared), the SSH tunnel opened on the first
+ * request, the API version, cancellation, timeouts, and the mapping of
+ * every transport failure to one error shape.
  *
  * Must not: print, read the description, let a proxy variable apply, or
  * put a registry credential into an error.
@@ -227,21 +230,6 @@ void ship_client_free(struct ship_client *cl)
 const char *ship_client_name(const struct ship_client *cl)
 {
 	return cl->conn.name;
-}
-
-const struct ship_conn *ship_client_conn(const struct ship_client *cl)
-{
-	return &cl->conn;
-}
-
-void ship_client_set_local_socket(struct ship_client *cl, const char *path)
-{
-	free(cl->local_socket);
-	cl->local_socket = path ? mae_xstrdup(path) : NULL;
-	cl->tunnel_external = path != NULL;
-	if (!cl->local_socket && cl->conn.transport == SHIP_UNIX)
-		cl->local_socket = mae_xstrdup(cl->conn.socket_path);
-	set_route(cl);
 }
 
 void ship_client_set_trace(struct ship_client *cl, ship_trace_fn fn,
@@ -515,7 +503,7 @@ static int ensure_api(struct ship_client *cl, const struct ship_req *r,
  */
 static int ensure_tunnel(struct ship_client *cl, struct mae_error *e)
 {
-	if (cl->conn.transport != SHIP_SSH || cl->tunnel_external)
+	if (cl->conn.transport != SHIP_SSH)
 		return 0;
 	int rc = 0;
 	struct mae_error te;
@@ -799,19 +787,13 @@ int ship_client_api_version(struct ship_client *cl, const char **ret,
 
 char *ship_urlencode(const char *s)
 {
-	struct mae_buf b = MAE_BUF_INIT;
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			mae_buf_addc(&b, (char)*p);
-		} else {
-			mae_buf_addc(&b, '%');
-			mae_buf_addc(&b, hex[*p >> 4]);
-			mae_buf_addc(&b, hex[*p & 15]);
-		}
-	}
-	return mae_buf_detach(&b);
+	/* libcurl's escaping (RFC 3986 unreserved kept), in our allocation */
+	char *c = curl_easy_escape(NULL, s, 0);
+	/* NULL only when out of memory: fatal, as every allocation is (an
+	 * impossible size takes mae_xmalloc's out-of-memory exit) */
+	char *ret = c ? mae_xstrdup(c) : mae_xmalloc(SIZE_MAX);
+	curl_free(c);
+	return ret;
 }
 
 char *ship_filters_path(const char *path, json_t *filters)

@@ -72,17 +72,8 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 /* Cancels what is pending, waits for nothing.  NULL-safe. */
 void ship_client_free(struct ship_client *cl);
 
-/* The ship's name and settings (borrowed). */
+/* The ship's name (borrowed). */
 const char *ship_client_name(const struct ship_client *cl);
-const struct ship_conn *ship_client_conn(const struct ship_client *cl);
-
-/*
- * Connect through a local unix socket instead of the ship's own address,
- * while URLs still name http(s)://endpoint:port so that TLS verifies the
- * endpoint's name.  This is how an SSH ship works: the tunnel (ssh-tunnel.h)
- * listens on path.  Call before the first request.  path is copied.
- */
-void ship_client_set_local_socket(struct ship_client *cl, const char *path);
 
 /*
  * A trace of every request (for --debug): the ship's name, the method,

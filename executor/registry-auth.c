@@ -9,17 +9,12 @@
  */
 #include "registry-auth.h"
 #include "client-int.h"
+#include "proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,8 +23,6 @@
 #define CONFIG_MAX ((size_t)4 << 20)
 #define HELPER_OUT_MAX ((size_t)1 << 20)
 #define HELPER_TIMEOUT_MS 30000
-
-extern char **environ;
 
 void registry_secret_free(char *s)
 {
@@ -175,107 +168,54 @@ static int creds_from_helper(const char *name, const char *host,
 {
 	char *prog = mae_xasprintf("docker-credential-%s", name);
 	const char *server = is_hub(host) ? DOCKER_HUB_KEY : host;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int rc = 0;
-	pid_t pid = -1;
-	struct mae_buf b = MAE_BUF_INIT;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		rc = mae_error_set(e, MAE_ERR_INTERNAL, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	char *argv[] = { prog, (char *)"get", NULL };
-	int err = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
-	if (err) {
-		pid = -1;
+	const struct proc_spec spec = { .argv = argv, .in = server,
+					.in_len = strlen(server),
+					.out_max = HELPER_OUT_MAX,
+					.timeout_ms = HELPER_TIMEOUT_MS };
+	struct proc_result res;
+	struct mae_error pe;
+	mae_error_clear(&pe);
+	int rc = proc_run(&spec, &res, &pe);
+	if (rc < 0) {
 		rc = mae_error_set(e, MAE_ERR_AUTH,
 				   "cannot run credential helper '%s' for '%s': %s",
-				   prog, host, strerror(err));
+				   prog, host, strerror(pe.sys_errno));
 		goto out;
 	}
-	close(in[0]);
-	in[0] = -1;
-	close(out[1]);
-	out[1] = -1;
-	/* The address is short: one write fits the pipe.  A helper that
-	 * exits without reading must not kill us with SIGPIPE: it is blocked
-	 * for this thread and a pending one taken back, the process's
-	 * disposition left alone. */
-	sigset_t pipe_set, old_set;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-	if (write(in[1], server, strlen(server)) < 0 && errno == EPIPE) {
-		const struct timespec zero = { 0, 0 };
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-	close(in[1]);
-	in[1] = -1;
-
-	b.max = HELPER_OUT_MAX;
-	int64_t deadline = mae_now_ms() + HELPER_TIMEOUT_MS;
-	bool timed_out = false;
-	for (;;) {
-		int64_t left = deadline - mae_now_ms();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd p = { .fd = out[0], .events = POLLIN };
-		int n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			timed_out = n == 0;
-			break;
-		}
-		char tmp[4096];
-		ssize_t r = read(out[0], tmp, sizeof(tmp));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		mae_buf_add(&b, tmp, (size_t)r);
-	}
-	if (timed_out)
-		kill(pid, SIGKILL);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
-	if (timed_out) {
+	switch (res.end) {
+	case PROC_TIMED_OUT:
 		rc = mae_error_set(e, MAE_ERR_TIMEOUT,
 				   "credential helper '%s' did not answer for '%s' within %d s",
 				   prog, host, HELPER_TIMEOUT_MS / 1000);
 		goto out;
+	case PROC_TOO_MUCH:
+		rc = mae_error_set(e, MAE_ERR_AUTH,
+				   "credential helper '%s' answered more than %zu bytes for '%s'",
+				   prog, HELPER_OUT_MAX, host);
+		goto out;
+	case PROC_SIGNALED:
+	case PROC_EXITED:
+		break;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (res.end != PROC_EXITED || res.status != 0) {
 		/* A failing helper prints its reason, not credentials. */
-		const char *msg = mae_buf_str(&b);
-		if (strstr(msg, "credentials not found")) {
+		if (strstr(res.out, "credentials not found")) {
 			rc = 0;
 			goto out;
 		}
 		char first[200];
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(msg, "\r\n"), msg);
+		snprintf(first, sizeof(first), "%.*s",
+			 (int)strcspn(res.out, "\r\n"), res.out);
 		rc = mae_error_set(e, MAE_ERR_AUTH,
 				   "credential helper '%s' failed for '%s' (%s %d)%s%s",
 				   prog, host,
-				   WIFEXITED(status) ? "exit status" : "signal",
-				   WIFEXITED(status) ? WEXITSTATUS(status)
-						     : WTERMSIG(status),
-				   *first ? ": " : "", first);
+				   res.end == PROC_EXITED ? "exit status" : "signal",
+				   res.status, *first ? ": " : "", first);
 		goto out;
 	}
 	json_error_t jerr;
-	json_t *j = b.overflow ? NULL : json_loadb(b.s ? b.s : "", b.len, 0, &jerr);
+	json_t *j = json_loadb(res.out, res.out_len, 0, &jerr);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		rc = mae_error_set(e, MAE_ERR_AUTH,
@@ -286,7 +226,7 @@ static int creds_from_helper(const char *name, const char *host,
 	}
 	char *user = dup_json_string(j, "Username");
 	char *secret = dup_json_string(j, "Secret");
-	json_decref(j); /* jansson does not wipe; the buffer below is */
+	json_decref(j); /* jansson does not wipe; the output below is */
 	if (mae_streq(user, "<token>")) {
 		free(user);
 		ret->identitytoken = secret;
@@ -298,16 +238,7 @@ static int creds_from_helper(const char *name, const char *host,
 	ret->source = REGISTRY_SRC_HELPER;
 	rc = secret ? 1 : 0;
 out:
-	posix_spawn_file_actions_destroy(&fa);
-	if (b.s)
-		explicit_bzero(b.s, b.len);
-	mae_buf_release(&b);
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-	}
+	proc_result_release(&res);
 	free(prog);
 	return rc;
 }

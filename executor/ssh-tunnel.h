@@ -2,7 +2,7 @@
  * ssh-tunnel.h - an SSH tunnel to one ship's Docker daemon.
  *
  * ssh_tunnel_open() connects to the ship's sshd (libssh2), checks its host
- * key against known_hosts, authenticates with a key file or ssh-agent, and
+ * key against known_hosts (ssh-known-hosts.h), authenticates with a key file or ssh-agent, and
  * then serves a private unix socket on this machine (in a fresh 0700
  * directory).  Every connection made to that socket is forwarded through
  * the one SSH session as its own channel: `direct-streamlocal@openssh.com`
@@ -55,43 +55,5 @@ int ssh_tunnel_status(const struct ssh_tunnel *t, struct mae_error *e);
  * remove its directory.  NULL-safe.
  */
 void ssh_tunnel_close(struct ssh_tunnel *t);
-
-/*
- * Host key types, as the known_hosts check takes them (libssh2's own
- * constants stay inside ssh-tunnel.c).
- */
-enum ssh_key_type {
-	SSH_KEY_UNKNOWN = 0,
-	SSH_KEY_RSA,
-	SSH_KEY_DSS,
-	SSH_KEY_ECDSA_256,
-	SSH_KEY_ECDSA_384,
-	SSH_KEY_ECDSA_521,
-	SSH_KEY_ED25519,
-};
-
-/* The key type named as in known_hosts ("ssh-ed25519", ...), or UNKNOWN. */
-enum ssh_key_type ssh_key_type_from_name(const char *name);
-
-/*
- * Check a host key (the raw public key blob, as sent by the server)
- * for host:port against the known_hosts file at path (plain and hashed
- * entries, "[host]:port" forms for ports other than 22).  Returns 0 when it
- * matches; MAE_ERR_AUTH when the file has a different key of that type for
- * the host ("changed") or none ("unknown"), with the key's SHA-256
- * fingerprint in the message; MAE_ERR_IO when the file exists but cannot
- * be read.  A missing file counts as empty.
- */
-int ssh_known_hosts_check(const char *path, const char *host, int port,
-			  const void *key, size_t key_len,
-			  enum ssh_key_type type, struct mae_error *e);
-
-/*
- * The host key algorithms for which path holds an entry for host:port,
- * most preferred first, comma-separated (as libssh2's method preference
- * takes them), or NULL when there are none.  Newly allocated.
- */
-char *ssh_known_hosts_algorithms(const char *path, const char *host,
-				 int port);
 
 #endif

@@ -213,17 +213,8 @@ void model_hash(const struct schema_env *env, const struct container_specs *s,
 		char out[MAE_SHA256_HEX_LEN + 1])
 {
 	json_t *doc = document_without_hash(env, s);
-	json_sha256_stream(doc, out);
+	mae_json_sha256_hex(doc, out);
 	json_decref(doc);
-}
-
-/* A compact canonical dump (the flags of base's mae_json_canonical). */
-static char *dump_canonical(const json_t *v, size_t *len)
-{
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
-					   JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-	*len = strlen(text);
-	return text;
 }
 
 struct outbuf {
@@ -317,8 +308,8 @@ char *config_document_canonical(const struct schema_env *env,
 	json_t *cons = json_incref(json_object_get(doc, "containers"));
 	json_object_del(doc, "containers");
 	size_t clen, rlen;
-	char *c = dump_canonical(cons, &clen);
-	char *rest = dump_canonical(doc, &rlen);
+	char *c = mae_json_canonical_n(cons, &clen);
+	char *rest = mae_json_canonical_n(doc, &rlen);
 	json_decref(cons);
 	json_decref(doc);
 
@@ -366,7 +357,7 @@ struct json_t *config_document(const struct schema_env *env,
 {
 	json_t *doc = document_without_hash(env, s);
 	char hash[MAE_SHA256_HEX_LEN + 1];
-	json_sha256_stream(doc, hash);
+	mae_json_sha256_hex(doc, hash);
 	json_object_set_new(doc, "model_hash", json_string(hash));
 	return (struct json_t *)doc;
 }

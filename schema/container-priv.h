@@ -1,6 +1,6 @@
 /*
  * container-priv.h - what container.c shares with config-doc.c: the JSON
- * helpers of the create body and the streamed SHA-256 of a JSON value.
+ * helpers of the create body.
  * Internal to schema/.
  */
 #ifndef MAESTRO_SCHEMA_CONTAINER_PRIV_H
@@ -19,7 +19,5 @@ json_t *jstrlist(const struct schema_strlist *l);
 json_t *jstrpairs(const struct schema_strpairs *p);
 /* An argv as a JSON array, or null for NULL. */
 json_t *jargv(char **argv, size_t argc);
-/* SHA-256 (hex) of the canonical dump of v, streamed. */
-void json_sha256_stream(const json_t *v, char out[65]);
 
 #endif

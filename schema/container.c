@@ -8,6 +8,7 @@
  * Must not: print, talk to a ship.  Reads the env files the model names.
  */
 #include "container-priv.h"
+#include "shell-split.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -413,46 +414,6 @@ static void add_port_bindings(const struct schema_instance *c, json_t *exposed,
 	}
 }
 
-/*
- * SHA-256 of a value's canonical text (the flags of base's
- * mae_json_canonical), streamed into the hash so that a large document
- * is never held as one string.
- */
-struct sha_stream {
-	struct mae_sha256 h;
-	size_t n;
-	char buf[16384];
-};
-
-static int sha_chunk(const char *buf, size_t n, void *data)
-{
-	struct sha_stream *st = data;
-	if (st->n + n > sizeof(st->buf)) {
-		mae_sha256_update(&st->h, st->buf, st->n);
-		st->n = 0;
-	}
-	if (n > sizeof(st->buf)) {
-		mae_sha256_update(&st->h, buf, n);
-		return 0;
-	}
-	memcpy(st->buf + st->n, buf, n);
-	st->n += n;
-	return 0;
-}
-
-void json_sha256_stream(const json_t *v, char out[65])
-{
-	struct sha_stream *st = mae_xmalloc(sizeof(*st));
-	st->n = 0;
-	mae_sha256_init(&st->h);
-	json_dump_callback(v, sha_chunk, st,
-			   JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				   JSON_REAL_PRECISION(17));
-	mae_sha256_update(&st->h, st->buf, st->n);
-	mae_sha256_final_hex(&st->h, out);
-	free(st);
-}
-
 static json_t *create_body(const struct schema_env *env,
 			   const struct container_spec *cs, char hash[65])
 {
@@ -573,7 +534,7 @@ static json_t *create_body(const struct schema_env *env,
 	json_object_set_new(labels, "maestro.service", json_string(c->service->name));
 	json_object_del(labels, "maestro.spec");
 	json_object_set_new(body, "Labels", labels);
-	json_sha256_stream(body, hash);
+	mae_json_sha256_hex(body, hash);
 	json_object_set_new(labels, "maestro.spec", json_string(hash));
 	return body;
 }

@@ -16,13 +16,6 @@
 /* The largest description maestro reads. */
 #define SCHEMA_MAX_FILE ((size_t)16 << 20) /* docs/description.md "Limits" */
 
-void schema_env_free(struct schema_env *env)
-{
-	if (!env)
-		return;
-	arena_free(env->arena);
-}
-
 static struct schema_env *env_new(void)
 {
 	struct schema_arena *a = arena_new();
@@ -167,36 +160,6 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 	free(base_dir);
 	free(text);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Lookups                                                              */
-
-struct schema_ship *schema_env_ship(const struct schema_env *env,
-				    const char *name)
-{
-	return name_index_get(env->ships_ix, name);
-}
-
-struct schema_service *schema_env_service(const struct schema_env *env,
-					  const char *name)
-{
-	return name_index_get(env->services_ix, name);
-}
-
-struct schema_instance *schema_env_instance(const struct schema_env *env,
-					    const char *name)
-{
-	return name_index_get(env->instances_ix, name);
-}
-
-const struct schema_port *schema_instance_port(const struct schema_instance *c,
-					       const char *name)
-{
-	for (size_t i = 0; i < c->nports; i++)
-		if (strcmp(c->ports[i].name, name) == 0)
-			return &c->ports[i];
-	return NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -3,9 +3,9 @@
  * Part of the model builder (model.c).
  */
 #include "model-priv.h"
-#include "compute.h"
+#include "pyregex.h"
+#include "shell-split.h"
 
-#include <regex.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
@@ -134,19 +134,14 @@ static void parse_check(struct builder *b, const struct ynode *v,
 		}
 		c->host = get_str(b, v, "host", w, false);
 		c->match_regex = get_str(b, v, "match_regex", w, false);
-		if (c->match_regex) {
-			regex_t re;
-			int rc = regcomp(&re, c->match_regex, REG_EXTENDED | REG_NOSUB);
-			if (rc != 0) {
-				char msg[256];
-				regerror(rc, &re, msg, sizeof(msg));
-				model_err(b, ynode_get(v, "match_regex"),
-					  "bad regex '%s' %s: %s", c->match_regex,
-					  w, msg);
-				ok = false;
-			} else {
-				regfree(&re);
-			}
+		struct mae_error rerr;
+		mae_error_clear(&rerr);
+		if (c->match_regex &&
+		    schema_regex_compile(c->match_regex, NULL, &rerr) != 0) {
+			model_err(b, ynode_get(v, "match_regex"),
+				  "bad regex '%s' %s: %s",
+				  MAE_QUOTE(c->match_regex), w, rerr.msg);
+			ok = false;
 		}
 		c->path = get_str(b, v, "path", w, false);
 		if (!c->path)

@@ -49,7 +49,7 @@ struct builder {
 	bool ships_seen;
 };
 
-/* Positions and messages. */
+/* Positions and messages (model-get.c). */
 struct schema_pos model_pos(struct builder *b, const struct ynode *n);
 void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
@@ -64,7 +64,7 @@ void model_build(struct builder *b, const struct ynode *root);
 void pos_err(struct builder *b, const struct schema_pos *p, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
 
-/* Node helpers (model.c). */
+/* Node helpers. */
 /*
  * True when a new error would not be shown (muted, or past the cap): then
  * no suggestion is worth computing.

@@ -2,8 +2,8 @@
  * model.c - the YAML tree to the typed model, with every check of
  * docs/description.md.  Problems go to the diagnostics list; building goes
  * on after each one so that a run reports all of them.  This file holds
- * positions and messages and the top level; the sections are in
- * model-get.c (node getters, keyword tables, raw values, ports, limits),
+ * the top level; the sections are in model-get.c (positions and messages,
+ * node getters, keyword tables, raw values, ports, limits),
  * model-check.c (lifecycle checks), model-ship.c (registries, ships,
  * audit), model-instance.c (instances) and model-deps.c (services and the
  * dependency graph).
@@ -12,84 +12,7 @@
  */
 #include "model-priv.h"
 
-#include <stdarg.h>
 #include <string.h>
-
-/* ------------------------------------------------------------------ */
-/* Positions, messages, node helpers                                    */
-
-static const char *intern_file(struct builder *b, const char *f)
-{
-	if (!f)
-		return b->file;
-	for (size_t i = 0; i < b->nfiles; i++)
-		if (b->files_src[i] == f)
-			return b->files_dst[i];
-	b->files_src = mae_xrealloc(b->files_src,
-				    (b->nfiles + 1) * sizeof(*b->files_src));
-	b->files_dst = mae_xrealloc(b->files_dst,
-				    (b->nfiles + 1) * sizeof(*b->files_dst));
-	b->files_src[b->nfiles] = f;
-	b->files_dst[b->nfiles] = arena_strdup(b->a, f);
-	return b->files_dst[b->nfiles++];
-}
-
-struct schema_pos model_pos(struct builder *b, const struct ynode *n)
-{
-	struct schema_pos p = { b->file, 0, 0 };
-	if (!n)
-		return p;
-	p.line = n->line;
-	p.col = n->col;
-	if (b->map && p.line > 0 && b->map->n > 0) {
-		size_t i = (size_t)p.line <= b->map->n ? (size_t)p.line - 1
-						       : b->map->n - 1;
-		p.file = intern_file(b, b->map->lines[i].file);
-		p.line = b->map->lines[i].line;
-	}
-	return p;
-}
-
-void model_err(struct builder *b, const struct ynode *n, const char *fmt, ...)
-{
-	if (b->mute)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	mae_diag_vat(b->d, MAE_SEV_ERROR, n ? n->line : 0, n ? n->col : 0, fmt,
-		     ap);
-	va_end(ap);
-}
-
-void model_warn(struct builder *b, const struct ynode *n, const char *fmt, ...)
-{
-	if (b->mute)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	mae_diag_vat(b->d, MAE_SEV_WARNING, n ? n->line : 0, n ? n->col : 0,
-		     fmt, ap);
-	va_end(ap);
-}
-
-void schema_diag(struct mae_diags *d, enum mae_severity sev,
-		 const struct schema_pos *pos, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	mae_diag_vfile(d, sev, pos ? pos->file : d->file, pos ? pos->line : 0,
-		       pos ? pos->col : 0, fmt, ap);
-	va_end(ap);
-}
-
-void pos_err(struct builder *b, const struct schema_pos *p,
-	     const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	mae_diag_vfile(b->d, MAE_SEV_ERROR, p->file, p->line, p->col, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------------------------ */
 /* The top level                                                        */

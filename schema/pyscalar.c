@@ -796,7 +796,7 @@ static int construct_float(const char *text, size_t len, struct pyscalar *out,
 	out->type = YSCALAR_FLOAT;
 	out->f = f;
 	char buf[32];
-	py_float_repr(f, buf);
+	mae_float_repr(f, buf);
 	out->str = mae_xstrdup(buf);
 	out->str_len = strlen(buf);
 out:
@@ -910,102 +910,3 @@ int pyscalar_resolve(const char *text, size_t len, bool plain,
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Python's float repr                                                  */
-
-/*
- * Shortest digits that read back as x (x finite, > 0): the first
- * precision at which the correctly rounded decimal, or its neighbour on
- * the other side (the narrower gap below a power of two), round-trips.
- * digits gets the significant digits without trailing zeros; returns
- * decpt, where x = 0.DIGITS * 10**decpt.
- */
-static int shortest_digits(double x, char digits[24])
-{
-	char buf[48];
-	for (int p = 1; p <= 17; p++) {
-		snprintf(buf, sizeof(buf), "%.*e", p - 1, x);
-		char *e = strchr(buf, 'e');
-		int exp10 = atoi(e + 1);
-		/* mantissa digits as an integer */
-		long long m = 0;
-		for (char *c = buf; c < e; c++)
-			if (is_digit(*c))
-				m = m * 10 + (*c - '0');
-		for (int delta = 0; delta < 3; delta++) {
-			long long cand = m + (delta == 0 ? 0
-					      : delta == 1 ? -1 : 1);
-			if (cand <= 0)
-				continue;
-			char t[48];
-			snprintf(t, sizeof(t), "%llde%d", cand, exp10 - (p - 1));
-			if (strtod(t, NULL) != x)
-				continue;
-			int nd = snprintf(digits, 24, "%lld", cand);
-			int decpt = exp10 - (p - 1) + nd;
-			while (nd > 1 && digits[nd - 1] == '0')
-				digits[--nd] = '\0';
-			return decpt;
-		}
-	}
-	/* %.17e always round-trips; not reached */
-	snprintf(buf, sizeof(buf), "%.16e", x);
-	char *e = strchr(buf, 'e');
-	int nd = 0;
-	for (char *c = buf; c < e; c++)
-		if (is_digit(*c))
-			digits[nd++] = *c;
-	digits[nd] = '\0';
-	return atoi(e + 1) + 1;
-}
-
-void py_float_repr(double f, char out[32])
-{
-	if (isnan(f)) {
-		strcpy(out, "nan");
-		return;
-	}
-	if (isinf(f)) {
-		strcpy(out, f < 0 ? "-inf" : "inf");
-		return;
-	}
-	char *o = out;
-	if (signbit(f)) {
-		*o++ = '-';
-		f = -f;
-	}
-	if (f == 0.0) {
-		strcpy(o, "0.0");
-		return;
-	}
-	char d[24];
-	int decpt = shortest_digits(f, d);
-	int nd = (int)strlen(d);
-	if (decpt <= -4 || decpt > 16) {
-		*o++ = d[0];
-		if (nd > 1) {
-			*o++ = '.';
-			memcpy(o, d + 1, (size_t)nd - 1);
-			o += nd - 1;
-		}
-		int e = decpt - 1;
-		sprintf(o, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
-	} else if (decpt <= 0) {
-		*o++ = '0';
-		*o++ = '.';
-		for (int i = 0; i < -decpt; i++)
-			*o++ = '0';
-		memcpy(o, d, (size_t)nd + 1);
-	} else if (decpt >= nd) {
-		memcpy(o, d, (size_t)nd);
-		o += nd;
-		for (int i = nd; i < decpt; i++)
-			*o++ = '0';
-		strcpy(o, ".0");
-	} else {
-		memcpy(o, d, (size_t)decpt);
-		o += decpt;
-		*o++ = '.';
-		memcpy(o, d + decpt, (size_t)(nd - decpt) + 1);
-	}
-}

@@ -302,7 +302,7 @@ struct schema_check {
 	double wait;                  /* sleep */
 
 	const char *host;             /* http */
-	const char *match_regex;      /* http; compiles with REG_EXTENDED */
+	const char *match_regex;      /* http; Python syntax (pyregex.h) */
 	const char *path;
 	const char *scheme;
 	const char *method;

@@ -466,7 +466,7 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 void tv_float_repr(double x, struct mae_buf *b)
 {
 	char buf[32];
-	py_float_repr(x, buf); /* the YAML reader's, shared */
+	mae_float_repr(x, buf); /* base's, shared with the YAML reader */
 	mae_buf_adds(b, buf);
 }
 

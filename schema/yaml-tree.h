@@ -121,11 +121,4 @@ const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
 /* Printable kind for messages: "a mapping", "a list", "a string", ... */
 const char *ynode_describe(const struct ynode *n);
 
-/*
- * Python's repr() of a finite or infinite double, as Python 3 prints it
- * (shortest round-trip digits; "1.2", "1000.0", "1e+16", "inf", "nan").
- * Writes at most 32 bytes including the NUL.
- */
-void py_float_repr(double f, char out[32]);
-
 #endif

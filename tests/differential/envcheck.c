@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compute.h"
+#include "shell-split.h"
 
 static void unescape(char *s)
 {

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 		}
 		char line[128], out[32];
 		while (fgets(line, sizeof(line), f)) {
-			py_float_repr(strtod(line, NULL), out);
+			mae_float_repr(strtod(line, NULL), out);
 			puts(out);
 		}
 		fclose(f);

@@ -17,6 +17,7 @@
 
 #include "base.h"
 #include "compute.h"
+#include "shell-split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "base.h"
-#include "ssh-tunnel.h"
+#include "ssh-known-hosts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz-yaml.c - fuzz target for the YAML reader (ydoc_parse) and
- * py_float_repr.  Besides "no crash, no leak, no hang" it checks
+ * mae_float_repr.  Besides "no crash, no leak, no hang" it checks
  * properties that must hold for any input:
  *   - every float scalar's str reads back as the same double;
  *   - every integer that fits prints as its decimal str;
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_float(double f)
 {
 	char buf[32];
-	py_float_repr(f, buf);
+	mae_float_repr(f, buf);
 	if (isnan(f)) {
 		if (strcmp(buf, "nan"))
 			abort();

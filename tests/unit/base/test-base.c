@@ -81,6 +81,34 @@ static void test_suggest(void **state)
 	assert_int_equal(mae_edit_distance("kitten", "sitting", 2), 3);
 }
 
+/* Quoting a user's value in a message: bounded, control characters
+ * visible, a multi-byte character never cut. */
+static void test_quote(void **state)
+{
+	(void)state;
+	assert_string_equal(MAE_QUOTE("web"), "web");
+	assert_string_equal(MAE_QUOTE(NULL), "");
+	assert_string_equal(MAE_QUOTE("web\n2\t\x1b[31m"), "web\\n2\\t\\x1b[31m");
+	char *big = malloc(1 << 20);
+	memset(big, 'x', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	const char *q = MAE_QUOTE(big);
+	assert_true(strlen(q) < 100);
+	assert_int_equal(strspn(q, "x"), MAE_QUOTE_CHARS);
+	assert_string_equal(q + MAE_QUOTE_CHARS, "\u2026 (1048575 bytes)");
+	/* 2-byte characters: 60 whole ones, then the note */
+	for (size_t i = 0; i + 2 < (1 << 20); i += 2)
+		memcpy(big + i, "\u00e9", 2);
+	big[(1 << 20) - 2] = '\0';
+	q = MAE_QUOTE(big);
+	assert_memory_equal(q + 2 * (MAE_QUOTE_CHARS - 1), "\u00e9\u2026", 5);
+	/* at the limit: whole, no note */
+	memset(big, 'y', MAE_QUOTE_CHARS);
+	big[MAE_QUOTE_CHARS] = '\0';
+	assert_string_equal(MAE_QUOTE(big), big);
+	free(big);
+}
+
 static void test_sha256_and_canonical_json(void **state)
 {
 	(void)state;
@@ -97,6 +125,46 @@ static void test_sha256_and_canonical_json(void **state)
 	assert_string_equal(hex, hex2);
 	free(c);
 	json_decref(v);
+
+	/* the raw digest is the hex one's bytes */
+	unsigned char raw[MAE_SHA256_LEN];
+	mae_sha256("abc", 3, raw);
+	assert_int_equal(raw[0], 0xba);
+	assert_int_equal(raw[31], 0xad);
+	mae_sha256_hex("abc", 3, hex);
+	for (size_t i = 0; i < MAE_SHA256_LEN; i++) {
+		char two[3];
+		snprintf(two, sizeof(two), "%02x", raw[i]);
+		assert_memory_equal(two, hex + 2 * i, 2);
+	}
+}
+
+/* The writer's own cases; json-differential.py checks it against Python. */
+static void test_canonical_numbers_and_strings(void **state)
+{
+	(void)state;
+	json_t *v = json_pack("{s:f,s:f,s:f,s:f,s:f,s:I,s:s#}", "a", 0.1,
+			      "b", 1e16, "c", -0.0, "d", 5e-324, "e", 1e-7,
+			      "f", (json_int_t)INT64_MIN, "g", "\x01\x1f\x7f\t\"\\\xe2\x80\xa8\0", (int)10);
+	char *c = mae_json_canonical(v);
+	assert_string_equal(c, "{\"a\":0.1,\"b\":1e+16,\"c\":-0.0,\"d\":5e-324,"
+			       "\"e\":1e-07,\"f\":-9223372036854775808,"
+			       "\"g\":\"\\u0001\\u001f\x7f\\t\\\"\\\\\xe2\x80\xa8\\u0000\"}");
+	free(c);
+	json_decref(v);
+	/* keys by code point: U+FFFF sorts before U+10000 (not so in UTF-16) */
+	v = json_pack("{s:i,s:i,s:i}", "\xf0\x90\x80\x80", 1, "\xef\xbf\xbf", 2, "z", 3);
+	c = mae_json_canonical(v);
+	assert_string_equal(c, "{\"z\":3,\"\xef\xbf\xbf\":2,\"\xf0\x90\x80\x80\":1}");
+	free(c);
+	json_decref(v);
+	/* a sink's refusal stops the writer and is returned */
+	struct mae_buf b = MAE_BUF_INIT;
+	b.max = 8;
+	v = json_pack("[s]", "longer than eight bytes");
+	assert_int_equal(mae_json_canonical_add(&b, v), MAE_ERR_LIMIT);
+	json_decref(v);
+	mae_buf_release(&b);
 }
 
 static void test_base64(void **state)
@@ -131,6 +199,26 @@ static void test_error_prefix(void **state)
 	assert_int_equal(mae_error_set(NULL, MAE_ERR_IO, "x"), MAE_ERR_IO);
 }
 
+/* RFC 4231 test cases 1 and 2; the stored form of a secret */
+static void test_hmac(void **state)
+{
+	(void)state;
+	char out[65];
+	unsigned char k1[20];
+	memset(k1, 0x0b, sizeof(k1));
+	mae_hmac_sha256_hex(k1, sizeof(k1), "Hi There", 8, out);
+	assert_string_equal(out, "b0344c61d8db38535ca8afceaf0bf12b"
+				 "881dc200c9833da726e9376c2e32cff7");
+	mae_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, out);
+	assert_string_equal(out, "5bdcc146bf60754e6a042426089575c7"
+				 "5a003f089d2739839dec58b964ec3843");
+	char d[MAE_SECRET_DIGEST_LEN + 1];
+	mae_secret_digest("Jefe", 4, "what do ya want for nothing?", d);
+	assert_string_equal(d, "hmac-sha256:5bdcc146bf60754e6a042426089575c7"
+			       "5a003f089d2739839dec58b964ec3843");
+	assert_int_equal(strlen(d), MAE_SECRET_DIGEST_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,9 +226,12 @@ int main(void)
 		cmocka_unit_test(test_diag_format_and_map),
 		cmocka_unit_test(test_diag_limit),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_sha256_and_canonical_json),
+		cmocka_unit_test(test_canonical_numbers_and_strings),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test(test_hmac),
 	};
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

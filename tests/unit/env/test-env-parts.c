@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compute.h"
+#include "shell-split.h"
 #include "schema.h"
 
 static void check_norm(const char *in, const char *want)

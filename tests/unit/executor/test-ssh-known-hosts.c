@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssh-tunnel.h"
+#include "ssh-known-hosts.h"
 
 #define D DATA_DIR "/"
 

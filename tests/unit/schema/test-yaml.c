@@ -1,7 +1,7 @@
 /*
  * Unit tests for the YAML reader (schema/yaml-tree.c, schema/pyscalar.c):
  * structure and positions, anchors/aliases/merges, duplicate keys, every
- * error it reports, its limits, and py_float_repr.  Expected values are
+ * error it reports, its limits, and mae_float_repr.  Expected values are
  * worked out by hand from PyYAML's rules or printed by Python itself
  * (noted where so); the bulk comparison with PyYAML is the differential
  * suite.
@@ -579,7 +579,7 @@ static void test_pyscalar_direct(void **state)
 	free(ps.str);
 }
 
-static void test_py_float_repr(void **state)
+static void test_mae_float_repr(void **state)
 {
 	(void)state;
 	/* repr() values printed by Python 3.11 */
@@ -611,16 +611,16 @@ static void test_py_float_repr(void **state)
 	};
 	char out[32];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		py_float_repr(cases[i].f, out);
+		mae_float_repr(cases[i].f, out);
 		assert_string_equal(out, cases[i].want);
 	}
-	py_float_repr(INFINITY, out);
+	mae_float_repr(INFINITY, out);
 	assert_string_equal(out, "inf");
-	py_float_repr(-INFINITY, out);
+	mae_float_repr(-INFINITY, out);
 	assert_string_equal(out, "-inf");
-	py_float_repr(NAN, out);
+	mae_float_repr(NAN, out);
 	assert_string_equal(out, "nan");
-	py_float_repr(-NAN, out);
+	mae_float_repr(-NAN, out);
 	assert_string_equal(out, "nan");
 }
 
@@ -644,7 +644,7 @@ int main(void)
 		cmocka_unit_test(test_limit_billion_laughs),
 		cmocka_unit_test(test_huge_integer_refused),
 		cmocka_unit_test(test_pyscalar_direct),
-		cmocka_unit_test(test_py_float_repr),
+		cmocka_unit_test(test_mae_float_repr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

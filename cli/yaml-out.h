@@ -1,0 +1,20 @@
+/*
+ * yaml-out.h - the YAML form of `maestro config` (yaml-out.c).
+ */
+#ifndef MAESTRO_CLI_YAML_OUT_H
+#define MAESTRO_CLI_YAML_OUT_H
+
+#include <stddef.h>
+
+/*
+ * Write canon, a compact JSON text with keys sorted (as base's canonical
+ * writer makes it), as YAML that reads back as the same data: a string is plain when
+ * YAML 1.1 reads it back unchanged, else double-quoted with control,
+ * separator and bidi characters escaped.  Every piece goes to emit
+ * (cli_out_sink for standard output).
+ */
+void cli_yaml_from_json(const char *canon,
+			void (*emit)(void *ud, const void *data, size_t n),
+			void *ud);
+
+#endif
