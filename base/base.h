@@ -33,6 +33,8 @@ void *mae_xcalloc(size_t n, size_t size);
 void *mae_xrealloc(void *p, size_t n);
 char *mae_xstrdup(const char *s);
 char *mae_xstrndup(const char *s, size_t n);
+/* mae_xstrdup(s), or NULL when s is NULL. */
+char *mae_xstrdup_or_null(const char *s);
 /* A newly allocated formatted string; the caller frees it. */
 char *mae_xasprintf(const char *fmt, ...) MAE_PRINTF(1, 2);
 char *mae_xvasprintf(const char *fmt, va_list ap);

@@ -20,6 +20,8 @@ int cli_model_load(const struct cli_globals *g, unsigned flags,
 	int rc = schema_load(g->file, environ, &m->env, &d);
 	if (rc == 0 && (flags & CLI_MODEL_SPECS))
 		rc = container_specs_compute(m->env, &m->specs, &d);
+	else if (rc == 0 && (flags & CLI_MODEL_CHECK))
+		rc = container_specs_check(m->env, &d);
 	if (rc == 0 && (flags & CLI_MODEL_SHIP_NOTES) &&
 	    cli_ship_api_notes(m->env, &d) > 0)
 		rc = MAE_ERR_INVALID;

@@ -22,6 +22,8 @@ enum cli_model_flags {
 					* (reads env files) */
 	CLI_MODEL_SHIP_NOTES = 1 << 1, /* check api_version pins: invalid
 					* ones are errors, old ones noted */
+	CLI_MODEL_CHECK = 1 << 2,      /* check every container as SPECS
+					* would, keeping nothing */
 };
 
 /*

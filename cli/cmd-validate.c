@@ -26,9 +26,10 @@ const struct cli_command cmd_validate = {
 static int validate_run(const struct cli_globals *g, const struct cli_args *a)
 {
 	(void)a;
-	/* the specs find what only they can (env files, port ranges) */
+	/* the specs find what only they can (env files, port ranges, the
+	 * size of each environment), checked one container at a time */
 	struct cli_model m;
-	int rc = cli_model_load(g, CLI_MODEL_SPECS | CLI_MODEL_SHIP_NOTES, &m);
+	int rc = cli_model_load(g, CLI_MODEL_CHECK | CLI_MODEL_SHIP_NOTES, &m);
 	cli_model_release(&m);
 	return rc;
 }

@@ -6,11 +6,6 @@
 
 #include <string.h>
 
-static char *dup_or_null(const char *s)
-{
-	return s ? mae_xstrdup(s) : NULL;
-}
-
 void cli_registries_from_model(const struct schema_env *env,
 			       struct registry_list *out)
 {
@@ -23,10 +18,10 @@ void cli_registries_from_model(const struct schema_env *env,
 		const struct schema_registry *r = &env->registries[i];
 		struct registry_entry *o = &out->v[i];
 		o->name = mae_xstrdup(r->name);
-		o->registry = dup_or_null(r->registry);
-		o->username = dup_or_null(r->username);
-		o->password = dup_or_null(r->password);
-		o->email = dup_or_null(r->email);
+		o->registry = mae_xstrdup_or_null(r->registry);
+		o->username = mae_xstrdup_or_null(r->username);
+		o->password = mae_xstrdup_or_null(r->password);
+		o->email = mae_xstrdup_or_null(r->email);
 		o->retry.attempts = r->retry_attempts > 0 ? r->retry_attempts : 3;
 		o->retry.n_when = r->nretry_when;
 		if (r->nretry_when) {

@@ -6,11 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static char *dup_or_null(const char *s)
-{
-	return s ? mae_xstrdup(s) : NULL;
-}
-
 void cli_ship_conn_from_model(const struct schema_ship *s,
 			      struct ship_conn *out)
 {
@@ -22,22 +17,22 @@ void cli_ship_conn_from_model(const struct schema_ship *s,
 	const char *sock = s->socket_path;
 	if (sock && mae_startswith(sock, "unix://"))
 		sock += strlen("unix://");
-	out->socket_path = dup_or_null(sock);
+	out->socket_path = mae_xstrdup_or_null(sock);
 	out->tls_on = s->tls || s->tls_verify;
 	out->tls.verify = s->tls_verify;
-	out->tls.ca_cert = dup_or_null(s->tls_ca_cert);
-	out->tls.cert = dup_or_null(s->tls_cert);
-	out->tls.key = dup_or_null(s->tls_key);
+	out->tls.ca_cert = mae_xstrdup_or_null(s->tls_ca_cert);
+	out->tls.cert = mae_xstrdup_or_null(s->tls_cert);
+	out->tls.key = mae_xstrdup_or_null(s->tls_key);
 	out->timeout_s = s->timeout_s > 0 ? s->timeout_s : 5;
-	out->api_version = dup_or_null(s->api_version);
+	out->api_version = mae_xstrdup_or_null(s->api_version);
 	if (s->has_ssh_tunnel) {
 		/* the tunnel wins; TLS, when set, runs inside it */
 		out->transport = SHIP_SSH;
 		out->has_ssh = true;
-		out->ssh.user = dup_or_null(s->ssh_tunnel.user);
-		out->ssh.key = dup_or_null(s->ssh_tunnel.key);
+		out->ssh.user = mae_xstrdup_or_null(s->ssh_tunnel.user);
+		out->ssh.key = mae_xstrdup_or_null(s->ssh_tunnel.key);
 		out->ssh.port = s->ssh_tunnel.port > 0 ? s->ssh_tunnel.port : 22;
-		out->ssh.known_hosts = dup_or_null(s->ssh_tunnel.known_hosts);
+		out->ssh.known_hosts = mae_xstrdup_or_null(s->ssh_tunnel.known_hosts);
 		out->ssh.insecure_host_key = s->ssh_tunnel.insecure_host_key;
 		out->ssh.timeout_s = s->ssh_timeout_s > 0 ? s->ssh_timeout_s
 							  : out->timeout_s;

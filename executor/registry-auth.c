@@ -379,7 +379,7 @@ int registry_creds_for_image(const struct registry_list *l,
 		ret->source = REGISTRY_SRC_DESCRIPTION;
 		ret->username = mae_xstrdup(ent->username);
 		ret->password = mae_xstrdup(ent->password);
-		ret->email = ent->email ? mae_xstrdup(ent->email) : NULL;
+		ret->email = mae_xstrdup_or_null(ent->email);
 		ret->serveraddress = mae_url_host(ent->registry);
 		if (!ret->serveraddress || !*ret->serveraddress) {
 			free(ret->serveraddress);

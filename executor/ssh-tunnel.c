@@ -459,7 +459,7 @@ int ssh_tunnel_open(const struct ship_conn *c, struct ssh_tunnel **ret,
 	t->sock = t->listen_fd = t->wake[0] = t->wake[1] = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	t->name = mae_xasprintf("%s@%s:%d", c->ssh.user, c->endpoint, sshport);
-	t->target_path = c->socket_path ? mae_xstrdup(c->socket_path) : NULL;
+	t->target_path = mae_xstrdup_or_null(c->socket_path);
 	t->target_port = c->port > 0 ? c->port : 2375;
 	t->keepalive_s = (int)(timeout_s / 2) < 1 ? 1 : (int)(timeout_s / 2);
 

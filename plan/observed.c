@@ -50,11 +50,6 @@ void observed_free(struct observed *o)
 	free(o);
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? mae_xstrdup(s) : NULL;
-}
-
 struct obs_ship *observed_add_ship(struct observed *o, const char *name)
 {
 	if (o->nships == o->cap) {
@@ -94,10 +89,10 @@ void obs_ship_add_container(struct obs_ship *s, const char *name,
 		     mae_streq(c->state, "paused") ||
 		     mae_streq(c->state, "restarting");
 	c->image = mae_xstrdup(image ? image : "");
-	c->image_id = dup_or_null(image_id);
-	c->environment = dup_or_null(environment);
-	c->service = dup_or_null(service);
-	c->spec = dup_or_null(spec);
+	c->image_id = mae_xstrdup_or_null(image_id);
+	c->environment = mae_xstrdup_or_null(environment);
+	c->service = mae_xstrdup_or_null(service);
+	c->spec = mae_xstrdup_or_null(spec);
 	s->sealed = false;
 }
 

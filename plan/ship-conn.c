@@ -11,11 +11,6 @@
 
 #include "plan-int.h"
 
-static char *dup_or_null(const char *s)
-{
-	return s ? mae_xstrdup(s) : NULL;
-}
-
 void ship_conn_release(struct ship_conn *c)
 {
 	if (!c)
@@ -36,16 +31,16 @@ void ship_conn_release(struct ship_conn *c)
 void ship_conn_copy(struct ship_conn *dst, const struct ship_conn *src)
 {
 	*dst = *src;
-	dst->name = dup_or_null(src->name);
-	dst->endpoint = dup_or_null(src->endpoint);
-	dst->socket_path = dup_or_null(src->socket_path);
-	dst->tls.ca_cert = dup_or_null(src->tls.ca_cert);
-	dst->tls.cert = dup_or_null(src->tls.cert);
-	dst->tls.key = dup_or_null(src->tls.key);
-	dst->ssh.user = dup_or_null(src->ssh.user);
-	dst->ssh.key = dup_or_null(src->ssh.key);
-	dst->ssh.known_hosts = dup_or_null(src->ssh.known_hosts);
-	dst->api_version = dup_or_null(src->api_version);
+	dst->name = mae_xstrdup_or_null(src->name);
+	dst->endpoint = mae_xstrdup_or_null(src->endpoint);
+	dst->socket_path = mae_xstrdup_or_null(src->socket_path);
+	dst->tls.ca_cert = mae_xstrdup_or_null(src->tls.ca_cert);
+	dst->tls.cert = mae_xstrdup_or_null(src->tls.cert);
+	dst->tls.key = mae_xstrdup_or_null(src->tls.key);
+	dst->ssh.user = mae_xstrdup_or_null(src->ssh.user);
+	dst->ssh.key = mae_xstrdup_or_null(src->ssh.key);
+	dst->ssh.known_hosts = mae_xstrdup_or_null(src->ssh.known_hosts);
+	dst->api_version = mae_xstrdup_or_null(src->api_version);
 }
 
 const char *ship_transport_name(enum ship_transport t)

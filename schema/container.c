@@ -8,12 +8,14 @@
  * Must not: print, talk to a ship.  Reads the env files the model names.
  */
 #include "container-priv.h"
+#include "arena.h"
 #include "shell-split.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------ */
 /* JSON helpers                                                         */
@@ -80,6 +82,72 @@ static json_t *jvalue(const struct schema_value *v)
 		break;
 	}
 	return json_stringn(v->str, v->str_len);
+}
+
+/*
+ * An http check's requests_options as config shows them: credentials
+ * masked as registry passwords are ("***"): `auth` whole, the headers
+ * Authorization, Proxy-Authorization and Cookie (any case), and the
+ * password of a proxy URL.  The model hash covers this form, so rotating
+ * a credential does not change it.
+ */
+#define MASKED "***"
+
+static bool secret_header(const char *k)
+{
+	return strcasecmp(k, "Authorization") == 0 ||
+	       strcasecmp(k, "Proxy-Authorization") == 0 ||
+	       strcasecmp(k, "Cookie") == 0;
+}
+
+/* "scheme://user:secret@host" -> "scheme://user:***@host". */
+static json_t *masked_url(const struct schema_value *v)
+{
+	if (v->kind != SCHEMA_V_SCALAR || v->type != SCHEMA_S_STR)
+		return jvalue(v);
+	const char *u = v->str, *sep = strstr(u, "://");
+	const char *host = sep ? sep + 3 : u;
+	const char *at = NULL;
+	for (const char *p = host; *p && *p != '/'; p++)
+		if (*p == '@')
+			at = p;
+	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (!colon)
+		return jvalue(v);
+	char *m = mae_xasprintf("%.*s" MASKED "%s", (int)(colon + 1 - u), u, at);
+	json_t *j = json_string(m);
+	free(m);
+	return j;
+}
+
+static json_t *masked_requests_options(const struct schema_map *m)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->v[i].key;
+		const struct schema_value *v = &m->v[i].value;
+		json_t *j;
+		if (strcmp(k, "auth") == 0 && !(v->kind == SCHEMA_V_SCALAR &&
+						 v->type == SCHEMA_S_NULL)) {
+			j = json_string(MASKED);
+		} else if ((strcmp(k, "headers") == 0 || strcmp(k, "proxies") == 0) &&
+			   v->kind == SCHEMA_V_MAP) {
+			bool headers = k[0] == 'h';
+			j = json_object();
+			for (size_t h = 0; h < v->npairs; h++) {
+				const char *hk = v->pairs[h].key;
+				const struct schema_value *hv = &v->pairs[h].value;
+				json_object_set_new(j, hk,
+						    !headers ? masked_url(hv) :
+						    secret_header(hk) ? json_string(MASKED) :
+						    jvalue(hv));
+			}
+		} else {
+			j = jvalue(v);
+		}
+		json_object_set_new(o, k, j);
+	}
+	return o;
 }
 
 /* ------------------------------------------------------------------ */
@@ -292,11 +360,8 @@ static json_t *check_json(const struct schema_instance *c,
 		json_object_set_new(o, "scheme", jstr(k->scheme));
 		json_object_set_new(o, "method", jstr(k->method));
 		json_object_set_new(o, "max_wait", jnum(k->max_wait));
-		json_t *ro = json_object();
-		for (size_t i = 0; i < k->requests_options.n; i++)
-			json_object_set_new(ro, k->requests_options.v[i].key,
-					    jvalue(&k->requests_options.v[i].value));
-		json_object_set_new(o, "requests_options", ro);
+		json_object_set_new(o, "requests_options",
+				    masked_requests_options(&k->requests_options));
 		json_object_set_new(o, "budget_s", jnum(k->max_wait));
 		const char *host = k->host ? k->host : c->ship->ip;
 		bool v6 = strchr(host, ':') != NULL;
@@ -554,10 +619,11 @@ static int cmp_svc(const void *a, const void *b)
  * containers get: `requires` followed transitively, plus direct
  * `wants_info`, each once, sorted by name (MaestroNG iterated a set, so
  * its order was arbitrary; any fixed order gives the same values).
+ * Indices into env->services.
  */
 static size_t link_deps(const struct schema_env *env,
-			const struct schema_service *svc,
-			const struct schema_service ***ret)
+			const struct schema_service *svc, bool sorted,
+			size_t **ret)
 {
 	size_t n = 0;
 	struct schema_service **req =
@@ -575,9 +641,379 @@ static size_t link_deps(const struct schema_env *env,
 			v[k++] = svc->wants_info[i];
 	}
 	free(req);
-	qsort(v, k, sizeof(*v), cmp_svc);
-	*ret = v;
+	if (sorted)
+		qsort(v, k, sizeof(*v), cmp_svc);
+	size_t *ix = mae_xcalloc(k + 1, sizeof(*ix));
+	for (size_t i = 0; i < k; i++)
+		ix[i] = (size_t)(v[i] - env->services);
+	free(v);
+	*ret = ix;
 	return k;
+}
+
+/* What a set of variables costs a process: bytes of "K=V\0" strings, how
+ * many, and the longest. */
+struct env_size {
+	size_t bytes, count, longest;
+	const char *longest_key;
+};
+
+static size_t var_bytes(const struct env_var *v)
+{
+	return strlen(v->key) + (v->value ? 1 + strlen(v->value) : 0) + 1;
+}
+
+static void size_add(struct env_size *s, const struct env_var *v)
+{
+	size_t n = var_bytes(v);
+	s->bytes += n;
+	s->count++;
+	if (n > s->longest) {
+		s->longest = n;
+		s->longest_key = v->key;
+	}
+}
+
+static void size_merge(struct env_size *s, const struct env_size *t)
+{
+	s->bytes += t->bytes;
+	s->count += t->count;
+	if (t->longest > s->longest) {
+		s->longest = t->longest;
+		s->longest_key = t->longest_key;
+	}
+}
+
+/*
+ * What every container computation shares: per service its env (env
+ * files and `env`), its link variables both ways and the services whose
+ * link variables it gets; for the size check, which service owns each
+ * link variable's key.  The link deps are kept for one service at a time
+ * (a chain of N services has N^2/2 of them).
+ */
+struct spec_ctx {
+	const struct schema_env *env;
+	struct env_map *svc_env, *links_int, *links_ext;
+	long deps_of;          /* the service deps/ndeps are for, or -1 */
+	bool deps_sorted;
+	size_t *deps, ndeps;
+	struct env_size *int_size, *ext_size;
+	bool *collides;       /* a link key of this service is another's too */
+	struct schema_arena *a;
+	struct name_index *owner; /* link key -> service index + 1 */
+	size_t *stamp;        /* stamp[d] == s + 1: d is a link dep of s */
+	const char **reg_names, **reg_urls;
+};
+
+static int ctx_init(struct spec_ctx *x, const struct schema_env *env,
+		    struct mae_diags *d)
+{
+	int rc = 0;
+	size_t ns = env->nservices;
+	memset(x, 0, sizeof(*x));
+	x->env = env;
+	x->svc_env = mae_xcalloc(ns + 1, sizeof(*x->svc_env));
+	x->links_int = mae_xcalloc(ns + 1, sizeof(*x->links_int));
+	x->links_ext = mae_xcalloc(ns + 1, sizeof(*x->links_ext));
+	x->deps_of = -1;
+	x->int_size = mae_xcalloc(ns + 1, sizeof(*x->int_size));
+	x->ext_size = mae_xcalloc(ns + 1, sizeof(*x->ext_size));
+	x->collides = mae_xcalloc(ns + 1, sizeof(*x->collides));
+	x->stamp = mae_xcalloc(ns + 1, sizeof(*x->stamp));
+	size_t nkeys = 0;
+	for (size_t i = 0; i < ns; i++) {
+		const struct schema_service *svc = &env->services[i];
+		env_map_init(&x->svc_env[i]);
+		if (add_envfiles(&svc->envfile, &x->svc_env[i], d) < 0)
+			rc = MAE_ERR_INVALID;
+		if (add_env(&svc->env, &x->svc_env[i], d) < 0)
+			rc = MAE_ERR_INVALID;
+		env_map_set(&x->svc_env[i], "MAESTRO_ENVIRONMENT_NAME", env->name);
+		env_map_set(&x->svc_env[i], "SERVICE_NAME", svc->name);
+		env_map_init(&x->links_int[i]);
+		env_map_init(&x->links_ext[i]);
+		link_vars(svc, true, &x->links_int[i]);
+		link_vars(svc, false, &x->links_ext[i]);
+		for (size_t k = 0; k < x->links_int[i].n; k++)
+			size_add(&x->int_size[i], &x->links_int[i].v[k]);
+		for (size_t k = 0; k < x->links_ext[i].n; k++)
+			size_add(&x->ext_size[i], &x->links_ext[i].v[k]);
+		nkeys += x->links_int[i].n;
+	}
+	/* the external keys of a service are among its internal ones */
+	x->a = arena_new();
+	x->owner = name_index_new(x->a, nkeys + 1);
+	for (size_t i = 0; i < ns; i++) {
+		for (size_t k = 0; k < x->links_int[i].n; k++) {
+			const char *key = x->links_int[i].v[k].key;
+			if (!name_index_add(x->owner, key, (void *)(i + 1))) {
+				size_t o = (size_t)name_index_get(x->owner, key) - 1;
+				x->collides[i] = x->collides[o] = true;
+			}
+		}
+	}
+	x->reg_names = mae_xcalloc(env->nregistries + 1, sizeof(char *));
+	x->reg_urls = mae_xcalloc(env->nregistries + 1, sizeof(char *));
+	for (size_t i = 0; i < env->nregistries; i++) {
+		x->reg_names[i] = env->registries[i].name;
+		x->reg_urls[i] = env->registries[i].registry;
+	}
+	return rc;
+}
+
+static void ctx_release(struct spec_ctx *x)
+{
+	for (size_t i = 0; i < x->env->nservices; i++) {
+		env_map_release(&x->svc_env[i]);
+		env_map_release(&x->links_int[i]);
+		env_map_release(&x->links_ext[i]);
+	}
+	free(x->svc_env);
+	free(x->links_int);
+	free(x->links_ext);
+	free(x->deps);
+	free(x->int_size);
+	free(x->ext_size);
+	free(x->collides);
+	free(x->stamp);
+	arena_free(x->a);
+	free(x->reg_names);
+	free(x->reg_urls);
+}
+
+/*
+ * The variables of a container before its link variables (spec §3.1):
+ * instance env files and `env`, then the built-in ones.  Only what the
+ * instance adds to its service's; the service's are in x->svc_env.
+ */
+static int own_env(const struct schema_instance *c, const char *tag,
+		   struct env_map *m, struct mae_diags *d)
+{
+	int rc = 0;
+	if (add_envfiles(&c->envfile, m, d) < 0)
+		rc = MAE_ERR_INVALID;
+	if (add_env(&c->env, m, d) < 0)
+		rc = MAE_ERR_INVALID;
+	env_map_set(m, "CONTAINER_NAME", c->name);
+	env_map_set(m, "CONTAINER_HOST_ADDRESS", c->ship->ip);
+	env_map_set(m, "DOCKER_IMAGE", c->image);
+	env_map_set(m, "DOCKER_TAG", tag);
+	return rc;
+}
+
+/* Make x->deps those of service si (sorted: in the order the
+ * environment lists them). */
+static void ctx_deps(struct spec_ctx *x, size_t si, bool sorted)
+{
+	if (x->deps_of == (long)si && (x->deps_sorted || !sorted))
+		return;
+	free(x->deps);
+	x->ndeps = link_deps(x->env, &x->env->services[si], sorted, &x->deps);
+	x->deps_of = (long)si;
+	x->deps_sorted = sorted;
+}
+
+/* The whole environment of container c (its own part given). */
+static void full_env(struct spec_ctx *x, size_t si,
+		     const struct env_map *own, struct env_map *m)
+{
+	ctx_deps(x, si, true);
+	env_map_init(m);
+	env_map_update(m, &x->svc_env[si]);
+	env_map_update(m, own);
+	env_map_update(m, &x->links_int[si]);
+	for (size_t k = 0; k < x->ndeps; k++)
+		env_map_update(m, &x->links_ext[x->deps[k]]);
+}
+
+/* Is key one of the link variables container of service si gets? */
+static bool in_links(const struct spec_ctx *x, size_t si, const char *key)
+{
+	size_t o = (size_t)name_index_get(x->owner, key);
+	if (!o)
+		return false;
+	if (o - 1 == si)
+		return true; /* its own, INTERNAL_PORT included */
+	return x->stamp[o - 1] == si + 1 &&
+	       env_map_get(&x->links_ext[o - 1], key) != NULL;
+}
+
+/*
+ * The size of a container's environment without building it: its
+ * service's variables and its own, but those a link variable replaces,
+ * plus the link variables (disjoint sets when no two services' link
+ * keys collide; else the environment is built and measured).
+ */
+static void env_size_of(struct spec_ctx *x, size_t si,
+			const struct env_map *own, struct env_size *s)
+{
+	memset(s, 0, sizeof(*s));
+	ctx_deps(x, si, false);
+	bool fast = !x->collides[si];
+	for (size_t k = 0; k < x->ndeps && fast; k++)
+		fast = !x->collides[x->deps[k]];
+	if (!fast) {
+		struct env_map m;
+		full_env(x, si, own, &m);
+		for (size_t k = 0; k < m.n; k++)
+			size_add(s, &m.v[k]);
+		/* keys borrowed by the caller's message live in own/links */
+		if (s->longest_key) {
+			const struct env_var *v = env_map_get(own, s->longest_key);
+			if (!v)
+				v = env_map_get(&x->svc_env[si], s->longest_key);
+			if (!v)
+				v = env_map_get(&x->links_int[si], s->longest_key);
+			for (size_t k = 0; !v && k < x->ndeps; k++)
+				v = env_map_get(&x->links_ext[x->deps[k]],
+						s->longest_key);
+			s->longest_key = v ? v->key : "";
+		}
+		env_map_release(&m);
+		return;
+	}
+	for (size_t k = 0; k < x->ndeps; k++)
+		x->stamp[x->deps[k]] = si + 1;
+	const struct env_map *svc = &x->svc_env[si];
+	for (size_t k = 0; k < svc->n; k++)
+		if (!env_map_get(own, svc->v[k].key) &&
+		    !in_links(x, si, svc->v[k].key))
+			size_add(s, &svc->v[k]);
+	for (size_t k = 0; k < own->n; k++)
+		if (!in_links(x, si, own->v[k].key))
+			size_add(s, &own->v[k]);
+	size_merge(s, &x->int_size[si]);
+	for (size_t k = 0; k < x->ndeps; k++)
+		size_merge(s, &x->ext_size[x->deps[k]]);
+	for (size_t k = 0; k < x->ndeps; k++)
+		x->stamp[x->deps[k]] = 0;
+}
+
+/*
+ * Linux's limits on what execve() passes (fs/exec.c): one string at most
+ * MAX_ARG_STRLEN (32 pages), and the strings of environment and command
+ * with their pointers at most a quarter of the stack limit (2 MiB with
+ * the default 8 MiB).  A container past them could not start its process.
+ */
+#define EXEC_STRING_MAX ((size_t)131072)
+#define EXEC_TOTAL_MAX ((size_t)2 << 20)
+
+static int check_exec_limits(const struct schema_instance *c,
+			     const struct env_size *s, char **argv, size_t argc,
+			     struct mae_diags *d)
+{
+	size_t total = s->bytes + s->count * sizeof(char *);
+	for (size_t i = 0; i < argc; i++)
+		total += strlen(argv[i]) + 1 + sizeof(char *);
+	int rc = 0;
+	if (s->longest > EXEC_STRING_MAX) {
+		schema_diag(d, MAE_SEV_ERROR, &c->pos,
+			    "environment variable '%s' of container '%s' is %zu "
+			    "bytes: Linux passes at most %zu bytes in one "
+			    "string (MAX_ARG_STRLEN)", MAE_QUOTE(s->longest_key),
+			    MAE_QUOTE(c->name), s->longest, EXEC_STRING_MAX);
+		rc = MAE_ERR_INVALID;
+	}
+	if (total > EXEC_TOTAL_MAX) {
+		schema_diag(d, MAE_SEV_ERROR, &c->pos,
+			    "the environment of container '%s' is %zu bytes "
+			    "(%zu variables) with its command: Linux passes at "
+			    "most %zu bytes to a process (a quarter of the "
+			    "default 8 MiB stack)", MAE_QUOTE(c->name), total,
+			    s->count, EXEC_TOTAL_MAX);
+		rc = MAE_ERR_INVALID;
+	}
+	return rc;
+}
+
+static int check_ports(const struct schema_instance *c, struct mae_diags *d)
+{
+	int rc = 0;
+	for (size_t p = 0; p < c->nports; p++) {
+		const struct schema_port *port = &c->ports[p];
+		/* Docker pairs a range with a range of the same size, or
+		 * gives one container port a host port from a range */
+		if (port->exposed_hi != port->exposed_lo &&
+		    port->external_hi - port->external_lo !=
+			    port->exposed_hi - port->exposed_lo) {
+			schema_diag(d, MAE_SEV_ERROR, &port->pos,
+				    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
+				    port->name, c->name, port->exposed,
+				    port->external);
+			rc = MAE_ERR_INVALID;
+		}
+	}
+	return rc;
+}
+
+/*
+ * Compute container i.  With full false only what can be wrong is
+ * computed and checked (validate): the environment is measured, not
+ * built, and no create body is made; cs is left empty.
+ */
+static int spec_compute(struct spec_ctx *x, size_t i,
+			struct container_spec *cs, bool full,
+			struct env_size *size, struct mae_diags *d)
+{
+	const struct schema_env *env = x->env;
+	const struct schema_instance *c = &env->instances[i];
+	size_t si = (size_t)(c->service - env->services);
+	int rc = 0;
+	cs->inst = c;
+	image_ref_parse(c->image, &cs->image);
+	long r = registry_match(&cs->image, x->reg_names, x->reg_urls,
+				env->nregistries);
+	cs->registry = r >= 0 ? &env->registries[r] : NULL;
+	if (command_argv(c->command, &cs->argv, &cs->argc, d) < 0)
+		rc = MAE_ERR_INVALID;
+
+	struct env_map own;
+	env_map_init(&own);
+	if (own_env(c, cs->image.tag, &own, d) < 0)
+		rc = MAE_ERR_INVALID;
+	env_size_of(x, si, &own, size);
+	if (check_exec_limits(c, size, cs->argv, cs->argc, d) < 0)
+		rc = MAE_ERR_INVALID;
+	if (check_ports(c, d) < 0)
+		rc = MAE_ERR_INVALID;
+	json_t *lc = lifecycle_json(c, d, &rc);
+	if (full && rc == 0) {
+		full_env(x, si, &own, &cs->env);
+		cs->env_bytes = size->bytes;
+		cs->env_count = size->count;
+		cs->lifecycle = lc;
+		cs->create = create_body(env, cs, cs->spec_hash);
+	} else {
+		json_decref(lc);
+	}
+	env_map_release(&own);
+	return rc;
+}
+
+static void spec_release(struct container_spec *cs)
+{
+	env_map_release(&cs->env);
+	argv_free(cs->argv);
+	image_ref_release(&cs->image);
+	json_decref(cs->create);
+	json_decref(cs->lifecycle);
+	memset(cs, 0, sizeof(*cs));
+}
+
+int container_specs_check(const struct schema_env *env, struct mae_diags *d)
+{
+	struct spec_ctx x;
+	int rc = ctx_init(&x, env, d);
+	for (size_t i = 0; i < env->ninstances; i++) {
+		struct container_spec cs;
+		struct env_size size;
+		memset(&cs, 0, sizeof(cs));
+		if (spec_compute(&x, i, &cs, false, &size, d) < 0)
+			rc = MAE_ERR_INVALID;
+		spec_release(&cs);
+	}
+	ctx_release(&x);
+	return rc < 0 || mae_diags_failed(d) ? MAE_ERR_INVALID : 0;
 }
 
 int container_specs_compute(const struct schema_env *env,
@@ -585,96 +1021,35 @@ int container_specs_compute(const struct schema_env *env,
 			    struct mae_diags *d)
 {
 	*ret = NULL;
-	int rc = 0;
+	struct spec_ctx x;
+	int rc = ctx_init(&x, env, d);
 	struct container_specs *s = mae_xcalloc(1, sizeof(*s));
 	s->n = env->ninstances;
 	s->v = mae_xcalloc(s->n + 1, sizeof(*s->v));
 
-	/* per service: its env, and its link variables both ways */
-	size_t ns = env->nservices;
-	struct env_map *svc_env = mae_xcalloc(ns + 1, sizeof(*svc_env));
-	struct env_map *links_int = mae_xcalloc(ns + 1, sizeof(*links_int));
-	struct env_map *links_ext = mae_xcalloc(ns + 1, sizeof(*links_ext));
-	for (size_t i = 0; i < ns; i++) {
-		const struct schema_service *svc = &env->services[i];
-		env_map_init(&svc_env[i]);
-		if (add_envfiles(&svc->envfile, &svc_env[i], d) < 0)
+	/* measured first: what would be built must fit the budget */
+	size_t total = 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		struct env_size size;
+		if (spec_compute(&x, i, &s->v[i], false, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
-		if (add_env(&svc->env, &svc_env[i], d) < 0)
-			rc = MAE_ERR_INVALID;
-		env_map_set(&svc_env[i], "MAESTRO_ENVIRONMENT_NAME", env->name);
-		env_map_set(&svc_env[i], "SERVICE_NAME", svc->name);
-		env_map_init(&links_int[i]);
-		env_map_init(&links_ext[i]);
-		link_vars(svc, true, &links_int[i]);
-		link_vars(svc, false, &links_ext[i]);
+		spec_release(&s->v[i]);
+		total += size.bytes;
 	}
-
-	const char **reg_names = mae_xcalloc(env->nregistries + 1, sizeof(char *));
-	const char **reg_urls = mae_xcalloc(env->nregistries + 1, sizeof(char *));
-	for (size_t i = 0; i < env->nregistries; i++) {
-		reg_names[i] = env->registries[i].name;
-		reg_urls[i] = env->registries[i].registry;
+	if (rc == 0 && total > CONTAINER_SPECS_ENV_BUDGET) {
+		mae_diag_file(d, MAE_SEV_ERROR, env->file ? env->file : NULL, 0,
+			      0, "the containers' environments total %zu MiB, "
+			      "above the %zu MiB maestro computes at once "
+			      "(%zu containers)", total >> 20,
+			      CONTAINER_SPECS_ENV_BUDGET >> 20, s->n);
+		rc = MAE_ERR_LIMIT;
 	}
-
-	for (size_t i = 0; i < s->n; i++) {
-		struct container_spec *cs = &s->v[i];
-		const struct schema_instance *c = &env->instances[i];
-		size_t si = (size_t)(c->service - env->services);
-		cs->inst = c;
-		image_ref_parse(c->image, &cs->image);
-		long r = registry_match(&cs->image, reg_names, reg_urls,
-					env->nregistries);
-		cs->registry = r >= 0 ? &env->registries[r] : NULL;
-		if (command_argv(c->command, &cs->argv, &cs->argc, d) < 0)
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		struct env_size size;
+		if (spec_compute(&x, i, &s->v[i], true, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
-
-		env_map_init(&cs->env);
-		env_map_update(&cs->env, &svc_env[si]);
-		if (add_envfiles(&c->envfile, &cs->env, d) < 0)
-			rc = MAE_ERR_INVALID;
-		if (add_env(&c->env, &cs->env, d) < 0)
-			rc = MAE_ERR_INVALID;
-		env_map_set(&cs->env, "CONTAINER_NAME", c->name);
-		env_map_set(&cs->env, "CONTAINER_HOST_ADDRESS", c->ship->ip);
-		env_map_set(&cs->env, "DOCKER_IMAGE", c->image);
-		env_map_set(&cs->env, "DOCKER_TAG", cs->image.tag);
-		env_map_update(&cs->env, &links_int[si]);
-		const struct schema_service **deps = NULL;
-		size_t nd = link_deps(env, c->service, &deps);
-		for (size_t k = 0; k < nd; k++)
-			env_map_update(&cs->env,
-				       &links_ext[deps[k] - env->services]);
-		free(deps);
-
-		for (size_t p = 0; p < c->nports; p++) {
-			const struct schema_port *port = &c->ports[p];
-			/* Docker pairs a range with a range of the same size, or
-			 * gives one container port a host port from a range */
-			if (port->exposed_hi != port->exposed_lo &&
-			    port->external_hi - port->external_lo !=
-				    port->exposed_hi - port->exposed_lo) {
-				schema_diag(d, MAE_SEV_ERROR, &port->pos,
-					    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
-					    port->name, c->name, port->exposed,
-					    port->external);
-				rc = MAE_ERR_INVALID;
-			}
-		}
-		cs->lifecycle = lifecycle_json(c, d, &rc);
-		cs->create = create_body(env, cs, cs->spec_hash);
 	}
-
-	for (size_t i = 0; i < ns; i++) {
-		env_map_release(&svc_env[i]);
-		env_map_release(&links_int[i]);
-		env_map_release(&links_ext[i]);
-	}
-	free(svc_env);
-	free(links_int);
-	free(links_ext);
-	free(reg_names);
-	free(reg_urls);
+	ctx_release(&x);
 	if (rc < 0 || mae_diags_failed(d)) {
 		container_specs_free(s);
 		return rc < 0 ? rc : MAE_ERR_INVALID;
@@ -687,14 +1062,8 @@ void container_specs_free(struct container_specs *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		struct container_spec *cs = &s->v[i];
-		env_map_release(&cs->env);
-		argv_free(cs->argv);
-		image_ref_release(&cs->image);
-		json_decref(cs->create);
-		json_decref(cs->lifecycle);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		spec_release(&s->v[i]);
 	free(s->v);
 	free(s);
 }
@@ -706,50 +1075,4 @@ const struct container_spec *container_specs_find(
 		if (strcmp(s->v[i].inst->name, name) == 0)
 			return &s->v[i];
 	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* The service graph                                                    */
-
-void sgraph_from_model(const struct schema_env *env, struct sgraph *g)
-{
-	g->nservices = env->nservices;
-	g->ninstances = env->ninstances;
-	g->services = mae_xcalloc(g->nservices + 1, sizeof(*g->services));
-	g->instances = mae_xcalloc(g->ninstances + 1, sizeof(*g->instances));
-	for (size_t i = 0; i < env->nservices; i++) {
-		const struct schema_service *svc = &env->services[i];
-		struct sgraph_service *gs = &g->services[i];
-		gs->name = svc->name;
-		gs->omit = svc->omit;
-		gs->deps = mae_xcalloc(svc->nrequires + svc->nimplied + 1,
-				       sizeof(*gs->deps));
-		for (size_t k = 0; k < svc->nrequires; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->requires[k] - env->services);
-		for (size_t k = 0; k < svc->nimplied; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->implied[k] - env->services);
-		gs->instances = mae_xcalloc(svc->ninstances + 1, sizeof(*gs->instances));
-		for (size_t k = 0; k < svc->ninstances; k++)
-			gs->instances[gs->ninstances++] =
-				(size_t)(svc->instances[k] - env->instances);
-	}
-	for (size_t i = 0; i < env->ninstances; i++) {
-		const struct schema_instance *c = &env->instances[i];
-		g->instances[i].name = c->name;
-		g->instances[i].service = (size_t)(c->service - env->services);
-		g->instances[i].ship = c->ship->name;
-	}
-}
-
-void sgraph_release(struct sgraph *g)
-{
-	if (!g)
-		return;
-	for (size_t i = 0; i < g->nservices; i++) {
-		free(g->services[i].deps);
-		free(g->services[i].instances);
-	}
-	free(g->services);
-	free(g->instances);
-	memset(g, 0, sizeof(*g));
 }

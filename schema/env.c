@@ -257,7 +257,7 @@ void env_map_set(struct env_map *m, const char *key, const char *value)
 	if (*slot) {
 		struct env_var *v = &m->v[*slot - 1];
 		free(v->value);
-		v->value = value ? mae_xstrdup(value) : NULL;
+		v->value = mae_xstrdup_or_null(value);
 		return;
 	}
 	if (m->n == m->cap) {
@@ -265,7 +265,7 @@ void env_map_set(struct env_map *m, const char *key, const char *value)
 		m->v = mae_xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
 	m->v[m->n].key = mae_xstrdup(key);
-	m->v[m->n].value = value ? mae_xstrdup(value) : NULL;
+	m->v[m->n].value = mae_xstrdup_or_null(value);
 	m->n++;
 	*slot = m->n;
 }
@@ -341,9 +341,11 @@ int envfile_parse(const char *path, const char *data, size_t len,
 			continue;
 		const char *eq = memchr(data + start, '=', end - start);
 		if (!eq) {
+			/* where, not what: the line may be a secret */
 			mae_error_set(e, MAE_ERR_INVALID,
-				      "invalid line in environment file '%s': '%.*s' has no '='",
-				      path, (int)(end - start), data + start);
+				      "invalid line %d in environment file '%s': "
+				      "no '=' (the line is not shown)", lineno,
+				      MAE_QUOTE(path));
 			if (e) {
 				snprintf(e->file, sizeof(e->file), "%s", path);
 				e->line = lineno;

@@ -352,7 +352,7 @@ int state_plan_load(struct state *st, int64_t id, int64_t run,
 	json_object_set_new(doc, "steps", json_array());
 	/* the hash is checked once the steps are in */
 	const char *hash = json_string_value(json_object_get(doc, "hash"));
-	char *saved_hash = hash ? mae_xstrdup(hash) : NULL;
+	char *saved_hash = mae_xstrdup_or_null(hash);
 	struct plan *p = NULL;
 	/* read the header through plan_from_json as a plan of no steps
 	 * (whose hash is that of "[]") */

@@ -256,7 +256,7 @@ const char *state_col_str(sqlite3_stmt *s, int i)
 char *state_col_dup(sqlite3_stmt *s, int i)
 {
 	const char *v = state_col_str(s, i);
-	return v ? mae_xstrdup(v) : NULL;
+	return mae_xstrdup_or_null(v);
 }
 
 int state_env_id(struct state *st, const char *name, bool create,

@@ -66,6 +66,14 @@ check extra-operand 2 /dev/null "$tmp/e5" -f "$fx/links.yaml" validate extra
 printf "maestro: option '-f' needs a value (FILE)\nTry 'maestro --help'.\n" >"$tmp/e6"
 check missing-value 2 /dev/null "$tmp/e6" -f
 
+# an unknown command or option from argv is shown escaped
+"$maestro" $'x\e[2J' >/dev/null 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 2 ] && grep -qF "maestro: unknown command 'x\x1b[2J'" "$tmp/err"; } \
+  || { echo "FAIL unknown-command: exit $rc"; cat -v "$tmp/err"; fail=1; }
+"$maestro" -f "$fx/links.yaml" deptree $'--\rx' >/dev/null 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 2 ] && grep -qF "maestro: unknown option '--\rx'" "$tmp/err"; } \
+  || { echo "FAIL unknown-option-escaped: exit $rc"; cat -v "$tmp/err"; fail=1; }
+
 # every command has --help (exit 0, on stdout, its usage first); -h too
 for c in validate config dump deptree ships; do
   "$maestro" "$c" --help >"$tmp/out" 2>"$tmp/err" || { echo "FAIL $c --help: exit $?"; fail=1; }
