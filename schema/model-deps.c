@@ -300,6 +300,7 @@ void build_services(struct builder *b, const struct ynode *root)
 		get_lifecycle(b, s, w, true, svc->lifecycle);
 		get_strlist(b, s, "requires", w, &req[si]);
 		get_strlist(b, s, "wants_info", w, &wants[si]);
+		get_strlist(b, s, "secret_env", w, &svc->secret_env);
 	}
 
 	/* then the instances */
