@@ -287,13 +287,20 @@ static void merge_ports(struct builder *b, const struct schema_service *svc,
 		c->ports[c->nports] = svc->ports[i];
 		c->ports[c->nports++].from_service = true;
 	}
+	/* own names are distinct (a YAML map): only the service's are
+	 * looked up, in constant time */
+	struct name_index *ix = NULL;
+	if (svc->nports && nown) {
+		ix = name_index_new(b->a, svc->nports);
+		for (size_t i = 0; i < svc->nports; i++)
+			name_index_add(ix, svc->ports[i].name, &c->ports[i]);
+	}
 	for (size_t i = 0; i < nown; i++) {
-		size_t j = 0;
-		while (j < c->nports && strcmp(c->ports[j].name, own[i].name))
-			j++;
-		c->ports[j] = own[i];
-		if (j == c->nports)
-			c->nports++;
+		struct schema_port *same = name_index_get(ix, own[i].name);
+		if (same)
+			*same = own[i];
+		else
+			c->ports[c->nports++] = own[i];
 	}
 }
 
@@ -415,6 +422,15 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	size_t nports;
 	get_ports(b, v, w, &ports, &nports);
 	merge_ports(b, svc, ports, nports, c);
+	/* a range is one entry per port in the create body */
+	size_t expanded = 0;
+	for (size_t i = 0; i < c->nports; i++)
+		expanded += c->ports[i].exposed_hi - c->ports[i].exposed_lo + 1u;
+	if (expanded > SCHEMA_PORTS_EXPANDED_MAX)
+		model_err(b, ynode_get(v, "ports") ? ynode_get(v, "ports") : v,
+			  "instance '%s' has %zu ports once ranges are expanded: "
+			  "at most %d (every port of tcp and udp)",
+			  MAE_QUOTE(name), expanded, SCHEMA_PORTS_EXPANDED_MAX);
 
 	get_volumes(b, v, w, c);
 	get_strlist(b, v, "container_volumes", w, &c->container_volumes);
