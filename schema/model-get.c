@@ -5,6 +5,7 @@
  * (model.c).
  */
 #include "model-priv.h"
+#include "compute.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -464,6 +465,14 @@ static bool has_map_inside(const struct ynode *n, int depth)
 }
 
 /* env: a map of names to scalars or (nested) lists. */
+const char *control_char_in(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return (const char *)p;
+	return NULL;
+}
+
 void get_env(struct builder *b, const struct ynode *map,
 	     const char *where, struct schema_map *out)
 {
@@ -473,6 +482,12 @@ void get_env(struct builder *b, const struct ynode *map,
 		return;
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
+		const char *why = env_name_problem(key_of(&v->pairs[i]));
+		if (why)
+			model_err(b, v->pairs[i].key,
+				  "environment variable name '%s' %s is not "
+				  "valid: %s", MAE_QUOTE(key_of(&v->pairs[i])),
+				  where, why);
 		if (has_map_inside(val, 0))
 			model_err(b, val,
 				  "environment variable '%s' %s must be a scalar or a list, not a mapping",

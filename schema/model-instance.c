@@ -54,8 +54,52 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 				  k, where, ynode_describe(val));
 			continue;
 		}
+		if (control_char_in(bd->host) || control_char_in(bd->target)) {
+			model_err(b, v->pairs[i].key, "invalid volume '%s' %s: "
+				  "a path must not hold a control character",
+				  MAE_QUOTE(k), where);
+			continue;
+		}
 		c->nvolumes++;
 	}
+}
+
+/*
+ * Docker's rule for container names ([a-zA-Z0-9][a-zA-Z0-9_.-]*), a
+ * length maestro bounds, and the hostname an instance also gets unless
+ * `net` says otherwise (Linux: at most 64 bytes).
+ */
+#define CONTAINER_NAME_MAX 255
+#define HOSTNAME_MAX 64
+
+static void check_container_name(struct builder *b, const struct ynode *key,
+				 const char *name, bool hostname)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') ||
+			  (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
+		if (!ok) {
+			model_err(b, key, "instance name '%s' is not a valid "
+				  "container name: Docker's are "
+				  "[a-zA-Z0-9][a-zA-Z0-9_.-]* (%s at offset %zu)",
+				  MAE_QUOTE(name),
+				  ch < 0x20 || ch >= 0x7f ? "a control or non-ASCII "
+				  "character" : arena_printf(b->a, "'%c'", ch), i);
+			return;
+		}
+	}
+	if (n == 0)
+		model_err(b, key, "an instance name is empty");
+	else if (n > CONTAINER_NAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: at most "
+			  "%d", MAE_QUOTE(name), n, CONTAINER_NAME_MAX);
+	else if (hostname && n > HOSTNAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: it is "
+			  "also the container's hostname, at most %d (set 'net' "
+			  "or shorten it)", MAE_QUOTE(name), n, HOSTNAME_MAX);
 }
 
 static void get_restart(struct builder *b, const struct ynode *map,
@@ -365,7 +409,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		    struct schema_instance *c, const char *name,
 		    const struct ynode *keynode, const struct ynode *v)
 {
-	const char *w = arena_printf(b->a, "in instance '%s'", name);
+	const char *w = arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
 	c->name = arena_strdup(b->a, name);
 	c->pos = model_pos(b, keynode);
 	c->service = svc;
@@ -444,6 +488,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	get_strlist(b, v, "cap_drop", w, &c->cap_drop);
 	get_extra_hosts(b, v, w, c);
 	c->net = get_str(b, v, "net", w, false);
+	check_container_name(b, keynode, name, !c->net);
 	get_restart(b, v, w, &c->restart);
 	c->has_dns = get_strlist(b, v, "dns", w, &c->dns);
 	c->stop_timeout = (int)get_int(b, v, "stop_timeout", w, 0, 1000000, 10);
