@@ -997,6 +997,7 @@ static void spec_release(struct container_spec *cs)
 	image_ref_release(&cs->image);
 	json_decref(cs->create);
 	json_decref(cs->lifecycle);
+	container_spec_secrets_release(cs);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -1050,6 +1051,8 @@ int container_specs_compute(const struct schema_env *env,
 			rc = MAE_ERR_INVALID;
 	}
 	ctx_release(&x);
+	if (rc == 0)
+		container_specs_secrets(env, s, d);
 	if (rc < 0 || mae_diags_failed(d)) {
 		container_specs_free(s);
 		return rc < 0 ? rc : MAE_ERR_INVALID;
@@ -1075,50 +1078,4 @@ const struct container_spec *container_specs_find(
 		if (strcmp(s->v[i].inst->name, name) == 0)
 			return &s->v[i];
 	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* The service graph                                                    */
-
-void sgraph_from_model(const struct schema_env *env, struct sgraph *g)
-{
-	g->nservices = env->nservices;
-	g->ninstances = env->ninstances;
-	g->services = mae_xcalloc(g->nservices + 1, sizeof(*g->services));
-	g->instances = mae_xcalloc(g->ninstances + 1, sizeof(*g->instances));
-	for (size_t i = 0; i < env->nservices; i++) {
-		const struct schema_service *svc = &env->services[i];
-		struct sgraph_service *gs = &g->services[i];
-		gs->name = svc->name;
-		gs->omit = svc->omit;
-		gs->deps = mae_xcalloc(svc->nrequires + svc->nimplied + 1,
-				       sizeof(*gs->deps));
-		for (size_t k = 0; k < svc->nrequires; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->requires[k] - env->services);
-		for (size_t k = 0; k < svc->nimplied; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->implied[k] - env->services);
-		gs->instances = mae_xcalloc(svc->ninstances + 1, sizeof(*gs->instances));
-		for (size_t k = 0; k < svc->ninstances; k++)
-			gs->instances[gs->ninstances++] =
-				(size_t)(svc->instances[k] - env->instances);
-	}
-	for (size_t i = 0; i < env->ninstances; i++) {
-		const struct schema_instance *c = &env->instances[i];
-		g->instances[i].name = c->name;
-		g->instances[i].service = (size_t)(c->service - env->services);
-		g->instances[i].ship = c->ship->name;
-	}
-}
-
-void sgraph_release(struct sgraph *g)
-{
-	if (!g)
-		return;
-	for (size_t i = 0; i < g->nservices; i++) {
-		free(g->services[i].deps);
-		free(g->services[i].instances);
-	}
-	free(g->services);
-	free(g->instances);
-	memset(g, 0, sizeof(*g));
 }

@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
 # deptree output is complete or the command fails saying why (issue 11
-# item 5): every service of a chain of 960 is a root and prints the chain
-# below it, about 268 MB in all, past the 256 MiB that once cut the text
-# silently with exit 0.
+# item 5): the tree of the last service of a chain of 17,000 is the whole
+# chain, indented ever deeper, about 289 MB, past the 256 MiB that once cut
+# the text silently with exit 0.
 # usage: deptree-size.sh MAESTRO
 set -u
 maestro=$(realpath "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=960
+n=17000
 python3 - "$n" >"$tmp/chain.yaml" <<'EOT'
 import sys
 n = int(sys.argv[1])
 print("__maestro: {schema: 2}\nname: chain\nships: {s: {ip: h}}\nservices:")
 for i in range(n):
-    req = ", requires: [c%04d]" % (i - 1) if i else ""
-    print("  c%04d: {image: x%s, instances: {c%04d-1: {ship: s}}}" % (i, req, i))
+    req = ", requires: [c%05d]" % (i - 1) if i else ""
+    print("  c%05d: {image: x%s, instances: {c%05d-1: {ship: s}}}" % (i, req, i))
 EOT
-"$maestro" -f "$tmp/chain.yaml" deptree 2>"$tmp/err" | wc -c >"$tmp/size"
+"$maestro" -f "$tmp/chain.yaml" deptree "c$(printf %05d $((n - 1)))" 2>"$tmp/err" | wc -c >"$tmp/size"
 rc=${PIPESTATUS[0]}
-# root r: its name, then r lines at depth d of 2d+2 columns before a name
+# the root's name, then a line at each depth d of 2d+2 columns before a name
 want=$(python3 -c "
 n = $n
-print(sum(6 + sum(2 * d + 2 + 6 for d in range(1, r + 1)) for r in range(n)) + n - 1)")
+print(7 + sum(2 * d + 2 + 7 for d in range(1, n)))")
 got=$(cat "$tmp/size")
 if [ "$rc" -eq 0 ]; then
   [ "$got" -eq "$want" ] || { echo "FAIL: exit 0 with $got of $want bytes"; exit 1; }
