@@ -99,6 +99,25 @@ void mae_error_prefix(struct mae_error *e, const char *fmt, ...)
 	MAE_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------ */
+/* Fault injection (test builds only)                                   */
+
+/*
+ * MAE_FAULT("state.commit") is 0 in a default build: the seam is
+ * compiled out and leaves no symbol.  In a build configured with
+ * -Dfault_injection=true it is nonzero when the environment variable
+ * MAESTRO_FAULT arms the point to fail ("state.commit:fail"), and it
+ * kills the process on the spot when armed to die ("state.commit:die:3":
+ * at the third hit).  Name points MODULE.WHAT; a failing point returns
+ * the error the real failure would.  docs/testing.md "Fault injection".
+ */
+#ifdef MAE_FAULT_INJECTION
+int mae_fault_hit(const char *name);
+#define MAE_FAULT(name) mae_fault_hit(name)
+#else
+#define MAE_FAULT(name) 0
+#endif
+
+/* ------------------------------------------------------------------ */
 /* Source maps and diagnostics                                          */
 
 /*
