@@ -16,12 +16,18 @@ extern const struct cli_command cmd_validate;
 extern const struct cli_command cmd_config;
 extern const struct cli_command cmd_deptree;
 extern const struct cli_command cmd_ships;
+extern const struct cli_command cmd_plan;
+extern const struct cli_command cmd_plans;
+extern const struct cli_command cmd_show;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_validate,
 	&cmd_config,
 	&cmd_deptree,
 	&cmd_ships,
+	&cmd_plan,
+	&cmd_plans,
+	&cmd_show,
 	NULL, /* end */
 };
 
@@ -75,6 +81,16 @@ static const struct cli_command *find_command(const char *name)
 	return NULL;
 }
 
+/* "maestro: MESSAGE" on stderr, escaped (argv may hold anything). */
+static void say(const char *fmt, ...) MAE_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: ", fmt, ap);
+	va_end(ap);
+}
+
 static int unknown_command(const char *name)
 {
 	const char *names[64] = { NULL };
@@ -83,10 +99,9 @@ static int unknown_command(const char *name)
 		names[n++] = cli_commands[i]->name;
 	const char *hint = mae_suggest(name, names, n);
 	if (hint)
-		fprintf(stderr, "maestro: unknown command '%.60s' (did you mean '%s'?)\n",
-			name, hint);
+		say("unknown command '%.60s' (did you mean '%s'?)", name, hint);
 	else
-		fprintf(stderr, "maestro: unknown command '%.60s'\n", name);
+		say("unknown command '%.60s'", name);
 	fputs(global_usage, stderr);
 	return CLI_EXIT_USAGE;
 }

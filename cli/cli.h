@@ -134,6 +134,8 @@ void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d);
 
 /* "maestro: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) MAE_PRINTF(1, 2);
+/* "maestro: debug: ..." on stderr (--debug traces), escaped. */
+void cli_debug(const char *fmt, ...) MAE_PRINTF(1, 2);
 
 /*
  * For a command's own checks of its arguments: print the message, the

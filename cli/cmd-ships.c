@@ -53,9 +53,8 @@ static void trace_call(void *ud, const char *ship, const char *method,
 		       const char *path, long status, int rc, int64_t ms)
 {
 	(void)ud;
-	fprintf(stderr, "maestro: debug: %s: %s %s -> %ld%s%s (%lld ms)\n",
-		ship, method, path, status, rc ? " " : "",
-		rc ? mae_err_name(rc) : "", (long long)ms);
+	cli_debug("%s: %s %s -> %ld%s%s (%lld ms)", ship, method, path, status,
+		  rc ? " " : "", rc ? mae_err_name(rc) : "", (long long)ms);
 }
 
 static void *probe_run(void *arg)

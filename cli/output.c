@@ -207,6 +207,14 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_debug(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cli_vmessage("maestro: debug: ", fmt, ap);
+	va_end(ap);
+}
+
 void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
 {
 	(void)g;

@@ -46,6 +46,33 @@ int pj_bool(struct pj *r, const json_t *o, const char *k, bool *out);
 int pj_hex64(struct pj *r, const json_t *o, const char *k,
 	     char out[MAE_SHA256_HEX_LEN + 1]);
 
+/*
+ * The canonical texts of every step's spec (n strings; free with
+ * plan_texts_free), computed once per operation: keys, numbering and the
+ * hash all need them.
+ */
+char **plan_spec_texts(const struct plan_step *steps, size_t n);
+void plan_texts_free(char **texts, size_t n);
+
+/*
+ * A step's canonical JSON (what mae_json_canonical(plan_step_to_json())
+ * gives), written by hand around its spec's canonical text: a plan of
+ * 50,000 steps is hashed and printed without building 50,000 objects.
+ */
+void plan_step_text(const struct plan_step *s, const char *spec,
+		    bool with_status, struct mae_buf *b);
+/* plan_hash with the spec texts already computed (NULL: compute them). */
+void plan_hash_texts(const struct plan *p, char *const *spec_texts,
+		     char out[MAE_SHA256_HEX_LEN + 1]);
+/* plan_number_order with the spec texts already computed. */
+int plan_order_texts(const struct plan_step *steps, size_t n,
+		     char *const *spec_texts, size_t *order,
+		     struct mae_error *e);
+/* plan_step_key with the spec text already computed. */
+void plan_key_text(const struct plan_step *s, const char *spec,
+		   const char *const *dep_keys, size_t ndeps,
+		   char out[MAE_SHA256_HEX_LEN + 1]);
+
 /* The name of a JSON value's type, for messages. */
 const char *pj_type_name(const json_t *v);
 

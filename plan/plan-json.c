@@ -244,7 +244,8 @@ json_t *plan_step_to_json(const struct plan_step *s, bool with_status)
 	return o;
 }
 
-json_t *plan_to_json(const struct plan *p)
+/* the document without "steps" */
+static json_t *plan_to_json_header(const struct plan *p)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "plan", p->id ? json_integer(p->id) : json_null());
@@ -263,6 +264,12 @@ json_t *plan_to_json(const struct plan *p)
 		json_object_set_new(ships, p->ships[i].name,
 				    ship_conn_to_json(&p->ships[i]));
 	json_object_set_new(o, "ships", ships);
+	return o;
+}
+
+json_t *plan_to_json(const struct plan *p)
+{
+	json_t *o = plan_to_json_header(p);
 	json_t *steps = json_array();
 	for (size_t i = 0; i < p->nsteps; i++)
 		json_array_append_new(steps,
@@ -271,12 +278,96 @@ json_t *plan_to_json(const struct plan *p)
 	return o;
 }
 
+/* a JSON string as the canonical writer writes it */
+static void add_str(struct mae_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (u[i] >= 0x20 && u[i] != '"' && u[i] != '\\')
+		i++;
+	if (!u[i]) {
+		mae_buf_addc(b, '"');
+		mae_buf_add(b, s, i);
+		mae_buf_addc(b, '"');
+		return;
+	}
+	json_t *j = json_string_nocheck(s);
+	mae_json_canonical_add(b, j);
+	json_decref(j);
+}
+
+static void add_opt_str(struct mae_buf *b, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	mae_buf_addf(b, "\"%s\":", key);
+	add_str(b, v);
+	mae_buf_addc(b, ',');
+}
+
+/* plan_cond_to_json's canonical text: keys in code-point order */
+static void add_cond(struct mae_buf *b, const struct plan_cond *c)
+{
+	if (c->state == PLAN_COND_NONE) {
+		mae_buf_adds(b, "null");
+		return;
+	}
+	mae_buf_addc(b, '{');
+	add_opt_str(b, "id", c->id);
+	add_opt_str(b, "image", c->image);
+	add_opt_str(b, "image_id", c->image_id);
+	add_opt_str(b, "not_id", c->not_id);
+	mae_buf_addf(b, "\"observed\":%s,", c->observed ? "true" : "false");
+	add_opt_str(b, "spec", c->spec);
+	mae_buf_addf(b, "\"state\":\"%s\"}", plan_cond_state_name(c->state));
+}
+
+void plan_step_text(const struct plan_step *s, const char *spec,
+		    bool with_status, struct mae_buf *b)
+{
+	mae_buf_adds(b, "{\"container\":");
+	if (s->container)
+		add_str(b, s->container);
+	else
+		mae_buf_adds(b, "null");
+	mae_buf_adds(b, ",\"depends_on\":[");
+	for (size_t i = 0; i < s->ndeps; i++)
+		mae_buf_addf(b, i ? ",%d" : "%d", s->depends_on[i]);
+	mae_buf_adds(b, "],\"key\":");
+	add_str(b, s->key);
+	mae_buf_addf(b, ",\"kind\":\"%s\",\"number\":%d,\"postcondition\":",
+		     step_kind_name(s->kind), s->number);
+	add_cond(b, &s->post);
+	mae_buf_adds(b, ",\"precondition\":");
+	add_cond(b, &s->pre);
+	mae_buf_adds(b, ",\"ship\":");
+	add_str(b, s->ship);
+	mae_buf_adds(b, ",\"spec\":");
+	mae_buf_adds(b, spec);
+	if (with_status)
+		mae_buf_addf(b, ",\"status\":\"%s\"", step_status_name(s->status));
+	mae_buf_addc(b, '}');
+}
+
 char *plan_to_text(const struct plan *p)
 {
-	json_t *o = plan_to_json(p);
-	char *s = mae_json_canonical(o);
+	/* the header's canonical text, then the steps (the last key) */
+	json_t *o = plan_to_json_header(p);
+	struct mae_buf b = MAE_BUF_INIT;
+	b.max = (size_t)1 << 30; /* plans of 10,000s of steps are ~100 MB */
+	mae_json_canonical_add(&b, o);
 	json_decref(o);
-	return s;
+	b.s[--b.len] = '\0'; /* its closing brace */
+	mae_buf_adds(&b, ",\"steps\":[");
+	for (size_t i = 0; i < p->nsteps; i++) {
+		if (i)
+			mae_buf_addc(&b, ',');
+		char *spec = mae_json_canonical(p->steps[i].spec);
+		plan_step_text(&p->steps[i], spec, true, &b);
+		free(spec);
+	}
+	mae_buf_adds(&b, "]}");
+	return mae_buf_detach(&b);
 }
 
 /* ------------------------------------------------------------------ */

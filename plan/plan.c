@@ -245,22 +245,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void plan_step_key(const struct plan_step *s, const char *const *dep_keys,
-		   size_t ndeps, char out[MAE_SHA256_HEX_LEN + 1])
+char **plan_spec_texts(const struct plan_step *steps, size_t n)
+{
+	char **t = mae_xmalloc((n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		t[i] = mae_json_canonical(steps[i].spec);
+	return t;
+}
+
+void plan_texts_free(char **texts, size_t n)
+{
+	for (size_t i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
+}
+
+void plan_key_text(const struct plan_step *s, const char *spec,
+		   const char *const *dep_keys, size_t ndeps,
+		   char out[MAE_SHA256_HEX_LEN + 1])
 {
 	struct mae_sha256 h;
 	mae_sha256_init(&h);
 	const char *kind = step_kind_name(s->kind);
 	const char *container = s->container ? s->container : "";
-	char *spec = mae_json_canonical(s->spec);
 	mae_sha256_update(&h, kind, strlen(kind) + 1);
 	mae_sha256_update(&h, s->ship, strlen(s->ship) + 1);
 	mae_sha256_update(&h, container, strlen(container) + 1);
 	mae_sha256_update(&h, spec, strlen(spec));
-	free(spec);
 	const char **sorted = mae_xmalloc((ndeps + 1) * sizeof(char *));
-	memcpy(sorted, dep_keys, ndeps * sizeof(char *));
-	qsort(sorted, ndeps, sizeof(char *), cmp_str);
+	if (ndeps) {
+		memcpy(sorted, dep_keys, ndeps * sizeof(char *));
+		qsort(sorted, ndeps, sizeof(char *), cmp_str);
+	}
 	for (size_t i = 0; i < ndeps; i++) {
 		mae_sha256_update(&h, "", 1);
 		mae_sha256_update(&h, sorted[i], strlen(sorted[i]));
@@ -269,13 +285,39 @@ void plan_step_key(const struct plan_step *s, const char *const *dep_keys,
 	mae_sha256_final_hex(&h, out);
 }
 
+void plan_step_key(const struct plan_step *s, const char *const *dep_keys,
+		   size_t ndeps, char out[MAE_SHA256_HEX_LEN + 1])
+{
+	char *spec = mae_json_canonical(s->spec);
+	plan_key_text(s, spec, dep_keys, ndeps, out);
+	free(spec);
+}
+
+void plan_hash_texts(const struct plan *p, char *const *spec_texts,
+		     char out[MAE_SHA256_HEX_LEN + 1])
+{
+	struct mae_sha256 h;
+	mae_sha256_init(&h);
+	mae_sha256_update(&h, "[", 1);
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < p->nsteps; i++) {
+		mae_buf_reset(&b);
+		if (i)
+			mae_buf_addc(&b, ',');
+		char *own = spec_texts ? NULL : mae_json_canonical(p->steps[i].spec);
+		plan_step_text(&p->steps[i], spec_texts ? spec_texts[i] : own,
+			       false, &b);
+		free(own);
+		mae_sha256_update(&h, b.s, b.len);
+	}
+	mae_buf_release(&b);
+	mae_sha256_update(&h, "]", 1);
+	mae_sha256_final_hex(&h, out);
+}
+
 void plan_hash(const struct plan *p, char out[MAE_SHA256_HEX_LEN + 1])
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < p->nsteps; i++)
-		json_array_append_new(a, plan_step_to_json(&p->steps[i], false));
-	mae_json_sha256_hex(a, out);
-	json_decref(a);
+	plan_hash_texts(p, NULL, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -370,7 +412,7 @@ struct order_item {
 	size_t pos;
 	size_t depth;
 	const struct plan_step *s;
-	char *spec;
+	const char *spec;
 };
 
 static int cmp_item(const void *a, const void *b)
@@ -394,8 +436,9 @@ static int cmp_item(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-int plan_number_order(const struct plan_step *steps, size_t n, size_t *order,
-		      struct mae_error *e)
+int plan_order_texts(const struct plan_step *steps, size_t n,
+		     char *const *spec_texts, size_t *order,
+		     struct mae_error *e)
 {
 	size_t *topo = mae_xmalloc((n + 1) * sizeof(size_t));
 	size_t *depth = mae_xmalloc((n + 1) * sizeof(size_t));
@@ -409,13 +452,12 @@ int plan_number_order(const struct plan_step *steps, size_t n, size_t *order,
 		it[i].pos = i;
 		it[i].depth = depth[i];
 		it[i].s = &steps[i];
-		it[i].spec = mae_json_canonical(steps[i].spec);
+		it[i].spec = spec_texts[i];
 	}
-	qsort(it, n, sizeof(*it), cmp_item);
-	for (size_t i = 0; i < n; i++) {
+	if (n)
+		qsort(it, n, sizeof(*it), cmp_item);
+	for (size_t i = 0; i < n; i++)
 		order[i] = it[i].pos;
-		free(it[i].spec);
-	}
 	free(it);
 out:
 	free(topo);
@@ -423,9 +465,18 @@ out:
 	return rc;
 }
 
+int plan_number_order(const struct plan_step *steps, size_t n, size_t *order,
+		      struct mae_error *e)
+{
+	char **texts = plan_spec_texts(steps, n);
+	int rc = plan_order_texts(steps, n, texts, order, e);
+	plan_texts_free(texts, n);
+	return rc;
+}
+
 /* keys in topological order: each step's after its dependencies' */
 static void compute_keys(struct plan_step *steps, size_t n,
-			 const size_t *topo)
+			 const size_t *topo, char *const *texts)
 {
 	const char **dk = NULL;
 	size_t cap = 0;
@@ -437,7 +488,7 @@ static void compute_keys(struct plan_step *steps, size_t n,
 		}
 		for (size_t j = 0; j < s->ndeps; j++)
 			dk[j] = steps[s->depends_on[j] - 1].key;
-		plan_step_key(s, dk, s->ndeps, s->key);
+		plan_key_text(s, texts[topo[t]], dk, s->ndeps, s->key);
 	}
 	free(dk);
 }
@@ -454,29 +505,37 @@ int plan_finish(struct plan *p, struct mae_error *e)
 	size_t *topo = mae_xmalloc((n + 1) * sizeof(size_t));
 	size_t *depth = mae_xmalloc((n + 1) * sizeof(size_t));
 	size_t *order = mae_xmalloc((n + 1) * sizeof(size_t));
+	char **texts = plan_spec_texts(p->steps, n);
 	int rc = topo_sort(p->steps, n, topo, depth, e);
 	if (rc < 0)
 		goto out;
-	compute_keys(p->steps, n, topo);
-	rc = plan_number_order(p->steps, n, order, e);
+	compute_keys(p->steps, n, topo, texts);
+	rc = plan_order_texts(p->steps, n, texts, order, e);
 	if (rc < 0)
 		goto out;
 	int *newnum = mae_xmalloc((n + 1) * sizeof(int));
 	for (size_t i = 0; i < n; i++)
 		newnum[order[i]] = (int)i + 1;
 	struct plan_step *ns = mae_xmalloc((p->cap + 1) * sizeof(*ns));
+	char **nt = mae_xmalloc((n + 1) * sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		ns[i] = p->steps[order[i]];
+		nt[i] = texts[order[i]];
 		ns[i].number = (int)i + 1;
 		for (size_t j = 0; j < ns[i].ndeps; j++)
 			ns[i].depends_on[j] = newnum[ns[i].depends_on[j] - 1];
-		qsort(ns[i].depends_on, ns[i].ndeps, sizeof(int), cmp_int);
+		if (ns[i].ndeps)
+			qsort(ns[i].depends_on, ns[i].ndeps, sizeof(int),
+			      cmp_int);
 	}
 	free(newnum);
 	free(p->steps);
 	p->steps = ns;
-	plan_hash(p, p->hash);
+	free(texts);
+	texts = nt;
+	plan_hash_texts(p, texts, p->hash);
 out:
+	plan_texts_free(texts, n);
 	free(topo);
 	free(depth);
 	free(order);
@@ -506,6 +565,15 @@ int plan_verify(const struct plan *p, const char *where, struct mae_error *e)
 	pj_init(&r, where, e);
 	int rc = 0;
 	size_t n = p->nsteps;
+	char **texts = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!json_is_object(p->steps[i].spec)) {
+			pj_push(&r, "steps");
+			pj_push_index(&r, i);
+			return pj_fail(&r, "spec", "not an object");
+		}
+	}
+	texts = plan_spec_texts(p->steps, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_step *s = &p->steps[i];
 		pj_push(&r, "steps");
@@ -531,8 +599,6 @@ int plan_verify(const struct plan *p, const char *where, struct mae_error *e)
 				     step_kind_name(s->kind));
 		else if (s->container && !*s->container)
 			rc = pj_fail(&r, "container", "empty container name");
-		else if (!json_is_object(s->spec))
-			rc = pj_fail(&r, "spec", "not an object");
 		else if ((unsigned)s->status >= STEP_STATUS_COUNT)
 			rc = pj_fail(&r, "status", "unknown status");
 		for (size_t j = 0; !rc && j < s->ndeps; j++) {
@@ -550,7 +616,7 @@ int plan_verify(const struct plan *p, const char *where, struct mae_error *e)
 			for (size_t j = 0; j < s->ndeps; j++)
 				dk[j] = p->steps[s->depends_on[j] - 1].key;
 			char key[MAE_SHA256_HEX_LEN + 1];
-			plan_step_key(s, dk, s->ndeps, key);
+			plan_key_text(s, texts[i], dk, s->ndeps, key);
 			free(dk);
 			if (strcmp(key, s->key))
 				rc = pj_fail(&r, "key",
@@ -560,11 +626,11 @@ int plan_verify(const struct plan *p, const char *where, struct mae_error *e)
 		pj_pop(&r);
 		pj_pop(&r);
 		if (rc)
-			return rc;
+			goto out;
 	}
 	/* the numbering must be the one plan_finish gives */
 	size_t *order = mae_xmalloc((n + 1) * sizeof(size_t));
-	rc = plan_number_order(p->steps, n, order, e);
+	rc = plan_order_texts(p->steps, n, texts, order, e);
 	for (size_t i = 0; !rc && i < n; i++)
 		if (order[i] != i)
 			rc = pj_fail(&r, NULL,
@@ -573,13 +639,15 @@ int plan_verify(const struct plan *p, const char *where, struct mae_error *e)
 				     i + 1, order[i] + 1);
 	free(order);
 	if (rc)
-		return rc;
+		goto out;
 	char h[MAE_SHA256_HEX_LEN + 1];
-	plan_hash(p, h);
+	plan_hash_texts(p, texts, h);
 	if (!is_hex64(p->hash) || strcmp(h, p->hash))
-		return pj_fail(&r, "hash", "'%s' is not the plan's hash (%s)",
-			       p->hash, h);
-	if (!is_hex64(p->model_hash))
-		return pj_fail(&r, "model_hash", "not a SHA-256");
-	return 0;
+		rc = pj_fail(&r, "hash", "'%s' is not the plan's hash (%s)",
+			     p->hash, h);
+	else if (!is_hex64(p->model_hash))
+		rc = pj_fail(&r, "model_hash", "not a SHA-256");
+out:
+	plan_texts_free(texts, n);
+	return rc;
 }

@@ -1,13 +1,14 @@
 /*
  * compute.h - what schema/ computes from a validated model: each
  * container's environment (spec §3), the helpers it is built from (name
- * normalisation, value formatting, env files, image references, registry
- * matching, shell-like splitting), the one selection function every
- * command uses (spec §6.2), and the dependency tree printer (spec §6.4).
+ * normalisation, value formatting, env files), the one selection
+ * function every command uses (spec §6.2) and deptree's roots, on the
+ * service graph of graph.h.  Image references are image-ref.h, command
+ * splitting shell-split.h.  The config document and model_hash (below)
+ * are made in config-doc.c.
  *
  * Nothing here prints or touches a ship.  Strings handed out are newly
  * allocated (the caller frees them) unless a comment says "borrowed".
- * The lead may fold this header into schema.h.
  */
 #ifndef MAESTRO_SCHEMA_COMPUTE_H
 #define MAESTRO_SCHEMA_COMPUTE_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 
 #include "base.h"
+#include "graph.h"
 #include "image-ref.h"
 
 struct schema_value;
@@ -91,46 +93,6 @@ int envfile_parse(const char *path, const char *data, size_t len,
 /* ------------------------------------------------------------------ */
 /* The service graph, selection and the dependency tree                 */
 
-/*
- * The part of the model that selection and deptree need.  Indices refer
- * to the arrays; `deps` of a service are its direct hard dependencies
- * (`requires` plus those `volumes_from` implies), each once.  Instances
- * of a service are listed in `instances` in the description's order.
- */
-struct sgraph_service {
-	const char *name;
-	bool omit;
-	size_t *deps;
-	size_t ndeps;
-	size_t *instances;
-	size_t ninstances;
-};
-
-struct sgraph_instance {
-	const char *name;
-	size_t service;
-	const char *ship;
-};
-
-struct sgraph {
-	struct sgraph_service *services;
-	size_t nservices;
-	struct sgraph_instance *instances;
-	size_t ninstances;
-};
-
-/* Index of a service / an instance by name, or -1. */
-long sgraph_find_service(const struct sgraph *g, const char *name);
-long sgraph_find_instance(const struct sgraph *g, const char *name);
-
-/*
- * The set of services s depends on, transitively (forward), or that
- * depend on s (reverse); mark[i] is set for each.  s itself is marked
- * only when it is on a cycle.
- */
-void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,
-		    bool *mark);
-
 enum select_direction {
 	SELECT_DEPENDENCIES, /* start, pull, clean, status, config */
 	SELECT_DEPENDENTS,   /* stop, kill, restart */
@@ -191,23 +153,6 @@ int deptree_roots(const struct sgraph *g, const char *const *things,
 		  size_t nthings, size_t **ret, size_t *ret_n,
 		  struct mae_error *e);
 
-/*
- * The dependency tree of the roots as MaestroNG prints it (spec §6.4),
- * appended to out: each root's name, then its dependencies sorted by
- * name, " +- name" / " \- name" (last) indented by "|  " / "  ", a blank
- * line between roots.  Without recursive, a service already shown under
- * the same root is not shown again.  The graph must have no cycle.
- */
-void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
-		   bool recursive, struct mae_buf *out);
-
-/*
- * The same graph for Graphviz: a digraph with one node per service of
- * the roots' trees and an edge "service" -> "dependency".
- */
-void deptree_print_dot(const struct sgraph *g, const size_t *roots,
-		       size_t n, struct mae_buf *out);
-
 /* ------------------------------------------------------------------ */
 /* Each container's computed specification                              */
 
@@ -236,13 +181,56 @@ struct container_spec {
 	char spec_hash[MAE_SHA256_HEX_LEN + 1];
 	size_t env_bytes, env_count; /* env as measured before it was built:
 				      * bytes of "K=V\0" strings, variables */
+	char **secrets;              /* the values of its secret_env keys
+				      * (non-empty, each once, longest first);
+				      * never print or store them */
+	size_t nsecrets;
 };
 
 /* One spec per instance, parallel to env->instances. */
 struct container_specs {
 	struct container_spec *v;
 	size_t n;
+	bool show_secrets;  /* config_document*: the real values of secrets
+			     * (`config --show-secrets`); model_hash masks
+			     * them always */
 };
+
+/* ------------------------------------------------------------------ */
+/* secret_env (INTERFACES.md "Secrets")                                 */
+
+#define SECRET_MASK "<secret>"
+
+/* Whether key is named by the secret_env of cs's service or instance. */
+bool container_spec_secret_key(const struct container_spec *cs,
+			       const char *key);
+
+/*
+ * A mask for one secret value: newly allocated (e.g. the keyed digest
+ * "hmac-sha256:HEX" a plan stores).  NULL as a mask function means
+ * "<secret>".
+ */
+typedef char *(*secret_mask_fn)(void *ud, const char *secret);
+
+/*
+ * s (newly allocated) with every occurrence of one of cs's secrets
+ * replaced by its mask.
+ */
+char *secret_mask_str(const struct container_spec *cs, const char *s,
+		      secret_mask_fn fn, void *ud);
+/* A copy of v with its strings masked (a new reference; v itself when
+ * cs has no secret). */
+struct json_t *secret_mask_json(const struct container_spec *cs,
+				const struct json_t *v, secret_mask_fn fn,
+				void *ud);
+/* The maestro.spec label as it may be shown or stored: the label itself
+ * without secrets, else the mask of the label (a hash of the secrets). */
+char *secret_mask_label(const struct container_spec *cs, secret_mask_fn fn,
+			void *ud);
+/* cs's create body, strings and maestro.spec label masked (a new
+ * reference). */
+struct json_t *container_spec_masked_create(const struct container_spec *cs,
+					    secret_mask_fn fn, void *ud);
 
 /*
  * Compute every container's environment (spec §3: envfiles, env, the
@@ -313,13 +301,5 @@ char *config_document_text(const struct schema_env *env,
  */
 void model_hash(const struct schema_env *env, const struct container_specs *s,
 		char out[MAE_SHA256_HEX_LEN + 1]);
-
-/*
- * The service graph of a model, for selection and deptree: deps are
- * `requires` plus what volumes_from implies.  The graph borrows names
- * from env; sgraph_release frees its arrays.
- */
-void sgraph_from_model(const struct schema_env *env, struct sgraph *g);
-void sgraph_release(struct sgraph *g);
 
 #endif

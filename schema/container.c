@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------ */
 /* JSON helpers                                                         */
@@ -80,6 +81,72 @@ static json_t *jvalue(const struct schema_value *v)
 		break;
 	}
 	return json_stringn(v->str, v->str_len);
+}
+
+/*
+ * An http check's requests_options as config shows them: credentials
+ * masked as registry passwords are ("***"): `auth` whole, the headers
+ * Authorization, Proxy-Authorization and Cookie (any case), and the
+ * password of a proxy URL.  The model hash covers this form, so rotating
+ * a credential does not change it.
+ */
+#define MASKED "***"
+
+static bool secret_header(const char *k)
+{
+	return strcasecmp(k, "Authorization") == 0 ||
+	       strcasecmp(k, "Proxy-Authorization") == 0 ||
+	       strcasecmp(k, "Cookie") == 0;
+}
+
+/* "scheme://user:secret@host" -> "scheme://user:***@host". */
+static json_t *masked_url(const struct schema_value *v)
+{
+	if (v->kind != SCHEMA_V_SCALAR || v->type != SCHEMA_S_STR)
+		return jvalue(v);
+	const char *u = v->str, *sep = strstr(u, "://");
+	const char *host = sep ? sep + 3 : u;
+	const char *at = NULL;
+	for (const char *p = host; *p && *p != '/'; p++)
+		if (*p == '@')
+			at = p;
+	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (!colon)
+		return jvalue(v);
+	char *m = mae_xasprintf("%.*s" MASKED "%s", (int)(colon + 1 - u), u, at);
+	json_t *j = json_string(m);
+	free(m);
+	return j;
+}
+
+static json_t *masked_requests_options(const struct schema_map *m)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->v[i].key;
+		const struct schema_value *v = &m->v[i].value;
+		json_t *j;
+		if (strcmp(k, "auth") == 0 && !(v->kind == SCHEMA_V_SCALAR &&
+						 v->type == SCHEMA_S_NULL)) {
+			j = json_string(MASKED);
+		} else if ((strcmp(k, "headers") == 0 || strcmp(k, "proxies") == 0) &&
+			   v->kind == SCHEMA_V_MAP) {
+			bool headers = k[0] == 'h';
+			j = json_object();
+			for (size_t h = 0; h < v->npairs; h++) {
+				const char *hk = v->pairs[h].key;
+				const struct schema_value *hv = &v->pairs[h].value;
+				json_object_set_new(j, hk,
+						    !headers ? masked_url(hv) :
+						    secret_header(hk) ? json_string(MASKED) :
+						    jvalue(hv));
+			}
+		} else {
+			j = jvalue(v);
+		}
+		json_object_set_new(o, k, j);
+	}
+	return o;
 }
 
 /* ------------------------------------------------------------------ */
@@ -292,11 +359,8 @@ static json_t *check_json(const struct schema_instance *c,
 		json_object_set_new(o, "scheme", jstr(k->scheme));
 		json_object_set_new(o, "method", jstr(k->method));
 		json_object_set_new(o, "max_wait", jnum(k->max_wait));
-		json_t *ro = json_object();
-		for (size_t i = 0; i < k->requests_options.n; i++)
-			json_object_set_new(ro, k->requests_options.v[i].key,
-					    jvalue(&k->requests_options.v[i].value));
-		json_object_set_new(o, "requests_options", ro);
+		json_object_set_new(o, "requests_options",
+				    masked_requests_options(&k->requests_options));
 		json_object_set_new(o, "budget_s", jnum(k->max_wait));
 		const char *host = k->host ? k->host : c->ship->ip;
 		bool v6 = strchr(host, ':') != NULL;
@@ -928,6 +992,7 @@ static void spec_release(struct container_spec *cs)
 	image_ref_release(&cs->image);
 	json_decref(cs->create);
 	json_decref(cs->lifecycle);
+	container_spec_secrets_release(cs);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -981,6 +1046,8 @@ int container_specs_compute(const struct schema_env *env,
 			rc = MAE_ERR_INVALID;
 	}
 	ctx_release(&x);
+	if (rc == 0)
+		container_specs_secrets(env, s, d);
 	if (rc < 0 || mae_diags_failed(d)) {
 		container_specs_free(s);
 		return rc < 0 ? rc : MAE_ERR_INVALID;
@@ -1006,50 +1073,4 @@ const struct container_spec *container_specs_find(
 		if (strcmp(s->v[i].inst->name, name) == 0)
 			return &s->v[i];
 	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* The service graph                                                    */
-
-void sgraph_from_model(const struct schema_env *env, struct sgraph *g)
-{
-	g->nservices = env->nservices;
-	g->ninstances = env->ninstances;
-	g->services = mae_xcalloc(g->nservices + 1, sizeof(*g->services));
-	g->instances = mae_xcalloc(g->ninstances + 1, sizeof(*g->instances));
-	for (size_t i = 0; i < env->nservices; i++) {
-		const struct schema_service *svc = &env->services[i];
-		struct sgraph_service *gs = &g->services[i];
-		gs->name = svc->name;
-		gs->omit = svc->omit;
-		gs->deps = mae_xcalloc(svc->nrequires + svc->nimplied + 1,
-				       sizeof(*gs->deps));
-		for (size_t k = 0; k < svc->nrequires; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->requires[k] - env->services);
-		for (size_t k = 0; k < svc->nimplied; k++)
-			gs->deps[gs->ndeps++] = (size_t)(svc->implied[k] - env->services);
-		gs->instances = mae_xcalloc(svc->ninstances + 1, sizeof(*gs->instances));
-		for (size_t k = 0; k < svc->ninstances; k++)
-			gs->instances[gs->ninstances++] =
-				(size_t)(svc->instances[k] - env->instances);
-	}
-	for (size_t i = 0; i < env->ninstances; i++) {
-		const struct schema_instance *c = &env->instances[i];
-		g->instances[i].name = c->name;
-		g->instances[i].service = (size_t)(c->service - env->services);
-		g->instances[i].ship = c->ship->name;
-	}
-}
-
-void sgraph_release(struct sgraph *g)
-{
-	if (!g)
-		return;
-	for (size_t i = 0; i < g->nservices; i++) {
-		free(g->services[i].deps);
-		free(g->services[i].instances);
-	}
-	free(g->services);
-	free(g->instances);
-	memset(g, 0, sizeof(*g));
 }

@@ -108,6 +108,7 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	b.file = mae_arena_strdup(b.a, name);
 	env->file = b.file;
 	env->base_dir = mae_arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
+	mae_sha256_hex(text, len, env->source_sha256);
 	model_build(&b, root);
 	free(b.files_src);
 	free(b.files_dst);
@@ -160,89 +161,4 @@ int schema_load(const char *path, char *const *envp, struct schema_env **ret,
 	free(base_dir);
 	free(text);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Graph walks                                                          */
-
-struct walk {
-	const struct schema_env *env;
-	unsigned char *seen;
-	struct schema_service **out;
-	size_t n;
-	bool implied;
-	bool reverse;
-};
-
-/*
- * Post-order depth-first walk, iterative so that a long chain of services
- * cannot exhaust the stack.  The model is acyclic (cycles are errors), and
- * `seen` guards anyway.
- */
-static void walk_from(struct walk *w, const struct schema_service *start)
-{
-	size_t n = w->env->nservices;
-	const struct schema_service **stack = mae_xcalloc(n + 1, sizeof(*stack));
-	size_t *next = mae_xcalloc(n + 1, sizeof(*next));
-	size_t depth = 0;
-	stack[depth] = start;
-	next[depth++] = 0;
-	while (depth) {
-		const struct schema_service *s = stack[depth - 1];
-		size_t k = next[depth - 1]++;
-		struct schema_service *to = NULL;
-		if (w->reverse) {
-			if (k < s->ndependents)
-				to = s->dependents[k];
-		} else if (k < s->nrequires) {
-			to = s->requires[k];
-		} else if (w->implied && k < s->nrequires + s->nimplied) {
-			to = s->implied[k - s->nrequires];
-		}
-		if (!to) {
-			depth--;
-			if (s != start)
-				w->out[w->n++] = (struct schema_service *)s;
-			continue;
-		}
-		size_t idx = (size_t)(to - w->env->services);
-		if (w->seen[idx] || to == start || depth > n)
-			continue;
-		w->seen[idx] = 1;
-		stack[depth] = to;
-		next[depth++] = 0;
-	}
-	free(stack);
-	free(next);
-}
-
-static struct schema_service **walk(const struct schema_env *env,
-				    const struct schema_service *svc,
-				    bool implied, bool reverse, size_t *ret_n)
-{
-	struct walk w = {
-		.env = env,
-		.seen = mae_xcalloc(env->nservices + 1, 1),
-		.out = mae_xcalloc(env->nservices + 1, sizeof(*w.out)),
-		.implied = implied,
-		.reverse = reverse,
-	};
-	walk_from(&w, svc);
-	free(w.seen);
-	*ret_n = w.n;
-	return w.out;
-}
-
-struct schema_service **schema_service_requires_closure(
-	const struct schema_env *env, const struct schema_service *svc,
-	bool implied, size_t *ret_n)
-{
-	return walk(env, svc, implied, false, ret_n);
-}
-
-struct schema_service **schema_service_dependents_closure(
-	const struct schema_env *env, const struct schema_service *svc,
-	size_t *ret_n)
-{
-	return walk(env, svc, true, true, ret_n);
 }

@@ -3,6 +3,7 @@
  * requires, wants_info, links and volumes_from resolved, cycles reported.
  * Part of the model builder (model.c).
  */
+#include "graph.h"
 #include "model-priv.h"
 
 #include <stdlib.h>
@@ -162,56 +163,49 @@ static void report_cycle(struct builder *b, const char *what,
 	mae_buf_release(&msg);
 }
 
-/*
- * Depth-first search for cycles in a graph of n nodes whose edges come
- * from edge(ctx, u, k) (NULL past the last one, *ret_pos the position of
- * the edge).  Iterative: a long chain cannot exhaust the stack.  Each back
- * edge is one cycle, reported with its path.
- */
+/* One graph of the model for the walk, and the message of its cycles. */
+struct cycles {
+	struct builder *b;
+	const char *const *names;
+	const char *what;
+	bool (*edge)(struct builder *b, size_t u, size_t k, size_t *ret_v,
+		     const struct schema_pos **ret_pos);
+};
+
+static bool cycles_edge(void *ctx, size_t u, size_t k, size_t *ret_v)
+{
+	const struct cycles *c = ctx;
+	const struct schema_pos *pos;
+	return c->edge(c->b, u, k, ret_v, &pos);
+}
+
+/* Each back edge is one cycle, reported with its path. */
+static void cycles_report(void *ctx, const size_t *path, size_t len, size_t k)
+{
+	const struct cycles *c = ctx;
+	size_t v;
+	const struct schema_pos *pos;
+	c->edge(c->b, path[len - 1], k, &v, &pos);
+	report_cycle(c->b, c->what, c->names, path, 0, len, c->names[v], pos);
+}
+
 static void find_cycles_in(struct builder *b, size_t n,
 			   const char *const *names, const char *what,
 			   bool (*edge)(struct builder *b, size_t u, size_t k,
 					size_t *ret_v,
 					const struct schema_pos **ret_pos))
 {
-	unsigned char *color = mae_xcalloc(n + 1, 1);
-	size_t *path = mae_xcalloc(n + 1, sizeof(size_t));
-	size_t *next = mae_xcalloc(n + 1, sizeof(size_t));
-	size_t *onpath = mae_xcalloc(n + 1, sizeof(size_t));
-	for (size_t s = 0; s < n; s++) {
-		if (color[s])
-			continue;
-		size_t depth = 0;
-		color[s] = 1;
-		onpath[s] = depth;
-		next[depth] = 0;
-		path[depth++] = s;
-		while (depth) {
-			size_t u = path[depth - 1];
-			size_t v;
-			const struct schema_pos *pos;
-			if (!edge(b, u, next[depth - 1]++, &v, &pos)) {
-				color[u] = 2;
-				depth--;
-				continue;
-			}
-			if (v >= n)
-				continue; /* not an edge of this graph */
-			if (color[v] == 0) {
-				color[v] = 1;
-				onpath[v] = depth;
-				next[depth] = 0;
-				path[depth++] = v;
-			} else if (color[v] == 1) {
-				report_cycle(b, what, names, path, onpath[v], depth,
-					     names[v], pos);
-			}
-		}
-	}
-	free(color);
-	free(path);
-	free(next);
-	free(onpath);
+	struct cycles c = { b, names, what, edge };
+	struct graph_walk w = {
+		.n = n,
+		.edge = cycles_edge,
+		.cycle = cycles_report,
+		.ctx = &c,
+	};
+	graph_walk_init(&w);
+	for (size_t s = 0; s < n; s++)
+		graph_walk_from(&w, s);
+	graph_walk_release(&w);
 }
 
 static bool service_edge(struct builder *b, size_t u, size_t k, size_t *ret_v,
@@ -306,6 +300,7 @@ void build_services(struct builder *b, const struct ynode *root)
 		get_lifecycle(b, s, w, true, svc->lifecycle);
 		get_strlist(b, s, "requires", w, &req[si]);
 		get_strlist(b, s, "wants_info", w, &wants[si]);
+		get_strlist(b, s, "secret_env", w, &svc->secret_env);
 	}
 
 	/* then the instances */

@@ -114,14 +114,15 @@ const char *const tunnel_keys[] = {
 };
 const char *const service_keys[] = {
 	"image", "env", "envfile", "requires", "wants_info", "omit",
-	"lifecycle", "limits", "ports", "instances", NULL,
+	"lifecycle", "limits", "ports", "instances", "secret_env", NULL,
 };
 const char *const instance_keys[] = {
 	"ship", "image", "command", "cmd", "ports", "env", "envfile",
 	"volumes", "container_volumes", "volumes_from", "links", "username",
 	"workdir", "privileged", "cap_add", "cap_drop", "extra_hosts", "net",
 	"restart", "dns", "stop_timeout", "limits", "log_driver", "log_opt",
-	"security_opt", "ulimits", "labels", "lxc_conf", "lifecycle", NULL,
+	"security_opt", "ulimits", "labels", "lxc_conf", "lifecycle",
+	"secret_env", NULL,
 };
 const char *const limits_keys[] = { "cpu", "memory", "swap", NULL };
 const char *const restart_keys[] = {
@@ -293,25 +294,37 @@ int64_t get_int(struct builder *b, const struct ynode *map,
 	return node_int(b, v, key, where, lo, hi, dflt);
 }
 
-/* A number of seconds (integer or float, >= 0). */
-double node_seconds(struct builder *b, const struct ynode *v,
-		    const char *key, const char *where, double dflt)
+/* A number of seconds (integer or float) between lo and hi; why says
+ * what a value below lo would mean, or is NULL. */
+double node_seconds_in(struct builder *b, const struct ynode *v,
+		       const char *key, const char *where, double lo,
+		       double hi, const char *why, double dflt)
 {
 	double x;
 	if (is_scalar(v, YSCALAR_INT) && v->int_fits)
 		x = (double)v->i;
 	else if (is_scalar(v, YSCALAR_FLOAT))
 		x = v->f;
+	else if (is_scalar(v, YSCALAR_INT))
+		x = v->str[0] == '-' ? -1e300 : 1e300; /* too large for int64 */
 	else {
 		type_err(b, v, key, where, "a number of seconds");
 		return dflt;
 	}
-	if (!(x >= 0 && x <= 1e9)) {
-		model_err(b, v, "'%s' %s must be between 0 and 1000000000 seconds, not %s",
-			  key, where, v->str);
+	if (!(x >= lo && x <= hi)) {
+		model_err(b, v, "'%s' %s must be between %.15g and %.15g "
+			  "seconds, not %s%s%s", key, where, lo, hi,
+			  MAE_QUOTE(v->str), why && x >= 0 && x < lo ? " " : "",
+			  why && x >= 0 && x < lo ? why : "");
 		return dflt;
 	}
 	return x;
+}
+
+double node_seconds(struct builder *b, const struct ynode *v,
+		    const char *key, const char *where, double dflt)
+{
+	return node_seconds_in(b, v, key, where, 0, 1e9, NULL, dflt);
 }
 
 double get_seconds(struct builder *b, const struct ynode *map,

@@ -153,8 +153,12 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 int64_t get_int(struct builder *b, const struct ynode *map,
 		const char *key, const char *where, int64_t lo,
 		int64_t hi, int64_t dflt);
+/* A number of seconds, 0 to 1e9 (node_seconds) or lo to hi. */
 double node_seconds(struct builder *b, const struct ynode *v,
 		    const char *key, const char *where, double dflt);
+double node_seconds_in(struct builder *b, const struct ynode *v,
+		       const char *key, const char *where, double lo,
+		       double hi, const char *why, double dflt);
 double get_seconds(struct builder *b, const struct ynode *map,
 		   const char *key, const char *where, double dflt);
 bool get_strlist(struct builder *b, const struct ynode *map,

@@ -143,15 +143,22 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		model_warn(b, ship_key(v, defaults, "ssl_version", &w, sw),
 			   "'ssl_version' %s is ignored (Docker negotiates TLS versions)",
 			   w);
+	/* every call to the ship has this limit; none turns it off */
+	static const char why[] = "(0 would not be a limit: leave the key "
+				  "out for the default of 5)";
 	s->timeout_s = 5;
 	x = ship_key(v, defaults, "timeout", &w, sw);
 	if (!is_null(x))
-		s->timeout_s = node_seconds(b, x, "timeout", w, 5);
+		s->timeout_s = node_seconds_in(b, x, "timeout", w,
+					       SCHEMA_TIMEOUT_MIN,
+					       SCHEMA_TIMEOUT_MAX, why, 5);
 	s->ssh_timeout_s = s->timeout_s;
 	x = ship_key(v, defaults, "ssh_timeout", &w, sw);
 	if (!is_null(x))
-		s->ssh_timeout_s = node_seconds(b, x, "ssh_timeout", w,
-						s->timeout_s);
+		s->ssh_timeout_s = node_seconds_in(b, x, "ssh_timeout", w,
+						   SCHEMA_TIMEOUT_MIN,
+						   SCHEMA_TIMEOUT_MAX, why,
+						   s->timeout_s);
 	x = ship_key(v, defaults, "ssh_tunnel", &w, sw);
 	if (is_null(x)) {
 		b->mute = false;

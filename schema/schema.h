@@ -162,6 +162,12 @@ struct schema_ssh_tunnel {
 	struct schema_pos pos;
 };
 
+/* The range of a ship's `timeout` and `ssh_timeout`, in seconds: at
+ * least a millisecond (the executor counts in milliseconds), at most a
+ * day. */
+#define SCHEMA_TIMEOUT_MIN 0.001
+#define SCHEMA_TIMEOUT_MAX 86400.0
+
 struct schema_ship {
 	const char *name;
 	struct schema_pos pos;
@@ -177,7 +183,7 @@ struct schema_ship {
 	const char *tls_ca_cert;      /* paths as written (relative to the CWD), or NULL */
 	const char *tls_cert;
 	const char *tls_key;
-	double timeout_s;             /* default 5 */
+	double timeout_s;             /* default 5; SCHEMA_TIMEOUT_MIN..MAX */
 	const char *api_version;      /* str() of the value; NULL if absent
 				       * (MaestroNG's default was "1.18"; maestro
 				       * negotiates) */
@@ -380,6 +386,8 @@ struct schema_instance {
 
 	/* the service's checks first, then the instance's, per state */
 	struct schema_checks lifecycle[SCHEMA_NSTATES];
+	struct schema_strlist secret_env;  /* the instance's own secret_env keys
+					    * (its service's apply too) */
 };
 
 struct schema_service {
@@ -393,6 +401,8 @@ struct schema_service {
 	struct schema_port *ports;         /* service-level ports */
 	size_t nports;
 	struct schema_checks lifecycle[SCHEMA_NSTATES]; /* service-level */
+	struct schema_strlist secret_env;  /* maestro's: env keys whose values
+					    * are secrets (INTERFACES.md "Secrets") */
 
 	struct schema_instance **instances;/* in the order written */
 	size_t ninstances;
@@ -433,6 +443,9 @@ struct schema_env {
 	const char *file;             /* as named in messages: path or "<stdin>" */
 	const char *base_dir;         /* the description's directory ("." when
 				       * it has none, the CWD for stdin) */
+	char source_sha256[MAE_SHA256_HEX_LEN + 1]; /* SHA-256 of the file's
+				       * bytes as read (before the template
+				       * pass), for the plans made from it */
 
 	struct schema_registry *registries;
 	size_t nregistries;

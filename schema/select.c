@@ -1,7 +1,7 @@
 /*
- * select.c - the service graph: transitive closures,
- * the one selection function every command uses (spec §6.2) and the
- * fnmatch-style filters of -C/-S.  The model has already refused cycles.
+ * select.c - the one selection function every command uses (spec §6.2)
+ * and the fnmatch-style filters of -C/-S, on the service graph of
+ * graph.h.  The model has already refused cycles.
  *
  * Unlike MaestroNG, the -C/-S filters always apply, with -d too (spec
  * §12 item 14), and a thing named twice is selected once.
@@ -10,53 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-long sgraph_find_service(const struct sgraph *g, const char *name)
-{
-	for (size_t i = 0; i < g->nservices; i++)
-		if (strcmp(g->services[i].name, name) == 0)
-			return (long)i;
-	return -1;
-}
-
-long sgraph_find_instance(const struct sgraph *g, const char *name)
-{
-	for (size_t i = 0; i < g->ninstances; i++)
-		if (strcmp(g->instances[i].name, name) == 0)
-			return (long)i;
-	return -1;
-}
-
-void sgraph_closure(const struct sgraph *g, size_t s, bool reverse,
-		    bool *mark)
-{
-	size_t *todo = mae_xmalloc((g->nservices + 1) * sizeof(*todo));
-	size_t n = 0;
-	todo[n++] = s;
-	while (n) {
-		size_t cur = todo[--n];
-		if (!reverse) {
-			const struct sgraph_service *sv = &g->services[cur];
-			for (size_t i = 0; i < sv->ndeps; i++) {
-				if (!mark[sv->deps[i]]) {
-					mark[sv->deps[i]] = true;
-					todo[n++] = sv->deps[i];
-				}
-			}
-			continue;
-		}
-		for (size_t o = 0; o < g->nservices; o++) {
-			const struct sgraph_service *sv = &g->services[o];
-			for (size_t i = 0; i < sv->ndeps; i++) {
-				if (sv->deps[i] == cur && !mark[o]) {
-					mark[o] = true;
-					todo[n++] = o;
-				}
-			}
-		}
-	}
-	free(todo);
-}
 
 /* ------------------------------------------------------------------ */
 /* fnmatch                                                              */
@@ -276,11 +229,14 @@ int select_instances(const struct sgraph *g, const struct select_opts *o,
 				svc[g->instances[i].service] = true;
 			}
 		bool *more = mae_xcalloc(g->nservices + 1, sizeof(*more));
+		size_t *starts = mae_xcalloc(g->nservices + 1, sizeof(*starts));
+		size_t nstarts = 0;
 		for (size_t s = 0; s < g->nservices; s++)
 			if (svc[s])
-				sgraph_closure(g, s,
-					       o->direction == SELECT_DEPENDENTS,
-					       more);
+				starts[nstarts++] = s;
+		sgraph_closure(g, starts, nstarts,
+			       o->direction == SELECT_DEPENDENTS, more);
+		free(starts);
 		for (size_t s = 0; s < g->nservices; s++)
 			if (more[s])
 				for (size_t k = 0; k < g->services[s].ninstances; k++)
@@ -350,95 +306,4 @@ int deptree_roots(const struct sgraph *g, const char *const *things,
 	*ret = v;
 	*ret_n = n;
 	return 0;
-}
-
-static void tree_level(const struct sgraph *g, size_t s, struct mae_buf *indent,
-		       bool recursive, bool *shown, struct mae_buf *out)
-{
-	const struct sgraph_service *sv = &g->services[s];
-	size_t *deps = mae_xmalloc((sv->ndeps + 1) * sizeof(*deps));
-	size_t n = 0;
-	for (size_t i = 0; i < sv->ndeps; i++)
-		if (recursive || !shown[sv->deps[i]])
-			deps[n++] = sv->deps[i];
-	qsort_r(deps, n, sizeof(*deps), cmp_svc_name, (void *)g);
-	/* MaestroNG marks the whole level shown before descending */
-	for (size_t i = 0; i < n; i++)
-		shown[deps[i]] = true;
-	for (size_t i = 0; i < n; i++) {
-		bool last = i + 1 == n;
-		mae_buf_addf(out, "%s%s %s\n", mae_buf_str(indent),
-			     last ? "\\-" : "+-", g->services[deps[i]].name);
-		size_t keep = indent->len;
-		mae_buf_adds(indent, last ? "  " : "|  ");
-		tree_level(g, deps[i], indent, recursive, shown, out);
-		indent->len = keep;
-		indent->s[keep] = '\0';
-	}
-	free(deps);
-}
-
-void deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
-		   bool recursive, struct mae_buf *out)
-{
-	bool *shown = mae_xcalloc(g->nservices + 1, sizeof(*shown));
-	for (size_t r = 0; r < n; r++) {
-		memset(shown, 0, g->nservices * sizeof(*shown));
-		mae_buf_addf(out, "%s\n", g->services[roots[r]].name);
-		struct mae_buf indent = MAE_BUF_INIT;
-		mae_buf_adds(&indent, " ");
-		tree_level(g, roots[r], &indent, recursive, shown, out);
-		mae_buf_release(&indent);
-		if (r + 1 < n)
-			mae_buf_adds(out, "\n");
-	}
-	free(shown);
-}
-
-static void dot_quote(struct mae_buf *out, const char *s)
-{
-	mae_buf_addc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			mae_buf_addc(out, '\\');
-		mae_buf_addc(out, *s);
-	}
-	mae_buf_addc(out, '"');
-}
-
-void deptree_print_dot(const struct sgraph *g, const size_t *roots,
-		       size_t n, struct mae_buf *out)
-{
-	bool *in = mae_xcalloc(g->nservices + 1, sizeof(*in));
-	for (size_t r = 0; r < n; r++) {
-		in[roots[r]] = true;
-		sgraph_closure(g, roots[r], false, in);
-	}
-	mae_buf_adds(out, "digraph deptree {\n");
-	for (size_t s = 0; s < g->nservices; s++) {
-		if (!in[s])
-			continue;
-		mae_buf_adds(out, "  ");
-		dot_quote(out, g->services[s].name);
-		mae_buf_adds(out, ";\n");
-	}
-	for (size_t s = 0; s < g->nservices; s++) {
-		if (!in[s])
-			continue;
-		const struct sgraph_service *sv = &g->services[s];
-		size_t *deps = mae_xmalloc((sv->ndeps + 1) * sizeof(*deps));
-		if (sv->ndeps)
-			memcpy(deps, sv->deps, sv->ndeps * sizeof(*deps));
-		qsort_r(deps, sv->ndeps, sizeof(*deps), cmp_svc_name, (void *)g);
-		for (size_t i = 0; i < sv->ndeps; i++) {
-			mae_buf_adds(out, "  ");
-			dot_quote(out, sv->name);
-			mae_buf_adds(out, " -> ");
-			dot_quote(out, g->services[deps[i]].name);
-			mae_buf_adds(out, ";\n");
-		}
-		free(deps);
-	}
-	mae_buf_adds(out, "}\n");
-	free(in);
 }

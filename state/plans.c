@@ -105,8 +105,9 @@ int state_plan_store(struct state *st, struct plan *p,
 		free(by);
 	}
 	/* only a plan that would load back is stored */
-	if ((rc = plan_verify(p, "plan to store", e)) < 0)
-		return mae_error_set(e, MAE_ERR_INTERNAL, "%s", e ? e->msg : "");
+	struct mae_error ve;
+	if (plan_verify(p, "plan to store", &ve) < 0)
+		return mae_error_set(e, MAE_ERR_INTERNAL, "%s", ve.msg);
 	json_t *ships = json_object();
 	for (size_t i = 0; i < p->nships; i++)
 		json_object_set_new(ships, p->ships[i].name,

@@ -5,6 +5,7 @@
  */
 #include "state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,95 @@ int state_realisation(struct state *st, const char *environment,
 		rc = MAE_ERR_NOTFOUND;
 	else
 		rc = state_fail(st, src, NULL, e);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                              */
+
+void state_run_infos_free(struct state_run_info *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].environment);
+		free(v[i].action);
+		free(v[i].reason);
+		free(v[i].options);
+	}
+	free(v);
+}
+
+static int outcome_parse(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(outcome_names) / sizeof(*outcome_names); i++)
+		if (!strcmp(outcome_names[i], s))
+			return (int)i;
+	return -1;
+}
+
+int state_runs_list(struct state *st, const char *environment,
+		    int64_t plan_id, struct state_run_info **ret, size_t *n,
+		    struct mae_error *e)
+{
+	*ret = NULL;
+	*n = 0;
+	if (st->empty)
+		return 0;
+	sqlite3_stmt *s;
+	/* a step counts by its latest attempt in the run */
+	int rc = state_prep(st,
+			    "WITH latest AS (SELECT a.run_id, a.status FROM "
+			    " step_attempts a WHERE a.id = (SELECT max(b.id) "
+			    " FROM step_attempts b WHERE b.run_id = a.run_id "
+			    " AND b.step = a.step)) "
+			    "SELECT r.id, r.plan_id, e.name, p.action, r.user, "
+			    "r.host, r.pid, r.started_at, r.finished_at, "
+			    "r.outcome, r.reason, r.options, "
+			    "(SELECT count(*) FROM latest l WHERE l.run_id = "
+			    " r.id AND l.status = 'done'), "
+			    "(SELECT count(*) FROM latest l WHERE l.run_id = "
+			    " r.id AND l.status IN ('failed', 'stale')) "
+			    "FROM runs r JOIN plans p ON p.id = r.plan_id "
+			    "JOIN environments e ON e.id = p.environment_id "
+			    "WHERE (?1 IS NULL OR e.name = ?1) AND "
+			    "(?2 = 0 OR r.plan_id = ?2) ORDER BY r.id",
+			    &s, e);
+	if (rc < 0)
+		return rc;
+	state_bind_str(s, 1, environment);
+	sqlite3_bind_int64(s, 2, plan_id);
+	struct state_run_info *v = NULL;
+	size_t cnt = 0;
+	int src;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		v = mae_xrealloc(v, (cnt + 1) * sizeof(*v));
+		struct state_run_info *r = &v[cnt++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(s, 0);
+		r->plan_id = sqlite3_column_int64(s, 1);
+		r->environment = state_col_dup(s, 2);
+		r->action = state_col_dup(s, 3);
+		snprintf(r->user, sizeof(r->user), "%s",
+			 state_col_str(s, 4) ? state_col_str(s, 4) : "");
+		snprintf(r->host, sizeof(r->host), "%s",
+			 state_col_str(s, 5) ? state_col_str(s, 5) : "");
+		r->pid = sqlite3_column_int64(s, 6);
+		r->started_ms = sqlite3_column_int64(s, 7);
+		r->finished_ms = sqlite3_column_int64(s, 8);
+		int o = outcome_parse(state_col_str(s, 9));
+		r->outcome = o < 0 ? STATE_RUN_FAILED : (enum state_outcome)o;
+		r->reason = state_col_dup(s, 10);
+		r->options = state_col_dup(s, 11);
+		r->steps_done = (size_t)sqlite3_column_int64(s, 12);
+		r->steps_failed = (size_t)sqlite3_column_int64(s, 13);
+	}
+	if (src != SQLITE_DONE) {
+		rc = state_fail(st, src, "listing runs", e);
+		state_run_infos_free(v, cnt);
+	} else {
+		*ret = v;
+		*n = cnt;
+	}
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -192,6 +192,31 @@ int state_check_attempt(struct state *st, int64_t run_id, int step,
 			int check, bool passed, const char *error,
 			int64_t at_ms, struct mae_error *e);
 
+struct state_run_info {
+	int64_t id;
+	int64_t plan_id;
+	char *environment;
+	char *action;
+	char user[64];
+	char host[256];
+	int64_t pid;
+	int64_t started_ms, finished_ms;  /* finished 0: not finished */
+	enum state_outcome outcome;
+	char *reason;
+	char *options;          /* JSON text, or NULL */
+	size_t steps_done;      /* steps whose latest attempt is done */
+	size_t steps_failed;    /* ... failed or stale */
+};
+
+/*
+ * The runs, oldest first, of one environment (all when NULL), of one plan
+ * when plan_id is not 0.  Free with state_run_infos_free.
+ */
+int state_runs_list(struct state *st, const char *environment,
+		    int64_t plan_id, struct state_run_info **ret, size_t *n,
+		    struct mae_error *e);
+void state_run_infos_free(struct state_run_info *v, size_t n);
+
 /* Record that a step's key is realised on a ship, with its result. */
 int state_realise(struct state *st, const char *environment,
 		  const char *ship, const char *key, int64_t run_id,

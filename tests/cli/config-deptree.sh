@@ -50,6 +50,95 @@ check deptree-bad-option 2 /dev/null "" -f "$fx/links.yaml" deptree --nope
 printf 'worker\n \\- data\n' >"$tmp/t4"
 check deptree-volumes-from 0 "$tmp/t4" /dev/null -f "$fx/volumes-from.yaml" deptree worker
 
+# a diamond: without -r MaestroNG's tree (base under left only); with -r
+# every dependency where it is reached, base's subtree once, "(*)" after
+cat >"$tmp/d1" <<'TREE'
+front
+ +- left
+ |  \- base
+ |    \- core
+ \- right
+TREE
+check deptree-diamond 0 "$tmp/d1" /dev/null -f "$fx/diamond.yaml" deptree front
+cat >"$tmp/d2" <<'TREE'
+front
+ +- left
+ |  \- base
+ |    \- core
+ \- right
+   \- base (*)
+TREE
+check deptree-diamond-r 0 "$tmp/d2" /dev/null -f "$fx/diamond.yaml" deptree -r front
+# every root: a subtree printed under an earlier root is "(*)"
+cat >"$tmp/d3" <<'TREE'
+base
+ \- core
+
+core
+
+front
+ +- left
+ |  \- base (*)
+ \- right
+
+left (*)
+
+right (*)
+TREE
+check deptree-diamond-all 0 "$tmp/d3" /dev/null -f "$fx/diamond.yaml" deptree
+cat >"$tmp/d4" <<'TREE'
+base
+ \- core
+
+core
+
+front
+ +- left
+ |  \- base (*)
+ \- right
+   \- base (*)
+
+left (*)
+
+right (*)
+TREE
+check deptree-diamond-all-r 0 "$tmp/d4" /dev/null -f "$fx/diamond.yaml" deptree -r
+
+# size: 40 diamond levels (2^40 paths) and a chain of 5,000 services with
+# every one a root (MaestroNG's output: N^3 / 2 bytes) finish at once,
+# each subtree printed once
+python3 - "$tmp" <<'PY'
+import sys
+tmp = sys.argv[1]
+with open(tmp + "/diamonds.yaml", "w") as f:
+    f.write("name: d\nships: {s: {ip: h}}\nservices:\n")
+    for i in range(40):
+        for side in "ab":
+            req = " requires: [a%d, b%d]," % (i + 1, i + 1) if i < 39 else ""
+            f.write("  %s%d: {image: x,%s instances: {%s%d-1: {ship: s}}}\n"
+                    % (side, i, req, side, i))
+with open(tmp + "/chain.yaml", "w") as f:
+    f.write("name: c\nships: {s: {ip: h}}\nservices:\n")
+    for i in range(5000):
+        req = " requires: [s%04d]," % (i + 1) if i < 4999 else ""
+        f.write("  s%04d: {image: x,%s instances: {s%04d-1: {ship: s}}}\n"
+                % (i, req, i))
+PY
+scale() { # name, max lines, args...
+  local name=$1 max=$2
+  shift 2
+  timeout 60 "$maestro" "$@" >"$tmp/out" 2>/dev/null
+  local rc=$? lines
+  lines=$(wc -l <"$tmp/out")
+  if [ "$rc" -ne 0 ] || [ "$lines" -gt "$max" ]; then
+    echo "FAIL $name: exit $rc (124: timed out), $lines lines (at most $max)"; fail=1
+  fi
+}
+scale deptree-diamonds-r 200 -f "$tmp/diamonds.yaml" deptree -r a0
+scale deptree-diamonds-all-r 400 -f "$tmp/diamonds.yaml" deptree -r
+scale deptree-chain 15000 -f "$tmp/chain.yaml" deptree
+scale deptree-chain-r 15000 -f "$tmp/chain.yaml" deptree -r
+
 # config: the alias, YAML by default, bad argument, invalid description
 "$maestro" -f "$fx/links.yaml" config --json >"$tmp/json" 2>/dev/null
 check dump-alias 0 "$tmp/json" /dev/null -f "$fx/links.yaml" dump --json
@@ -116,5 +205,48 @@ if "$maestro" -f "$root/tests/golden/config/options.yaml" config --json | grep -
   echo "FAIL config-password: the password is printed"; fail=1
 fi
 "$maestro" -f "$root/tests/golden/config/options.yaml" config | grep -q 's3cret' && { echo "FAIL config-password (yaml)"; fail=1; }
+
+# an http check's credentials are masked like passwords, in both forms,
+# and the model hash does not move when they rotate
+creds() { # auth password, header token
+  cat <<YAML
+__maestro: {schema: 2}
+name: creds
+ships: {s1: {ip: 10.0.0.1}}
+services:
+  web:
+    image: nginx
+    instances:
+      web-1:
+        ship: s1
+        ports: {http: 80}
+        lifecycle:
+          running:
+            - type: http
+              port: http
+              requests_options:
+                auth: [admin, $1]
+                headers: {Authorization: "Bearer $2", cookie: "sid=$2", Accept: text/html}
+                proxies: {http: "http://u:$1@proxy:3128/"}
+                verify: false
+YAML
+}
+creds hunter2 tok-abc >"$tmp/creds1.yaml"
+creds other-pw tok-xyz >"$tmp/creds2.yaml"
+for form in "config --json" config; do
+  # shellcheck disable=SC2086
+  if "$maestro" -f "$tmp/creds1.yaml" $form | grep -E -q 'hunter2|tok-abc'; then
+    echo "FAIL config-check-credentials ($form): a credential is printed"; fail=1
+  fi
+done
+"$maestro" -f "$tmp/creds1.yaml" config --json | /usr/bin/python3 -c '
+import json, sys
+ro = json.load(sys.stdin)["containers"]["web-1"]["lifecycle"]["running"][0]["requests_options"]
+want = {"auth": "***", "headers": {"Authorization": "***", "cookie": "***", "Accept": "text/html"},
+        "proxies": {"http": "http://u:***@proxy:3128/"}, "verify": False}
+sys.exit(0 if ro == want else 1)' || { echo "FAIL config-check-credentials: not masked as documented"; fail=1; }
+h1=$("$maestro" -f "$tmp/creds1.yaml" config --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["model_hash"])')
+h2=$("$maestro" -f "$tmp/creds2.yaml" config --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["model_hash"])')
+[ -n "$h1" ] && [ "$h1" = "$h2" ] || { echo "FAIL config-check-credentials: model_hash moves with a credential"; fail=1; }
 
 exit $fail

@@ -41,13 +41,13 @@ check validate-double-dash 0 /dev/null /dev/null -f "$fx/links.yaml" validate --
 # usage errors: exit 2, the option named, the usage and a hint
 cat >"$tmp/e2" <<'EOT'
 maestro: unknown option '--jsno' (did you mean '--json'?)
-usage: maestro [-f FILE] config [--json]
+usage: maestro [-f FILE] config [--json] [--show-secrets]
 Try 'maestro config --help'.
 EOT
 check unknown-option 2 /dev/null "$tmp/e2" -f "$fx/links.yaml" config --jsno
 cat >"$tmp/e3" <<'EOT'
 maestro: '-f' is an option of maestro itself: give it before the command, as 'maestro -f FILE config'
-usage: maestro [-f FILE] config [--json]
+usage: maestro [-f FILE] config [--json] [--show-secrets]
 Try 'maestro config --help'.
 EOT
 check global-after-command 2 /dev/null "$tmp/e3" config -f x.yaml
@@ -65,6 +65,14 @@ EOT
 check extra-operand 2 /dev/null "$tmp/e5" -f "$fx/links.yaml" validate extra
 printf "maestro: option '-f' needs a value (FILE)\nTry 'maestro --help'.\n" >"$tmp/e6"
 check missing-value 2 /dev/null "$tmp/e6" -f
+
+# an unknown command or option from argv is shown escaped
+"$maestro" $'x\e[2J' >/dev/null 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 2 ] && grep -qF "maestro: unknown command 'x\x1b[2J'" "$tmp/err"; } \
+  || { echo "FAIL unknown-command: exit $rc"; cat -v "$tmp/err"; fail=1; }
+"$maestro" -f "$fx/links.yaml" deptree $'--\rx' >/dev/null 2>"$tmp/err"; rc=$?
+{ [ $rc -eq 2 ] && grep -qF "maestro: unknown option '--\rx'" "$tmp/err"; } \
+  || { echo "FAIL unknown-option-escaped: exit $rc"; cat -v "$tmp/err"; fail=1; }
 
 # every command has --help (exit 0, on stdout, its usage first); -h too
 for c in validate config dump deptree ships; do

@@ -16,7 +16,15 @@
 
 #include "base.h"
 #include "compute.h"
+#include "deptree-print.h"
 #include "schema.h"
+
+static bool count_bytes(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	*(size_t *)ctx += n;
+	return true;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -62,10 +70,10 @@ static void check_specs(const struct schema_env *env,
 	free(v);
 	size_t *roots = NULL, nroots = 0;
 	if (deptree_roots(&g, NULL, 0, &roots, &nroots, NULL) == 0) {
-		struct mae_buf b = MAE_BUF_INIT;
-		deptree_print(&g, roots, nroots, false, &b);
-		deptree_print_dot(&g, roots, nroots, &b);
-		mae_buf_release(&b);
+		size_t len = 0;
+		deptree_print(&g, roots, nroots, false, count_bytes, &len);
+		deptree_print(&g, roots, nroots, true, count_bytes, &len);
+		deptree_print_dot(&g, roots, nroots, count_bytes, &len);
 	}
 	free(roots);
 	sgraph_release(&g);

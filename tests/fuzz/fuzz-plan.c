@@ -4,11 +4,14 @@
  * recomputed).  Properties checked for any input:
  *   - a failed load returns no plan and an error that starts with the
  *     place it was asked to name;
+ *   - plan_to_text (written by hand around the specs) is the canonical
+ *     writer's text of plan_to_json;
  *   - a plan that loads writes back (plan_to_text) to a document that
  *     loads again and writes the same bytes, with the same hash;
  *   - finishing it again (plan_finish) changes neither its numbering,
  *     its keys nor its hash.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	char *text = plan_to_text(p);
+	/* the hand-written text is the canonical writer's text */
+	json_t *doc = plan_to_json(p);
+	char *canon = mae_json_canonical(doc);
+	if (strcmp(text, canon))
+		abort();
+	free(canon);
+	json_decref(doc);
 	struct plan *q = NULL;
 	if (plan_from_text(text, strlen(text), "again", &q, &e) < 0)
 		abort();

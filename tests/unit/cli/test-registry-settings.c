@@ -18,6 +18,7 @@
 
 #include "registry-auth.h"
 #include "registry-settings.h"
+#include "unit.h"
 
 static const char fixture[] =
 	"__maestro:\n"
@@ -59,19 +60,7 @@ static const char fixture[] =
 static struct schema_env *load(void)
 {
 	char *envp[] = { (char *)"REGISTRY_PASSWORD=from-the-environment", NULL };
-	struct schema_env *env = NULL;
-	struct mae_diags d;
-	mae_diags_init(&d, "find_registry.yaml");
-	int rc = schema_load_text("find_registry.yaml", fixture, strlen(fixture), ".",
-				  envp, &env, &d);
-	for (size_t i = 0; i < d.n; i++) {
-		char *m = mae_diag_format(&d.v[i]);
-		print_message("%s\n", m);
-		free(m);
-	}
-	mae_diags_release(&d);
-	assert_int_equal(rc, 0);
-	return env;
+	return test_load_ok("find_registry.yaml", fixture, envp);
 }
 
 /* The entry a pull of instance's image authenticates as, through cli. */

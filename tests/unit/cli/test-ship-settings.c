@@ -13,22 +13,11 @@
 #include <cmocka.h>
 
 #include "ship-settings.h"
+#include "unit.h"
 
 static struct schema_env *load(const char *text)
 {
-	struct mae_diags d;
-	mae_diags_init(&d, "test.yaml");
-	struct schema_env *env = NULL;
-	char *envp[] = { NULL };
-	int rc = schema_load_text("test.yaml", text, strlen(text), ".", envp,
-				  &env, &d);
-	if (rc < 0) {
-		for (size_t i = 0; i < d.n; i++)
-			print_error("%s\n", d.v[i].msg);
-		fail_msg("the fixture does not load");
-	}
-	mae_diags_release(&d);
-	return env;
+	return test_load_ok("test.yaml", text, NULL);
 }
 
 /* settings and URL of one ship */

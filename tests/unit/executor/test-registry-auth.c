@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "registry-auth.h"
+#include "unit.h"
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                             */
@@ -85,10 +86,7 @@ static char tmp[64];
 static void write_file(const char *rel, const char *text, mode_t mode)
 {
 	char *p = mae_xasprintf("%s/%s", tmp, rel);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	test_write_file(p, text);
 	chmod(p, mode);
 	free(p);
 }

@@ -41,7 +41,7 @@ static void add_ships(struct plan *p)
 	b.ssh.user = "root";
 	b.ssh.key = "/home/u/.ssh/id_ed25519";
 	b.ssh.port = 22;
-	b.ssh.timeout_s = 0.25;
+	b.ssh.timeout_s = 0.1;
 	b.tls_on = true;
 	b.tls.verify = true;
 	b.tls.ca_cert = "/etc/ca.pem";
@@ -74,7 +74,7 @@ static struct plan *fixture(void)
 	int kc = plan_add_step(p, STEP_CREATE, "ship1", "kafka-1",
 			       json_pack("{sss{ss}sf}", "Image", "kafka:1",
 					 "Labels", "maestro.spec", "é\"\\\n",
-					 "CpuShares", 0.5));
+					 "CpuShares", 0.1));
 	int zc = plan_add_step(p, STEP_CREATE, "ship0", "zk-1",
 			       json_pack("{ss}", "Image", "zk:3"));
 	int zs = plan_add_step(p, STEP_START, "ship0", "zk-1",
@@ -249,6 +249,12 @@ static void test_round_trip(void **state)
 	size_t len;
 	const char *want = read_fixture(&len);
 	assert_string_equal(text, want);
+	/* the hand-written text is the canonical writer's */
+	json_t *doc = plan_to_json(p);
+	char *canon = mae_json_canonical(doc);
+	assert_string_equal(text, canon);
+	free(canon);
+	json_decref(doc);
 	struct plan *q = NULL;
 	struct mae_error e;
 	mae_error_clear(&e);
@@ -264,7 +270,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(c->transport, SHIP_SSH);
 	assert_true(c->has_ssh && c->tls_on && c->tls.verify);
 	assert_string_equal(c->ssh.key, "/home/u/.ssh/id_ed25519");
-	assert_true(c->ssh.timeout_s == 0.25);
+	assert_true(c->ssh.timeout_s == 0.1);
 	assert_null(c->tls.cert);
 	assert_null(plan_ship(q, "ship2"));
 	free(again);

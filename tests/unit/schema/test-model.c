@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "schema.h"
+#include "unit.h"
 
 static char *const no_env[] = { NULL };
 
@@ -26,14 +27,8 @@ static char *last_diags;
 /* Keep the diagnostics of a load for assert_diag(), then release them. */
 static void keep_diags(struct mae_diags *d)
 {
-	struct mae_buf b = MAE_BUF_INIT;
-	for (size_t i = 0; i < d->n; i++) {
-		char *s = mae_diag_format(&d->v[i]);
-		mae_buf_addf(&b, "%s\n", s);
-		free(s);
-	}
 	free(last_diags);
-	last_diags = mae_buf_detach(&b);
+	last_diags = test_diags_text(d);
 	mae_diags_release(d);
 }
 

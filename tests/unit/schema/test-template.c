@@ -18,6 +18,7 @@
 
 #include "base.h"
 #include "template.h"
+#include "unit.h"
 
 static char *const test_env[] = { "BAR=bar", "HOME=/home/t", "EMPTY=", NULL };
 
@@ -34,12 +35,9 @@ static void render_in(struct result *r, const char *dir, const char *text)
 	mae_diags_init(&r->d, "t.yaml");
 	r->rc = tmpl_render("t.yaml", text, strlen(text), dir, test_env,
 			    &r->out, &r->d);
-	for (size_t i = 0; i < r->d.n; i++) {
-		char *s = mae_diag_format(&r->d.v[i]);
-		strncat(r->diag, s, sizeof(r->diag) - strlen(r->diag) - 2);
-		strcat(r->diag, "\n");
-		free(s);
-	}
+	char *s = test_diags_text(&r->d);
+	snprintf(r->diag, sizeof(r->diag), "%s", s);
+	free(s);
 }
 
 static void render(struct result *r, const char *text)
@@ -122,10 +120,7 @@ static void write_file(const char *name, const char *text)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	test_write_file(path, text);
 }
 
 static void test_include_map_and_files(void **state)

@@ -225,6 +225,13 @@ static void test_store_load(void **state)
 	assert_int_equal(q->id, 2);
 	struct plan *r = sample_plan("demo", 4);
 	assert_int_equal(state_plan_store(st, r, src, &e), 0);
+	/* an unfinished plan is refused, saying why, and nothing stored */
+	struct plan *u = sample_plan("demo", 2);
+	plan_add_step(u, STEP_WAIT, "ship1", NULL, NULL);
+	assert_int_equal(state_plan_store(st, u, src, &e), MAE_ERR_INTERNAL);
+	assert_non_null(strstr(e.msg, "plan to store: steps[2].key: '' is not"));
+	assert_int_equal(u->id, 0);
+	plan_free(u);
 	state_close(st);
 
 	/* read back in a reader: the same document */
@@ -555,11 +562,15 @@ static void test_migrations(void **state)
 /* ------------------------------------------------------------------ */
 /* kill -9 while a plan is written                                      */
 
+/* large enough that a store takes a while (~0.1 s plain, more under
+ * the sanitizers), small enough for 12 trials under them */
+#define KILL_STEPS 5000
+
 static void test_kill_during_store(void **state)
 {
 	(void)state;
 	char *path = tpath("kill.db");
-	struct plan *p = sample_plan("demo", 20000);
+	struct plan *p = sample_plan("demo", KILL_STEPS);
 	char *want = plan_to_text(p);
 	struct state *st;
 	struct mae_error e;
@@ -620,7 +631,7 @@ static void test_kill_during_store(void **state)
 			if (state_plan_load(st, v[i].id, 0, &l, &e) < 0)
 				fail_msg("trial %d: plan %lld: %s", trial,
 					 (long long)v[i].id, e.msg);
-			assert_int_equal(l->nsteps, 20000);
+			assert_int_equal(l->nsteps, KILL_STEPS);
 			l->id = 0;
 			free(l->created_at);
 			free(l->created_by);
@@ -633,7 +644,7 @@ static void test_kill_during_store(void **state)
 		/* the steps table holds only whole plans */
 		sqlite3 *db = raw(path);
 		assert_int_equal(raw_int(db, "SELECT count(*) FROM steps"),
-				 20000 * (int64_t)n);
+				 KILL_STEPS * (int64_t)n);
 		sqlite3_close(db);
 		if (n > (size_t)whole)
 			whole++;
@@ -689,6 +700,25 @@ static void test_runs_prune(void **state)
 	assert_int_equal(l->steps[2].status, STEP_PENDING);
 	plan_free(l);
 	assert_int_equal(state_plan_load(st, ids[0], runs[1], &l, &e), MAE_ERR_NOTFOUND);
+
+	/* runs: counted by each step's latest attempt */
+	struct state_run_info *ri;
+	size_t nr;
+	assert_int_equal(state_runs_list(st, "demo", 0, &ri, &nr, &e), 0);
+	assert_int_equal(nr, 4);
+	assert_int_equal(ri[0].id, runs[0]);
+	assert_int_equal(ri[0].plan_id, ids[0]);
+	assert_string_equal(ri[0].action, "start");
+	assert_int_equal(ri[0].outcome, STATE_RUN_DONE);
+	assert_int_equal(ri[0].steps_done, 1);
+	assert_int_equal(ri[0].steps_failed, 0);
+	assert_true(ri[0].finished_ms >= ri[0].started_ms);
+	assert_string_equal(ri[0].user, me.user);
+	state_run_infos_free(ri, nr);
+	assert_int_equal(state_runs_list(st, NULL, ids[4], &ri, &nr, &e), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(ri[0].environment, "other");
+	state_run_infos_free(ri, nr);
 
 	/* check attempts: identical failures are one row, counted */
 	assert_int_equal(state_check_attempt(st, runs[3], 2, 0, false, "refused", 100, &e), 0);

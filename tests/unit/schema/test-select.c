@@ -142,60 +142,6 @@ static void test_deps_direction(void **state)
 	check_sel(&tree, &st, (const char *[]){ "api-1", "tools-1", "web-1" }, 3);
 }
 
-static char *tree_text(const char *const *things, size_t n, bool recursive)
-{
-	size_t *roots = NULL, nroots = 0;
-	assert_int_equal(deptree_roots(&tree, things, n, &roots, &nroots, NULL), 0);
-	struct mae_buf b = MAE_BUF_INIT;
-	deptree_print(&tree, roots, nroots, recursive, &b);
-	free(roots);
-	return mae_buf_detach(&b);
-}
-
-static void test_deptree(void **state)
-{
-	(void)state;
-	const char *web[] = { "web-2" };
-	char *s = tree_text(web, 1, false);
-	/* level 1 {api, cache} is marked shown before descending: under api
-	 * only db is new; under cache nothing is left */
-	assert_string_equal(s, "web\n"
-			       " +- api\n"
-			       " |  \\- db\n"
-			       " \\- cache\n");
-	free(s);
-	s = tree_text(web, 1, true);
-	assert_string_equal(s, "web\n"
-			       " +- api\n"
-			       " |  +- cache\n"
-			       " |  |  \\- db\n"
-			       " |  \\- db\n"
-			       " \\- cache\n"
-			       "   \\- db\n");
-	free(s);
-	s = tree_text(NULL, 0, false);
-	assert_string_equal(s, "api\n"
-			       " +- cache\n"
-			       " \\- db\n"
-			       "\n"
-			       "cache\n"
-			       " \\- db\n"
-			       "\n"
-			       "db\n"
-			       "\n"
-			       "web\n"
-			       " +- api\n"
-			       " |  \\- db\n"
-			       " \\- cache\n");
-	free(s);
-
-	size_t root = 2;
-	struct mae_buf b = MAE_BUF_INIT;
-	deptree_print_dot(&tree, &root, 1, &b);
-	assert_string_equal(mae_buf_str(&b), "digraph deptree {\n  \"db\";\n}\n");
-	mae_buf_release(&b);
-}
-
 static void test_opts_for_action(void **state)
 {
 	(void)state;
@@ -259,7 +205,6 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deps_direction),
-		cmocka_unit_test(test_deptree),
 		cmocka_unit_test(test_opts_for_action),
 		cmocka_unit_test(test_glob),
 	};

@@ -18,6 +18,7 @@
 #include "compute.h"
 #include "shell-split.h"
 #include "schema.h"
+#include "unit.h"
 
 static void check_norm(const char *in, const char *want)
 {
@@ -159,20 +160,10 @@ static void test_map_order(void **state)
 	env_map_release(&m);
 }
 
-static char *write_tmp(const char *text)
-{
-	char *path = mae_xstrdup("/tmp/maestro-envfile-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 static void test_envfile(void **state)
 {
 	(void)state;
-	char *p = write_tmp("# comment\nA=1\r\n\n   \n  B = two words  \n"
+	char *p = test_write_tmp("# comment\nA=1\r\n\n   \n  B = two words  \n"
 			    "C==x\n #not a comment=y\nA=again\nD=\n");
 	struct env_map m;
 	env_map_init(&m);
@@ -191,7 +182,7 @@ static void test_envfile(void **state)
 	unlink(p);
 	free(p);
 
-	p = write_tmp("A=1\nnoequals\n");
+	p = test_write_tmp("A=1\nnoequals\n");
 	env_map_init(&m);
 	struct mae_error e;
 	mae_error_clear(&e);

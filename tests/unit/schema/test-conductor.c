@@ -225,10 +225,9 @@ static void test_volumes_from_dependency(void **state)
 
 	size_t *roots = NULL, nroots = 0;
 	assert_int_equal(deptree_roots(&g, NULL, 0, &roots, &nroots, NULL), 0);
-	struct mae_buf b = MAE_BUF_INIT;
-	deptree_print(&g, roots, nroots, false, &b);
-	assert_string_equal(mae_buf_str(&b), "data\n\nworker\n \\- data\n");
-	mae_buf_release(&b);
+	assert_int_equal(nroots, 2);
+	assert_string_equal(g.services[roots[0]].name, "data");
+	assert_string_equal(g.services[roots[1]].name, "worker");
 	free(roots);
 	sgraph_release(&g);
 	unload(&l);

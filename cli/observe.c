@@ -1,0 +1,97 @@
+/*
+ * observe.c - observe every ship of a description at once (observe.h).
+ */
+#include "observe.h"
+
+#include "executor.h"
+#include "observed.h"
+#include "schema.h"
+#include "ship-settings.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct look {
+	const struct schema_ship *ship;
+	bool debug;
+	json_t *containers, *images;
+	struct mae_error e;
+	int rc;
+};
+
+/* --debug: one line per API call on stderr (no headers, so no secret) */
+static void trace_call(void *ud, const char *ship, const char *method,
+		       const char *path, long status, int rc, int64_t ms)
+{
+	(void)ud;
+	fprintf(stderr, "maestro: debug: %s: %s %s -> %ld%s%s (%lld ms)\n",
+		ship, method, path, status, rc ? " " : "",
+		rc ? mae_err_name(rc) : "", (long long)ms);
+}
+
+static void *look_run(void *arg)
+{
+	struct look *l = arg;
+	struct ship_conn conn;
+	struct ship_client *cl = NULL;
+	mae_error_clear(&l->e);
+	cli_ship_conn_from_model(l->ship, &conn);
+	l->rc = ship_client_new(&conn, &cl, &l->e);
+	ship_conn_release(&conn);
+	if (l->rc == 0 && l->debug)
+		ship_client_set_trace(cl, trace_call, NULL);
+	/* no label filter: every container, so that unlabelled ones and
+	 * other environments' holding a described name are seen too */
+	if (l->rc == 0)
+		l->rc = ship_containers_by_labels(cl, NULL, 0, &l->containers,
+						  &l->e);
+	if (l->rc == 0)
+		l->rc = ship_image_list(cl, &l->images, &l->e);
+	ship_client_free(cl);
+	return NULL;
+}
+
+struct observed *cli_observe(const struct schema_env *env, bool debug)
+{
+	size_t n = env->nships;
+	struct look *v = mae_xcalloc(n + 1, sizeof(*v));
+	pthread_t *t = mae_xcalloc(n + 1, sizeof(*t));
+	bool *started = mae_xcalloc(n + 1, sizeof(*started));
+	for (size_t i = 0; i < n; i++) {
+		v[i].ship = &env->ships[i];
+		v[i].debug = debug;
+		started[i] = pthread_create(&t[i], NULL, look_run, &v[i]) == 0;
+		if (!started[i])
+			look_run(&v[i]);
+	}
+	struct observed *o = observed_new();
+	for (size_t i = 0; i < n; i++) {
+		if (started[i])
+			pthread_join(t[i], NULL);
+		struct obs_ship *s = observed_add_ship(o, env->ships[i].name);
+		if (v[i].rc == 0)
+			v[i].rc = obs_ship_add_docker_containers(s, v[i].containers,
+								 &v[i].e);
+		if (v[i].rc == 0)
+			v[i].rc = obs_ship_add_docker_images(s, v[i].images, &v[i].e);
+		if (v[i].rc < 0)
+			obs_ship_set_error(s, v[i].e.msg);
+		json_decref(v[i].containers);
+		json_decref(v[i].images);
+	}
+	struct mae_error e;
+	if (observed_seal(o, &e) < 0) {
+		/* Docker never reports two containers of one name; if a ship
+		 * did, it cannot be trusted */
+		for (size_t i = 0; i < o->nships; i++)
+			if (!o->ships[i].sealed)
+				obs_ship_set_error(&o->ships[i], e.msg);
+	}
+	free(v);
+	free(t);
+	free(started);
+	return o;
+}
