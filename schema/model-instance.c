@@ -333,19 +333,19 @@ static void merge_ports(struct builder *b, const struct schema_service *svc,
 	}
 	/* own names are distinct (a YAML map): only the service's are
 	 * looked up, in constant time */
-	struct name_index *ix = NULL;
-	if (svc->nports && nown) {
-		ix = name_index_new(b->a, svc->nports);
+	struct mae_map ix;
+	mae_map_init(&ix, NULL);
+	if (nown)
 		for (size_t i = 0; i < svc->nports; i++)
-			name_index_add(ix, svc->ports[i].name, &c->ports[i]);
-	}
+			mae_map_add(&ix, svc->ports[i].name, &c->ports[i]);
 	for (size_t i = 0; i < nown; i++) {
-		struct schema_port *same = name_index_get(ix, own[i].name);
+		struct schema_port *same = mae_map_get(&ix, own[i].name);
 		if (same)
 			*same = own[i];
 		else
 			c->ports[c->nports++] = own[i];
 	}
+	mae_map_release(&ix);
 }
 
 static void merge_limits(const struct schema_limits *s,
