@@ -361,6 +361,22 @@ static void spell(struct parser *p, const char *prefix, const char *name,
 }
 
 /*
+ * Set option f: with value, or (one that takes a value, none attached)
+ * the next argument, which *i then skips.
+ */
+static int take(struct parser *p, struct cli_args *a, const struct found *f,
+		const char *value, int argc, char **argv, int *i)
+{
+	if (f->o->metavar && !value) {
+		if (*i + 1 >= argc)
+			return usage_error(p, "option '%s' needs a value (%s)",
+					   p->spelled, f->o->metavar);
+		value = argv[++*i];
+	}
+	return set_option(p, a, f, value);
+}
+
+/*
  * The walk.  Operands go to a->operands (or, with stop_at_operand, end
  * the walk: *ret_next is the operand's index).
  */
@@ -399,14 +415,7 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 			if (!f.o->metavar && value)
 				return usage_error(p, "option '%s' takes no value",
 						   p->spelled);
-			if (f.o->metavar && !value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
 			continue;
@@ -419,24 +428,13 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 					return CLI_ARGS_HELP;
 				return unknown_option(p, p->spelled, 2);
 			}
-			if (!f.o->metavar) {
-				int rc = set_option(p, a, &f, NULL);
-				if (rc)
-					return rc;
-				continue;
-			}
-			const char *value = c[1] ? c + 1 : NULL;
-			if (!value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			/* the rest of the word is the value, if it takes one */
+			const char *value = f.o->metavar && c[1] ? c + 1 : NULL;
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
-			break;
+			if (f.o->metavar)
+				break;
 		}
 	}
 	if (ret_next)
@@ -479,6 +477,43 @@ void cli_args_release(struct cli_args *a)
 	free(a->operands);
 	a->operands = NULL;
 	a->noperands = 0;
+}
+
+static char *delay_text(uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		return mae_xasprintf("%llu", (unsigned long long)(ms / 1000));
+	char frac[8];
+	snprintf(frac, sizeof(frac), "%03u", (unsigned)(ms % 1000));
+	for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
+		frac[n - 1] = '\0';
+	return mae_xasprintf("%llu.%s", (unsigned long long)(ms / 1000), frac);
+}
+
+char *cli_args_flag_text(const struct cli_args *a, enum cli_opt_id id)
+{
+	if ((unsigned)id >= CLI_OPT_NSHARED || !(a->given & (UINT64_C(1) << id)))
+		return NULL;
+	const char *name = shared[id].name;
+	char *v = NULL, *text;
+	switch (id) {
+	case CLI_OPT_CONTAINER_FILTER: v = mae_xstrdup(a->container_filter); break;
+	case CLI_OPT_SHIP_FILTER: v = mae_xstrdup(a->ship_filter); break;
+	case CLI_OPT_STEP_DELAY: v = delay_text(a->step_delay_ms); break;
+	case CLI_OPT_STOP_START_DELAY: v = delay_text(a->stop_start_delay_ms); break;
+	case CLI_OPT_BATCH:
+		v = mae_xasprintf("%u%s", a->batch, a->batch_percent ? "%" : "");
+		break;
+	case CLI_OPT_CONCURRENCY: v = mae_xasprintf("%u", a->concurrency); break;
+	case CLI_OPT_SHIP_CONCURRENCY:
+		v = mae_xasprintf("%u", a->ship_concurrency);
+		break;
+	default:
+		break;
+	}
+	text = v ? mae_xasprintf("--%s=%s", name, v) : mae_xasprintf("--%s", name);
+	free(v);
+	return text;
 }
 
 static const struct {

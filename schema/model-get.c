@@ -27,7 +27,7 @@ static const char *intern_file(struct builder *b, const char *f)
 	b->files_dst = mae_xrealloc(b->files_dst,
 				    (b->nfiles + 1) * sizeof(*b->files_dst));
 	b->files_src[b->nfiles] = f;
-	b->files_dst[b->nfiles] = arena_strdup(b->a, f);
+	b->files_dst[b->nfiles] = mae_arena_strdup(b->a, f);
 	return b->files_dst[b->nfiles++];
 }
 
@@ -160,6 +160,7 @@ static const struct {
 	{ service_keys, "in a service" },
 	{ instance_keys, "in an instance" },
 	{ tunnel_keys, "in ssh_tunnel" },
+	{ limits_keys, "in limits" },
 };
 
 const char *schema_state_name(enum schema_state s)
@@ -173,10 +174,68 @@ const char *schema_check_type_name(enum schema_check_type t)
 							  : "?";
 }
 
+/* What every unknown-key message says (INTERFACES.md "Values"). */
+#define SCRATCH_HINT "keys beginning with '_' or 'x-' are free scratch keys"
+
+/* Where keyword k is valid, other than in keys: "in a service or in an
+ * instance", appended to out (empty when nowhere). */
+static void levels_of(const char *k, const char *const *keys,
+		      struct mae_buf *out)
+{
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+		if (levels[l].keys != keys && in_list(k, levels[l].keys))
+			mae_buf_addf(out, "%s%s", out->len ? " or " : "",
+				     levels[l].where);
+}
+
+void unknown_key(struct builder *b, const struct ynode *keynode,
+		 const char *k, const char *const *keys, const char *where,
+		 const char *hint, bool warn)
+{
+	struct mae_buf note = MAE_BUF_INIT;
+	if (!hint)
+		hint = mae_suggest(k, keys, list_len(keys));
+	if (hint) {
+		mae_buf_addf(&note, "did you mean '%s'? ", hint);
+	} else {
+		/* a keyword of another level, misspelt */
+		const char *best = NULL;
+		size_t best_d = (size_t)-1;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+			const char *c = mae_suggest(k, levels[l].keys,
+						    list_len(levels[l].keys));
+			size_t d = c ? mae_edit_distance(k, c, 8) : (size_t)-1;
+			if (c && d < best_d) {
+				best = c;
+				best_d = d;
+			}
+		}
+		if (best) {
+			struct mae_buf at = MAE_BUF_INIT;
+			levels_of(best, keys, &at);
+			mae_buf_addf(&note, "did you mean '%s'? it belongs %s; ",
+				     best, mae_buf_str(&at));
+			mae_buf_release(&at);
+		}
+	}
+	mae_buf_adds(&note, SCRATCH_HINT);
+	if (warn)
+		model_warn(b, keynode, "unknown key '%s' %s is ignored, as "
+			   "MaestroNG ignored it (%s)", MAE_QUOTE(k), where,
+			   mae_buf_str(&note));
+	else
+		model_err(b, keynode, "unknown key '%s' %s (%s)", MAE_QUOTE(k),
+			  where, mae_buf_str(&note));
+	mae_buf_release(&note);
+}
+
 /*
  * Check the keys of a keyword map: unknown ones are errors with a
- * suggestion, keywords of another level say where they belong, scratch
- * keys are free.  `where` is "in service 'web'" and the like.
+ * suggestion (looked for at every level), keywords of another level say
+ * where they belong, scratch keys are free.  At the top level an unknown
+ * key that is no misspelling of a top-level keyword is a warning, as
+ * MaestroNG ignored it (files keep YAML anchors there).  `where` is "in
+ * service 'web'" and the like.
  */
 void check_keys(struct builder *b, const struct ynode *map,
 		const char *const *keys, const char *where)
@@ -188,25 +247,15 @@ void check_keys(struct builder *b, const struct ynode *map,
 		if (is_scratch(k) || in_list(k, keys))
 			continue;
 		struct mae_buf where_else = MAE_BUF_INIT;
-		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
-			if (levels[l].keys != keys && in_list(k, levels[l].keys))
-				mae_buf_addf(&where_else, "%s%s",
-					     where_else.len ? " or " : "",
-					     levels[l].where);
-		const char *belongs = where_else.len ? mae_buf_str(&where_else) : NULL;
-		const char *hint = mae_suggest(k, (const char *const *)keys,
-					       list_len(keys));
-		if (belongs)
+		levels_of(k, keys, &where_else);
+		if (where_else.len)
 			model_err(b, map->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs %s)", k,
-				  where, belongs);
-		else if (hint)
-			model_err(b, map->pairs[i].key,
-				  "unknown key '%s' %s (did you mean '%s'?)", k,
-				  where, hint);
+				  where, mae_buf_str(&where_else));
 		else
-			model_err(b, map->pairs[i].key, "unknown key '%s' %s", k,
-				  where);
+			unknown_key(b, map->pairs[i].key, k, keys, where, NULL,
+				    keys == top_keys &&
+					    !mae_suggest(k, keys, list_len(keys)));
 		mae_buf_release(&where_else);
 	}
 }
@@ -252,7 +301,7 @@ const char *get_str(struct builder *b, const struct ynode *map,
 		model_err(b, v, "'%s' %s must not be empty", key, where);
 		return NULL;
 	}
-	return arena_strdup(b->a, v->str);
+	return mae_arena_strdup(b->a, v->str);
 }
 
 bool get_bool(struct builder *b, const struct ynode *map,
@@ -346,8 +395,8 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 	if (is_null(v))
 		return false;
 	if (is_texty(v)) {
-		out->v = arena_alloc(b->a, sizeof(*out->v));
-		out->v[0].s = arena_strdup(b->a, v->str);
+		out->v = mae_arena_alloc(b->a, sizeof(*out->v));
+		out->v[0].s = mae_arena_strdup(b->a, v->str);
 		out->v[0].pos = model_pos(b, v);
 		out->n = 1;
 		return true;
@@ -356,7 +405,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		type_err(b, v, key, where, "a string or a list of strings");
 		return false;
 	}
-	out->v = arena_array(b->a, v->nitems, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->nitems, sizeof(*out->v));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
@@ -364,7 +413,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 				  key, where, ynode_describe(it));
 			continue;
 		}
-		out->v[out->n].s = arena_strdup(b->a, it->str);
+		out->v[out->n].s = mae_arena_strdup(b->a, it->str);
 		out->v[out->n].pos = model_pos(b, it);
 		out->n++;
 	}
@@ -385,10 +434,10 @@ bool get_strlist(struct builder *b, const struct ynode *map,
 void copy_map(struct builder *b, const struct ynode *n,
 	      struct schema_map *out)
 {
-	out->v = arena_array(b->a, n->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, n->npairs, sizeof(*out->v));
 	out->n = n->npairs;
 	for (size_t i = 0; i < n->npairs; i++) {
-		out->v[i].key = arena_strdup(b->a, key_of(&n->pairs[i]));
+		out->v[i].key = mae_arena_strdup(b->a, key_of(&n->pairs[i]));
 		out->v[i].key_pos = model_pos(b, n->pairs[i].key);
 		copy_value(b, n->pairs[i].value, &out->v[i].value);
 	}
@@ -419,16 +468,16 @@ void copy_value(struct builder *b, const struct ynode *n,
 		out->i = n->i;
 		out->f = n->f;
 		if (n->type == YSCALAR_STR && !n->timestamp) {
-			out->str = arena_strndup(b->a, n->text, n->text_len);
+			out->str = mae_arena_strndup(b->a, n->text, n->text_len);
 			out->str_len = n->text_len;
 		} else {
-			out->str = arena_strdup(b->a, n->str ? n->str : "");
+			out->str = mae_arena_strdup(b->a, n->str ? n->str : "");
 			out->str_len = strlen(out->str);
 		}
 		break;
 	case YNODE_SEQ:
 		out->kind = SCHEMA_V_LIST;
-		out->items = arena_array(b->a, n->nitems, sizeof(*out->items));
+		out->items = mae_arena_array(b->a, n->nitems, sizeof(*out->items));
 		out->nitems = n->nitems;
 		for (size_t i = 0; i < n->nitems; i++)
 			copy_value(b, n->items[i], &out->items[i]);
@@ -501,8 +550,8 @@ static const char *join_path(struct builder *b, const char *p)
 {
 	const char *base = b->env->base_dir;
 	if (p[0] == '/' || !base || !*base || strcmp(base, ".") == 0)
-		return arena_strdup(b->a, p);
-	return arena_printf(b->a, "%s%s%s", base,
+		return mae_arena_strdup(b->a, p);
+	return mae_arena_printf(b->a, "%s%s%s", base,
 			    mae_endswith(base, "/") ? "" : "/", p);
 }
 
@@ -523,7 +572,7 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 	memset(out, 0, sizeof(*out));
 	if (!want_map(b, v, key, where))
 		return;
-	out->v = arena_array(b->a, v->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->npairs, sizeof(*out->v));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
 		if (!val || val->kind != YNODE_SCALAR) {
@@ -533,8 +582,8 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 			continue;
 		}
 		struct schema_strpair *p = &out->v[out->n++];
-		p->key = arena_strdup(b->a, key_of(&v->pairs[i]));
-		p->value = arena_strdup(b->a, val->str ? val->str : "");
+		p->key = mae_arena_strdup(b->a, key_of(&v->pairs[i]));
+		p->value = mae_arena_strdup(b->a, val->str ? val->str : "");
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
 }
@@ -603,8 +652,8 @@ static const char *atom_text(struct builder *b, unsigned lo, unsigned hi,
 			     const char *proto)
 {
 	if (lo == hi)
-		return arena_printf(b->a, "%u/%s", lo, proto);
-	return arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
+		return mae_arena_printf(b->a, "%u/%s", lo, proto);
+	return mae_arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
 }
 
 static void warn_sexagesimal(struct builder *b, const struct ynode *v,
@@ -647,7 +696,7 @@ static bool parse_port(struct builder *b, const char *name,
 	unsigned elo, ehi, xlo, xhi;
 	const char *eproto, *xproto;
 	const struct ynode *errnode = v;
-	out->name = arena_strdup(b->a, name);
+	out->name = mae_arena_strdup(b->a, name);
 	out->pos = model_pos(b, v);
 	out->external_ip = "0.0.0.0";
 	if (is_scalar(v, YSCALAR_STR)) {
@@ -699,7 +748,7 @@ static bool parse_port(struct builder *b, const char *name,
 					  name, where);
 				return false;
 			}
-			out->external_ip = arena_strdup(b->a, xt->items[0]->str);
+			out->external_ip = mae_arena_strdup(b->a, xt->items[0]->str);
 			xt = xt->items[1];
 		}
 		if (!port_side(b, xt, name, where, &xlo, &xhi, &xproto))
@@ -733,7 +782,7 @@ void get_ports(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "ports");
 	if (!want_map(b, v, "ports", where))
 		return;
-	struct schema_port *ports = arena_array(b->a, v->npairs, sizeof(*ports));
+	struct schema_port *ports = mae_arena_array(b->a, v->npairs, sizeof(*ports));
 	size_t n = 0;
 	for (size_t i = 0; i < v->npairs; i++)
 		if (parse_port(b, key_of(&v->pairs[i]), v->pairs[i].value,

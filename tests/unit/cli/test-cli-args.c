@@ -51,22 +51,36 @@ static const struct cli_command one_cmd = {
 /* stderr of the last parse */
 static char err[4096];
 
+/* stderr into a temporary file from err_begin() to err_end() */
+static FILE *err_file;
+static int err_saved = -1;
+
+static void err_begin(void)
+{
+	fflush(stderr);
+	err_file = tmpfile();
+	assert_non_null(err_file);
+	err_saved = dup(2);
+	dup2(fileno(err_file), 2);
+}
+
+static void err_end(void)
+{
+	fflush(stderr);
+	dup2(err_saved, 2);
+	close(err_saved);
+	rewind(err_file);
+	size_t n = fread(err, 1, sizeof(err) - 1, err_file);
+	err[n] = '\0';
+	fclose(err_file);
+}
+
 static int parse_v(const struct cli_command *cmd, struct cli_args *a,
 		   char **argv, int argc)
 {
-	fflush(stderr);
-	FILE *tmp = tmpfile();
-	assert_non_null(tmp);
-	int saved = dup(2);
-	dup2(fileno(tmp), 2);
+	err_begin();
 	int rc = cli_args_parse(cmd, argc, argv, a);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	size_t n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	fclose(tmp);
+	err_end();
 	return rc;
 }
 
@@ -286,19 +300,72 @@ static void actions(void **state)
 				 : PARSE(&plan_cmd, &a, (char *)cases[i].action,
 					 (char *)cases[i].flag);
 		assert_int_equal(rc, 0);
-		fflush(stderr);
-		FILE *tmp = tmpfile();
-		int saved = dup(2);
-		dup2(fileno(tmp), 2);
+		err_begin();
 		rc = cli_args_check_action(&plan_cmd, &a, cases[i].action);
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		fclose(tmp);
+		err_end();
 		assert_int_equal(rc, cases[i].ok ? 0 : CLI_EXIT_USAGE);
+		if (!cases[i].ok)
+			assert_non_null(strstr(err, "is not an option of '"));
 	}
+	assert_int_equal(PARSE(&plan_cmd, &a, "strat"), 0);
+	err_begin();
+	assert_int_equal(cli_args_check_action(&plan_cmd, &a, "strat"),
+			 CLI_EXIT_USAGE);
+	err_end();
+	assert_non_null(strstr(err, "unknown action 'strat' (did you mean "
+				    "'start'?)"));
 	assert_int_equal(cli_action_flags("strat"), 0);
 	assert_int_equal(cli_action_flags("restart"), CLI_F_RESTART);
+	cli_args_release(&a);
+}
+
+/* Each given flag's text parses back to the same values. */
+static void flag_text(void **state)
+{
+	(void)state;
+	static const char *const delays[] = { "1234.567", "0.5", "0.05", "7",
+					      "0.001", "86400" };
+	for (size_t k = 0; k < sizeof(delays) / sizeof(*delays); k++) {
+		struct cli_args a = { 0 }, b = { 0 };
+		assert_int_equal(PARSE(&restart_cmd, &a, "-di", "-C", "w=*",
+				       "-Sship-[ab]", "-a", "-r",
+				       "--only-if-changed", "--step-delay",
+				       (char *)delays[k], "--stop-start-delay=0.25",
+				       "--batch=25%", "--recreate-unmanaged",
+				       "-c", "3", "--ship-concurrency=2",
+				       "--keep-going", "--break-lock", "--json"),
+				 0);
+		char *argv[CLI_OPT_NSHARED + 2] = { "restart" };
+		int argc = 1;
+		for (int id = 0; id < CLI_OPT_NSHARED; id++) {
+			char *t = cli_args_flag_text(&a, (enum cli_opt_id)id);
+			assert_true((t != NULL) == !!(a.given & (UINT64_C(1) << id)));
+			if (t)
+				argv[argc++] = t;
+		}
+		assert_int_equal(parse_v(&restart_cmd, &b, argv, argc), 0);
+		assert_int_equal(b.given, a.given);
+		assert_int_equal(b.step_delay_ms, a.step_delay_ms);
+		assert_int_equal(b.stop_start_delay_ms, 250);
+		assert_int_equal(b.batch, 25);
+		assert_true(b.batch_percent);
+		assert_int_equal(b.concurrency, 3);
+		assert_int_equal(b.ship_concurrency, 2);
+		assert_string_equal(b.container_filter, "w=*");
+		assert_string_equal(b.ship_filter, "ship-[ab]");
+		assert_true(b.all && b.expand_services && b.refresh_images);
+		for (int i = 1; i < argc; i++)
+			free(argv[i]);
+		cli_args_release(&a);
+		cli_args_release(&b);
+	}
+	struct cli_args a = { 0 };
+	assert_int_equal(PARSE(&restart_cmd, &a, "--step-delay=1234.567"), 0);
+	char *t = cli_args_flag_text(&a, CLI_OPT_STEP_DELAY);
+	assert_string_equal(t, "--step-delay=1234.567");
+	free(t);
+	assert_null(cli_args_flag_text(&a, CLI_OPT_BATCH));
+	assert_null(cli_args_flag_text(&a, CLI_OPT_NSHARED));
 	cli_args_release(&a);
 }
 
@@ -307,18 +374,9 @@ static int globals(char **argv, int argc, struct cli_globals *g, int *next)
 	memset(g, 0, sizeof(*g));
 	g->file = "maestro.yaml";
 	g->color = true;
-	fflush(stderr);
-	FILE *tmp = tmpfile();
-	int saved = dup(2);
-	dup2(fileno(tmp), 2);
+	err_begin();
 	int rc = cli_globals_parse(argc, argv, g, next);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	size_t n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	fclose(tmp);
+	err_end();
 	return rc;
 }
 
@@ -408,6 +466,7 @@ int main(void)
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(actions),
+		cmocka_unit_test(flag_text),
 		cmocka_unit_test(global_options),
 		cmocka_unit_test(declarations),
 	};
