@@ -145,11 +145,29 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 		.offline = a->offline,
 		.cwd = cwd,
 	};
-	struct observed *obs = o.offline ? NULL : cli_observe(m.env, g->debug);
 	struct compile_result r;
 	struct mae_error e;
 	mae_error_clear(&e);
 	struct state *st = NULL;
+	struct observed *obs = NULL;
+	char *path = state_path(g->state_db, getenv("MAESTRO_STATE"), g->file);
+	/* secrets are stored as digests under the database's key: with
+	 * secrets the database is opened (and the key made) first */
+	unsigned char key[STATE_KEY_LEN];
+	bool secrets = false;
+	for (size_t i = 0; i < m.specs->n; i++)
+		secrets |= m.specs->v[i].nsecrets > 0;
+	if (secrets) {
+		if (state_open(path, STATE_WRITE, &st, &e) < 0 ||
+		    state_secret_key(st, true, key, &e) < 0) {
+			cli_error("%s", e.msg);
+			rc = CLI_EXIT_STATE;
+			goto out;
+		}
+		o.secret_key = key;
+		o.secret_key_len = sizeof(key);
+	}
+	obs = o.offline ? NULL : cli_observe(m.env, g->debug);
 	int crc = compile_plan(m.env, m.specs, &o, obs, &r, &e);
 	if (crc < 0) {
 		cli_error("%s", e.msg);
@@ -178,16 +196,13 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	plan_set_str(&p->created_by, by);
 	free(by);
 
-	char *path = state_path(g->state_db, getenv("MAESTRO_STATE"), g->file);
-	if (state_open(path, STATE_WRITE, &st, &e) < 0 ||
+	if ((!st && state_open(path, STATE_WRITE, &st, &e) < 0) ||
 	    state_plan_store(st, p, m.env->source_sha256, &e) < 0) {
 		cli_error("%s", e.msg);
 		rc = CLI_EXIT_STATE;
-		free(path);
 		compile_result_release(&r);
 		goto out;
 	}
-	free(path);
 	if (a->json)
 		cli_plan_print_json(p);
 	else if (a->dot)
@@ -197,6 +212,8 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	compile_result_release(&r);
 	rc = CLI_EXIT_OK;
 out:
+	memset(key, 0, sizeof(key));
+	free(path);
 	state_close(st);
 	observed_free(obs);
 	free(cwd);

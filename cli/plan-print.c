@@ -212,6 +212,11 @@ void cli_plan_print_text(const struct plan *p, const struct compile_note *notes,
 		for (size_t k = 0; k < s->ndeps; k++)
 			mae_buf_addf(&deps, "%s%d", k ? "," : "", s->depends_on[k]);
 		char *w = what(s, notes, nnotes);
+		char *shown = cli_secrets_shown(w);
+		if (shown) {
+			free(w);
+			w = shown;
+		}
 		const char *cells[] = { num,
 					step_kind_name(s->kind),
 					s->ship,
@@ -263,9 +268,75 @@ void cli_plan_print_dot(const struct plan *p)
 	mae_buf_release(&b);
 }
 
+/*
+ * Secrets are stored as "hmac-sha256:HEX" (their keyed digests); what is
+ * printed says <secret> (INTERFACES.md "Secrets").
+ */
+static void unmask(json_t *v)
+{
+	size_t i;
+	const char *k;
+	json_t *x;
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		json_array_foreach(v, i, x) {
+			if (json_is_string(x)) {
+				char *m = cli_secrets_shown(json_string_value(x));
+				if (m)
+					json_array_set_new(v, i, json_string(m));
+				free(m);
+			} else {
+				unmask(x);
+			}
+		}
+		break;
+	case JSON_OBJECT:
+		json_object_foreach(v, k, x) {
+			if (json_is_string(x)) {
+				char *m = cli_secrets_shown(json_string_value(x));
+				if (m)
+					json_object_set_new(v, k, json_string(m));
+				free(m);
+			} else {
+				unmask(x);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+char *cli_secrets_shown(const char *s)
+{
+	const char *p = strstr(s, MAE_SECRET_DIGEST_PREFIX);
+	if (!p)
+		return NULL;
+	struct mae_buf b = MAE_BUF_INIT;
+	size_t plen = strlen(MAE_SECRET_DIGEST_PREFIX);
+	while (p) {
+		mae_buf_add(&b, s, (size_t)(p - s));
+		size_t n = 0;
+		while (n < 64 && ((p[plen + n] >= '0' && p[plen + n] <= '9') ||
+				  (p[plen + n] >= 'a' && p[plen + n] <= 'f')))
+			n++;
+		if (n == 64) {
+			mae_buf_adds(&b, "<secret>");
+			s = p + plen + 64;
+		} else {
+			mae_buf_add(&b, p, plen);
+			s = p + plen;
+		}
+		p = strstr(s, MAE_SECRET_DIGEST_PREFIX);
+	}
+	mae_buf_adds(&b, s);
+	return mae_buf_detach(&b);
+}
+
 void cli_plan_print_json(const struct plan *p)
 {
 	json_t *j = plan_to_json(p);
+	unmask(j);
 	cli_out_json(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(j);
 }

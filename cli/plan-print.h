@@ -23,7 +23,13 @@ void cli_plan_print_text(const struct plan *p, const struct compile_note *notes,
 /* digraph: one node per step ("N kind container"), an edge to each
  * step it depends on. */
 void cli_plan_print_dot(const struct plan *p);
-/* The plan document (INTERFACES.md), indented, keys sorted. */
+/*
+ * s with each stored secret digest ("hmac-sha256:HEX") shown as
+ * "<secret>", newly allocated; NULL when s holds none.
+ */
+char *cli_secrets_shown(const char *s);
+/* The plan document (INTERFACES.md), indented, keys sorted, secrets
+ * shown as <secret>. */
 void cli_plan_print_json(const struct plan *p);
 
 #endif

@@ -238,6 +238,18 @@ static struct plan_cond cond(enum plan_cond_state st, const char *id,
 }
 
 /* ------------------------------------------------------------------ */
+/* Secrets                                                              */
+
+/* A secret as the plan holds it: its keyed digest. */
+static char *digest_mask(void *ud, const char *secret)
+{
+	const struct compile_opts *o = ud;
+	char out[MAE_SECRET_DIGEST_LEN + 1];
+	mae_secret_digest(o->secret_key, o->secret_key_len, secret, out);
+	return mae_xstrdup(out);
+}
+
+/* ------------------------------------------------------------------ */
 /* Checks                                                               */
 
 /*
@@ -265,8 +277,11 @@ static json_t *check_spec(const struct builder *b, const struct ci *c,
 			free(abs);
 		}
 	}
+	json_t *masked = secret_mask_json(c->cs, checks, digest_mask,
+					  (void *)b->o);
+	json_decref(checks);
 	return json_pack("{s:s,s:o}", "state", schema_state_name(st),
-			 "checks", checks);
+			 "checks", masked);
 }
 
 static bool has_checks(const struct ci *c, enum schema_state st)
@@ -701,18 +716,22 @@ static void emit_up(struct builder *b, struct ci *c)
 	c->cur = PH_UP;
 	add_check(b, c, SCHEMA_STATE_PRE_START, false);
 	if (c->ops.create) {
-		json_t *spec = json_pack("{s:s,s:O}", "name", c->inst->name,
-					 "body", c->cs->create);
+		json_t *spec = json_pack(
+			"{s:s,s:o}", "name", c->inst->name, "body",
+			container_spec_masked_create(c->cs, digest_mask,
+						     (void *)b->o));
+		char *label = secret_mask_label(c->cs, digest_mask, (void *)b->o);
 		struct plan_cond pre = { .state = PLAN_COND_ABSENT,
 					 .id = c->ops.remove ? (char *)old : NULL,
 					 .image = c->ref,
 					 .image_id = (char *)c->image_id,
 					 .observed = obs };
 		struct plan_cond post = { .state = PLAN_COND_EXISTS,
-					  .spec = (char *)c->cs->spec_hash,
+					  .spec = label,
 					  .not_id = (char *)old,
 					  .observed = obs };
 		add_step(b, c, STEP_CREATE, ship, spec, &pre, &post);
+		free(label);
 		old = NULL; /* the start is of the new one */
 	}
 	struct plan_cond pre = cond(PLAN_COND_STOPPED, old, obs);
@@ -1094,6 +1113,11 @@ static int build(struct builder *b, struct mae_error *e)
 	if (!o->offline && !b->obs)
 		return mae_error_set(e, MAE_ERR_INTERNAL,
 				     "no observation of the ships was given");
+	for (size_t i = 0; i < b->n && !o->secret_key; i++)
+		if (b->specs->v[i].nsecrets)
+			return mae_error_set(e, MAE_ERR_INTERNAL,
+					     "container '%s' has secrets and no key was given to digest them",
+					     b->specs->v[i].inst->name);
 
 	struct sgraph g;
 	struct select_opts so;

@@ -68,6 +68,11 @@ struct compile_opts {
 	bool offline;                /* assume, do not look (observed NULL) */
 	const char *cwd;             /* absolute; relative exec check
 				      * commands are resolved against it */
+	/* the state database's key for secret_env values: a plan holds
+	 * each secret only as "hmac-sha256:HEX" under it (INTERFACES.md
+	 * "Secrets"); needed when a container of the plan has secrets */
+	const unsigned char *secret_key;
+	size_t secret_key_len;
 };
 
 enum compile_note_kind {

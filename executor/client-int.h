@@ -13,6 +13,7 @@
 
 #include "base.h"
 #include "executor.h"
+#include "ship-limits.h"
 
 #define SHIP_NLOCKS 8 /* >= CURL_LOCK_DATA_LAST of libcurl 7.88 */
 
@@ -62,12 +63,35 @@ struct ship_req {
 	const char *body;      /* JSON, or NULL */
 	size_t body_len;
 	const char *registry_auth; /* X-Registry-Auth, or NULL (secret) */
+	size_t body_max;       /* largest answer; 0: SHIP_BODY_MAX */
+	size_t json_max;       /* most JSON values in it; 0: SHIP_JSON_MAX */
 	long timeout_ms;       /* whole call; 0: none */
 	long idle_s;           /* fail when no byte arrives for this long; 0: none */
 	/* Streaming: each piece of a 2xx body goes to sink (not collected). */
 	enum ship_sink_rc (*sink)(void *ud, const char *p, size_t n);
 	void *sink_ud;
 };
+
+/*
+ * Budgets of one answer.  A hostile daemon's answer must not become
+ * gigabytes: the body is capped as it arrives, and before jansson builds
+ * a tree (about 100 bytes per value) the text is counted: values (every
+ * '[', '{', ',' and ':' outside strings, plus one) and nesting depth.
+ * Small calls take small budgets (ops.c).
+ */
+#define SHIP_BODY_MAX ((size_t)64 << 20)
+#define SHIP_JSON_MAX ((size_t)1000000)
+#define SHIP_JSON_DEPTH_MAX 64
+
+/*
+ * Parse the JSON text s[0, n) if it holds at most max_values values (0:
+ * SHIP_JSON_MAX) nested at most SHIP_JSON_DEPTH_MAX deep.  Returns 0 and
+ * *ret; MAE_ERR_LIMIT over a budget or when jansson ran out of memory, or
+ * MAE_ERR_PROTOCOL when it is not JSON, with why (a phrase: "holds more
+ * than 1000 JSON values", "is not JSON (...)") filled.
+ */
+int ship_json_load(const char *s, size_t n, size_t max_values,
+		   struct json_t **ret, char *why, size_t why_n);
 
 struct ship_resp {
 	long status;

@@ -15,9 +15,11 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
@@ -160,6 +162,17 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 		return mae_error_set(e, MAE_ERR_INVALID,
 				     "%s: a TLS client certificate needs both "
 				     "tls_cert and tls_key", name);
+	const struct { const char *setting, *path; } files[] = {
+		{ "tls_ca_cert", conn->tls.ca_cert },
+		{ "tls_cert", conn->tls.cert },
+		{ "tls_key", conn->tls.key },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int frc = ship_file_check(name, files[i].setting,
+					  files[i].path, e);
+		if (frc)
+			return frc;
+	}
 	if (ship_api_pin_check(conn->api_version, NULL) ==
 	    SHIP_API_PIN_INVALID)
 		return mae_error_set(e, MAE_ERR_INVALID,
@@ -171,8 +184,9 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 	ship_conn_copy(&cl->conn, conn);
 	if (!cl->conn.name)
 		cl->conn.name = mae_xstrdup(name);
-	if (cl->conn.timeout_s <= 0)
-		cl->conn.timeout_s = 5;
+	cl->conn.timeout_s = ship_timeout_norm(conn->timeout_s, 5);
+	cl->conn.ssh.timeout_s = ship_timeout_norm(conn->ssh.timeout_s,
+						   cl->conn.timeout_s);
 	if (conn->transport == SHIP_UNIX)
 		cl->local_socket = mae_xstrdup(conn->socket_path);
 	for (int i = 0; i < SHIP_NLOCKS; i++)
@@ -272,13 +286,28 @@ static const char *reason_phrase(long status)
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
 	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
-	default: return "";
+	case 504: return "Gateway Timeout";
+	/* what the status means when it has no name of its own */
+	default:
+		return status >= 400 && status < 500   ? "(a client error)"
+		       : status >= 500 && status < 600 ? "(a server error)"
+						       : "(not an HTTP status)";
 	}
 }
 
@@ -305,7 +334,10 @@ int ship_fail(struct ship_client *cl, const struct ship_req *r, int code,
 /* Docker's own message from an error body: {"message": ...} or the text */
 static char *docker_message(const struct mae_buf *body)
 {
-	json_t *j = json_loadb(mae_buf_str(body), body->len, 0, NULL);
+	json_t *j = NULL;
+	char why[160];
+	(void)ship_json_load(mae_buf_str(body), body->len, 10000, &j, why,
+			     sizeof(why));
 	const char *m = json_is_object(j)
 				? json_string_value(json_object_get(j, "message"))
 				: NULL;
@@ -329,8 +361,8 @@ static int http_fail(struct ship_client *cl, const struct ship_req *r,
 	char *m = docker_message(&resp->body);
 	const char *reason = reason_phrase(resp->status);
 	int code = resp->status == 404 ? MAE_ERR_NOTFOUND : MAE_ERR_REMOTE;
-	ship_fail(cl, r, code, e, "%ld%s%s: %s", resp->status,
-		  *reason ? " " : "", reason, *m ? m : "(no message)");
+	ship_fail(cl, r, code, e, "%ld %s: %s", resp->status, reason,
+		  *m ? m : "(no message)");
 	if (e)
 		e->http_status = resp->status;
 	free(m);
@@ -580,7 +612,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 {
 	memset(resp, 0, sizeof(*resp));
 	mae_buf_init(&resp->body);
-	resp->body.max = (size_t)64 << 20;
+	resp->body.max = r->body_max ? r->body_max : SHIP_BODY_MAX;
 	if (ship_client_cancelled(cl))
 		return ship_fail(cl, r, MAE_ERR_CANCELLED, e, "cancelled");
 	int trc = ensure_tunnel(cl, e);
@@ -618,7 +650,7 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 	if (cl->local_socket)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cl->local_socket);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(cl->conn.timeout_s * 1000));
+			 ship_limit_ms(cl->conn.timeout_s));
 	if (r->timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	x.last_byte_ms = mae_now_ms();
@@ -715,20 +747,20 @@ int ship_resp_json(struct ship_client *cl, const struct ship_req *r,
 		   const struct ship_resp *resp, json_t **ret,
 		   struct mae_error *e)
 {
-	json_error_t je;
-	json_t *j = json_loadb(mae_buf_str(&resp->body), resp->body.len, 0,
-			       &je);
-	if (!j) {
+	json_t *j = NULL;
+	char why[160];
+	int rc = ship_json_load(mae_buf_str(&resp->body), resp->body.len,
+				r->json_max, &j, why, sizeof(why));
+	if (rc == MAE_ERR_LIMIT)
+		return ship_fail(cl, r, rc, e, "the daemon's answer %s", why);
+	if (rc) {
 		size_t n = resp->body.len > 60 ? 60 : resp->body.len;
 		char *head = mae_xstrndup(mae_buf_str(&resp->body), n);
 		for (char *p = head; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				*p = ' ';
-		int rc = ship_fail(cl, r, MAE_ERR_PROTOCOL, e,
-				   "the daemon's answer is not JSON (%s): "
-				   "'%s%s'",
-				   je.text, head,
-				   resp->body.len > n ? "..." : "");
+		rc = ship_fail(cl, r, rc, e, "the daemon's answer %s: '%s%s'",
+			       why, head, resp->body.len > n ? "..." : "");
 		free(head);
 		return rc;
 	}
@@ -744,9 +776,11 @@ static int ensure_api(struct ship_client *cl, const struct ship_req *r,
 	pthread_mutex_lock(&cl->api_mu);
 	if (cl->api[0])
 		goto out;
+	/* the budgets of ship_version() (ops.c) */
 	struct ship_req vr = { .op = "version", .method = "GET",
 			       .path = "/version", .unversioned = true,
-			       .timeout_ms = (long)(cl->conn.timeout_s * 1000) };
+			       .body_max = (size_t)64 << 10, .json_max = 10000,
+			       .timeout_ms = ship_limit_ms(cl->conn.timeout_s) };
 	struct ship_resp resp;
 	rc = ship_request(cl, &vr, &resp, e);
 	json_t *j = NULL;

@@ -22,6 +22,11 @@
  * http_status.  Results in JSON are jansson values owned by the caller
  * (json_decref); this header does not include jansson.h.
  *
+ * An answer has budgets (client-int.h): 64 MiB and a million JSON values
+ * at most, far less for small calls (/_ping 4 KiB, /version 64 KiB, /info
+ * 4 MiB, filtered container lists 16 MiB); past one the call fails with
+ * MAE_ERR_LIMIT saying which.
+ *
  * What must not be here: reading the description, printing.
  */
 #ifndef MAESTRO_EXECUTOR_H

@@ -9,9 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Budgets of the small calls (client-int.h) */
+#define PING_BODY_MAX ((size_t)4 << 10)
+#define VERSION_BODY_MAX ((size_t)64 << 10)
+#define VERSION_JSON_MAX ((size_t)10000)
+#define INFO_BODY_MAX ((size_t)4 << 20)
+#define INFO_JSON_MAX ((size_t)100000)
+#define LIST_BODY_MAX ((size_t)16 << 20)
+
 static long ordinary_ms(const struct ship_client *cl)
 {
-	return (long)(cl->conn.timeout_s * 1000);
+	return ship_limit_ms(cl->conn.timeout_s);
 }
 
 /* One ordinary call; ret (may be NULL) gets the JSON answer. */
@@ -61,7 +69,7 @@ static int call_array(struct ship_client *cl, struct ship_req *r,
 int ship_ping(struct ship_client *cl, struct mae_error *e)
 {
 	struct ship_req r = { .op = "ping", .method = "GET", .path = "/_ping",
-			      .unversioned = true };
+			      .unversioned = true, .body_max = PING_BODY_MAX };
 	r.timeout_ms = ordinary_ms(cl);
 	struct ship_resp resp;
 	int rc = ship_request(cl, &r, &resp, e);
@@ -76,13 +84,17 @@ int ship_ping(struct ship_client *cl, struct mae_error *e)
 int ship_version(struct ship_client *cl, json_t **ret, struct mae_error *e)
 {
 	struct ship_req r = { .op = "version", .method = "GET",
-			      .path = "/version", .unversioned = true };
+			      .path = "/version", .unversioned = true,
+			      .body_max = VERSION_BODY_MAX,
+			      .json_max = VERSION_JSON_MAX };
 	return call_object(cl, &r, ret, e);
 }
 
 int ship_info(struct ship_client *cl, json_t **ret, struct mae_error *e)
 {
-	struct ship_req r = { .op = "info", .method = "GET", .path = "/info" };
+	struct ship_req r = { .op = "info", .method = "GET", .path = "/info",
+			      .body_max = INFO_BODY_MAX,
+			      .json_max = INFO_JSON_MAX };
 	return call_object(cl, &r, ret, e);
 }
 
@@ -92,7 +104,8 @@ static int list_filtered(struct ship_client *cl, const char *subject,
 {
 	char *path = ship_filters_path("/containers/json?all=1", filters);
 	struct ship_req r = { .op = "list containers", .subject = subject,
-			      .method = "GET", .path = path };
+			      .method = "GET", .path = path,
+			      .body_max = LIST_BODY_MAX };
 	int rc = call_array(cl, &r, ret, e);
 	free(path);
 	return rc;

@@ -9,6 +9,9 @@
 #include "ssh-known-hosts.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,11 +126,21 @@ static bool hashed_name_ok(const char *line)
 static int known_hosts_load(LIBSSH2_KNOWNHOSTS *kh, const char *path,
 			    struct mae_error *e)
 {
-	FILE *f = fopen(path, "r");
+	/* opened without blocking and checked: a FIFO must not hang us */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return mae_error_set(e, MAE_ERR_INVALID,
+				     "known_hosts '%s' is not a regular file", path);
+	}
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
-		if (errno == ENOENT)
-			return 0;
 		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (err == ENOENT)
+			return 0;
 		mae_error_set(e, MAE_ERR_IO, "cannot read known_hosts '%s': %s",
 			      path, strerror(err));
 		if (e)

@@ -18,6 +18,7 @@
  */
 #include "ssh-tunnel.h"
 #include "ssh-known-hosts.h"
+#include "ship-limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -449,10 +450,9 @@ int ssh_tunnel_open(const struct ship_conn *c, struct ssh_tunnel **ret,
 		return mae_error_set(e, MAE_ERR_INVALID,
 				     "ship '%s' has no complete ssh_tunnel settings (user, endpoint)",
 				     c->name ? c->name : "?");
-	double timeout_s = c->ssh.timeout_s > 0 ? c->ssh.timeout_s
-			   : c->timeout_s > 0   ? c->timeout_s
-						: 5;
-	int64_t deadline = mae_now_ms() + (int64_t)(timeout_s * 1000);
+	double timeout_s = ship_timeout_norm(c->ssh.timeout_s,
+					     ship_timeout_norm(c->timeout_s, 5));
+	int64_t deadline = mae_now_ms() + ship_limit_ms(timeout_s);
 	int sshport = c->ssh.port > 0 ? c->ssh.port : 22;
 
 	struct ssh_tunnel *t = mae_xcalloc(1, sizeof(*t));
@@ -471,6 +471,12 @@ int ssh_tunnel_open(const struct ship_conn *c, struct ssh_tunnel **ret,
 		kh_path = kh_home;
 	}
 
+	/* the client prefixes the ship's name */
+	rc = ship_file_check(NULL, "ssh_tunnel key", c->ssh.key, e);
+	if (!rc)
+		rc = ship_file_check(NULL, "ssh_tunnel known_hosts", kh_path, e);
+	if (rc < 0)
+		goto fail;
 	rc = tcp_connect(c->endpoint, sshport, deadline, &t->sock, e);
 	if (rc < 0)
 		goto fail;

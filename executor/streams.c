@@ -32,7 +32,15 @@ static enum ship_sink_rc jsonl_line(struct jsonl *s, const char *p, size_t n)
 		n--;
 	if (!n)
 		return SHIP_SINK_GO;
-	json_t *j = json_loadb(p, n, 0, NULL);
+	json_t *j = NULL;
+	char why[160];
+	/* a progress or event line holds a few dozen values */
+	int lrc = ship_json_load(p, n, 10000, &j, why, sizeof(why));
+	if (lrc == MAE_ERR_LIMIT) {
+		ship_fail(s->cl, s->r, lrc, s->e,
+			  "a line of the daemon's stream %s", why);
+		return SHIP_SINK_FAIL;
+	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		ship_fail(s->cl, s->r, MAE_ERR_PROTOCOL, s->e,
@@ -315,7 +323,7 @@ int ship_exec_start(struct ship_client *cl, const char *exec_id,
 			      .method = "POST", .path = path, .body = body,
 			      .body_len = strlen(body),
 			      .timeout_ms = timeout_s > 0
-						    ? (long)(timeout_s * 1000)
+						    ? ship_limit_ms(timeout_s)
 						    : -1 };
 	struct demux d = { .raw = tty, .out = out, .ud = ud, .cl = cl,
 			   .r = &r, .e = e };

@@ -182,13 +182,56 @@ struct container_spec {
 	char spec_hash[MAE_SHA256_HEX_LEN + 1];
 	size_t env_bytes, env_count; /* env as measured before it was built:
 				      * bytes of "K=V\0" strings, variables */
+	char **secrets;              /* the values of its secret_env keys
+				      * (non-empty, each once, longest first);
+				      * never print or store them */
+	size_t nsecrets;
 };
 
 /* One spec per instance, parallel to env->instances. */
 struct container_specs {
 	struct container_spec *v;
 	size_t n;
+	bool show_secrets;  /* config_document*: the real values of secrets
+			     * (`config --show-secrets`); model_hash masks
+			     * them always */
 };
+
+/* ------------------------------------------------------------------ */
+/* secret_env (INTERFACES.md "Secrets")                                 */
+
+#define SECRET_MASK "<secret>"
+
+/* Whether key is named by the secret_env of cs's service or instance. */
+bool container_spec_secret_key(const struct container_spec *cs,
+			       const char *key);
+
+/*
+ * A mask for one secret value: newly allocated (e.g. the keyed digest
+ * "hmac-sha256:HEX" a plan stores).  NULL as a mask function means
+ * "<secret>".
+ */
+typedef char *(*secret_mask_fn)(void *ud, const char *secret);
+
+/*
+ * s (newly allocated) with every occurrence of one of cs's secrets
+ * replaced by its mask.
+ */
+char *secret_mask_str(const struct container_spec *cs, const char *s,
+		      secret_mask_fn fn, void *ud);
+/* A copy of v with its strings masked (a new reference; v itself when
+ * cs has no secret). */
+struct json_t *secret_mask_json(const struct container_spec *cs,
+				const struct json_t *v, secret_mask_fn fn,
+				void *ud);
+/* The maestro.spec label as it may be shown or stored: the label itself
+ * without secrets, else the mask of the label (a hash of the secrets). */
+char *secret_mask_label(const struct container_spec *cs, secret_mask_fn fn,
+			void *ud);
+/* cs's create body, strings and maestro.spec label masked (a new
+ * reference). */
+struct json_t *container_spec_masked_create(const struct container_spec *cs,
+					    secret_mask_fn fn, void *ud);
 
 /*
  * Compute every container's environment (spec §3: envfiles, env, the

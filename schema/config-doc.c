@@ -89,7 +89,7 @@ static json_t *service_json(const struct schema_service *svc)
 	return o;
 }
 
-static json_t *container_json(const struct container_spec *cs)
+static json_t *container_json(const struct container_spec *cs, bool mask)
 {
 	const struct schema_instance *c = cs->inst;
 	json_t *o = json_object();
@@ -179,11 +179,19 @@ static json_t *container_json(const struct container_spec *cs)
 	json_object_set_new(o, "ulimits", ul);
 	json_object_set_new(o, "labels", jstrpairs(&c->labels));
 	json_object_set_new(o, "create", json_incref(cs->create));
+	if (mask && cs->nsecrets) {
+		json_t *m = secret_mask_json(cs, o, NULL, NULL);
+		json_decref(o);
+		o = m;
+		json_object_set_new(json_object_get(json_object_get(o, "create"),
+						    "Labels"),
+				    "maestro.spec", json_string(SECRET_MASK));
+	}
 	return o;
 }
 
 static json_t *document_without_hash(const struct schema_env *env,
-				     const struct container_specs *s)
+				     const struct container_specs *s, bool mask)
 {
 	json_t *doc = json_object();
 	json_object_set_new(doc, "name", json_string(env->name));
@@ -204,7 +212,7 @@ static json_t *document_without_hash(const struct schema_env *env,
 	json_object_set_new(doc, "services", svcs);
 	json_t *cons = json_object();
 	for (size_t i = 0; i < s->n; i++)
-		json_object_set_new(cons, s->v[i].inst->name, container_json(&s->v[i]));
+		json_object_set_new(cons, s->v[i].inst->name, container_json(&s->v[i], mask));
 	json_object_set_new(doc, "containers", cons);
 	return doc;
 }
@@ -212,7 +220,7 @@ static json_t *document_without_hash(const struct schema_env *env,
 void model_hash(const struct schema_env *env, const struct container_specs *s,
 		char out[MAE_SHA256_HEX_LEN + 1])
 {
-	json_t *doc = document_without_hash(env, s);
+	json_t *doc = document_without_hash(env, s, true);
 	mae_json_sha256_hex(doc, out);
 	json_decref(doc);
 }
@@ -304,7 +312,7 @@ char *config_document_canonical(const struct schema_env *env,
 	 * document is '{"containers":C,' followed by the other members,
 	 * and "model_hash" sorts right after "containers".
 	 */
-	json_t *doc = document_without_hash(env, s);
+	json_t *doc = document_without_hash(env, s, !s->show_secrets);
 	json_t *cons = json_incref(json_object_get(doc, "containers"));
 	json_object_del(doc, "containers");
 	size_t clen, rlen;
@@ -321,6 +329,8 @@ char *config_document_canonical(const struct schema_env *env,
 	mae_sha256_update(&h, ",", 1);
 	mae_sha256_update(&h, rest + 1, rlen - 1);
 	mae_sha256_final_hex(&h, hash);
+	if (s->show_secrets) /* the hash is always of the masked document */
+		model_hash(env, s, hash);
 
 	struct outbuf o = { NULL, 0, 0, 0 };
 	out_reserve(&o, clen + rlen + 128);
@@ -355,9 +365,9 @@ char *config_document_text(const struct schema_env *env,
 struct json_t *config_document(const struct schema_env *env,
 			       const struct container_specs *s)
 {
-	json_t *doc = document_without_hash(env, s);
+	json_t *doc = document_without_hash(env, s, !s->show_secrets);
 	char hash[MAE_SHA256_HEX_LEN + 1];
-	mae_json_sha256_hex(doc, hash);
+	model_hash(env, s, hash);
 	json_object_set_new(doc, "model_hash", json_string(hash));
 	return (struct json_t *)doc;
 }

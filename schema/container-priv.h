@@ -20,4 +20,12 @@ json_t *jstrpairs(const struct schema_strpairs *p);
 /* An argv as a JSON array, or null for NULL. */
 json_t *jargv(char **argv, size_t argc);
 
+/*
+ * Fill each spec's secrets (secret_env) and warn about keys no container
+ * has and about secrets inside other values (secrets.c).
+ */
+void container_specs_secrets(const struct schema_env *env,
+			     struct container_specs *s, struct mae_diags *d);
+void container_spec_secrets_release(struct container_spec *cs);
+
 #endif

@@ -997,6 +997,7 @@ static void spec_release(struct container_spec *cs)
 	image_ref_release(&cs->image);
 	json_decref(cs->create);
 	json_decref(cs->lifecycle);
+	container_spec_secrets_release(cs);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -1050,6 +1051,8 @@ int container_specs_compute(const struct schema_env *env,
 			rc = MAE_ERR_INVALID;
 	}
 	ctx_release(&x);
+	if (rc == 0)
+		container_specs_secrets(env, s, d);
 	if (rc < 0 || mae_diags_failed(d)) {
 		container_specs_free(s);
 		return rc < 0 ? rc : MAE_ERR_INVALID;

@@ -250,30 +250,14 @@ static void find_cycles(struct builder *b)
 	free(names);
 }
 
-void build_services(struct builder *b, const struct ynode *root)
+/* The services themselves first, so that names resolve; svc_nodes[si] is
+ * service si's node, req and wants its names as written. */
+static void build_service_list(struct builder *b, const struct ynode *v,
+			       const struct ynode **svc_nodes,
+			       struct schema_strlist *req,
+			       struct schema_strlist *wants)
 {
 	struct schema_env *env = b->env;
-	const struct ynode *v = ynode_get(root, "services");
-	if (!want_map(b, v, "services", "at the top level"))
-		return;
-	env->services = arena_array(b->a, v->npairs, sizeof(*env->services));
-	env->services_ix = name_index_new(b->a, v->npairs);
-	b->edges = mae_xcalloc(v->npairs + 1, sizeof(*b->edges));
-	size_t total = 0;
-	for (size_t i = 0; i < v->npairs; i++) {
-		const struct ynode *s = v->pairs[i].value;
-		const struct ynode *insts = s && s->kind == YNODE_MAP
-						    ? ynode_get(s, "instances") : NULL;
-		if (insts && insts->kind == YNODE_MAP)
-			total += insts->npairs;
-	}
-	env->instances = arena_array(b->a, total, sizeof(*env->instances));
-	env->instances_ix = name_index_new(b->a, total);
-	struct schema_strlist *req = mae_xcalloc(v->npairs + 1, sizeof(*req));
-	struct schema_strlist *wants = mae_xcalloc(v->npairs + 1, sizeof(*wants));
-
-	/* first the services themselves, so that names resolve */
-	const struct ynode **svc_nodes = mae_xcalloc(v->npairs + 1, sizeof(*svc_nodes));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *s = v->pairs[i].value;
@@ -300,9 +284,14 @@ void build_services(struct builder *b, const struct ynode *root)
 		get_lifecycle(b, s, w, true, svc->lifecycle);
 		get_strlist(b, s, "requires", w, &req[si]);
 		get_strlist(b, s, "wants_info", w, &wants[si]);
+		get_strlist(b, s, "secret_env", w, &svc->secret_env);
 	}
+}
 
-	/* then the instances */
+/* Then the instances of each service. */
+static void build_instances(struct builder *b, const struct ynode **svc_nodes)
+{
+	struct schema_env *env = b->env;
 	for (size_t si = 0; si < env->nservices; si++) {
 		struct schema_service *svc = &env->services[si];
 		const struct ynode *s = svc_nodes[si];
@@ -337,8 +326,14 @@ void build_services(struct builder *b, const struct ynode *root)
 			svc->instances[svc->ninstances++] = c;
 		}
 	}
+}
 
-	/* the graph */
+/* The graph: requires and wants_info resolved, volumes_from and what it
+ * implies, dependents, then cycles. */
+static void build_graph(struct builder *b, struct schema_strlist *req,
+			struct schema_strlist *wants)
+{
+	struct schema_env *env = b->env;
 	b->marks = mae_xcalloc(env->nservices + 1, sizeof(*b->marks));
 	for (size_t si = 0; si < env->nservices; si++) {
 		struct schema_service *svc = &env->services[si];
@@ -394,6 +389,34 @@ void build_services(struct builder *b, const struct ynode *root)
 	find_cycles(b);
 	free(b->marks);
 	b->marks = NULL;
+}
+
+void build_services(struct builder *b, const struct ynode *root)
+{
+	struct schema_env *env = b->env;
+	const struct ynode *v = ynode_get(root, "services");
+	if (!want_map(b, v, "services", "at the top level"))
+		return;
+	env->services = arena_array(b->a, v->npairs, sizeof(*env->services));
+	env->services_ix = name_index_new(b->a, v->npairs);
+	b->edges = mae_xcalloc(v->npairs + 1, sizeof(*b->edges));
+	size_t total = 0;
+	for (size_t i = 0; i < v->npairs; i++) {
+		const struct ynode *s = v->pairs[i].value;
+		const struct ynode *insts = s && s->kind == YNODE_MAP
+						    ? ynode_get(s, "instances") : NULL;
+		if (insts && insts->kind == YNODE_MAP)
+			total += insts->npairs;
+	}
+	env->instances = arena_array(b->a, total, sizeof(*env->instances));
+	env->instances_ix = name_index_new(b->a, total);
+	struct schema_strlist *req = mae_xcalloc(v->npairs + 1, sizeof(*req));
+	struct schema_strlist *wants = mae_xcalloc(v->npairs + 1, sizeof(*wants));
+
+	const struct ynode **svc_nodes = mae_xcalloc(v->npairs + 1, sizeof(*svc_nodes));
+	build_service_list(b, v, svc_nodes, req, wants);
+	build_instances(b, svc_nodes);
+	build_graph(b, req, wants);
 
 	for (size_t si = 0; si < v->npairs; si++)
 		free(b->edges[si].v);

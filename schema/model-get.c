@@ -114,14 +114,15 @@ const char *const tunnel_keys[] = {
 };
 const char *const service_keys[] = {
 	"image", "env", "envfile", "requires", "wants_info", "omit",
-	"lifecycle", "limits", "ports", "instances", NULL,
+	"lifecycle", "limits", "ports", "instances", "secret_env", NULL,
 };
 const char *const instance_keys[] = {
 	"ship", "image", "command", "cmd", "ports", "env", "envfile",
 	"volumes", "container_volumes", "volumes_from", "links", "username",
 	"workdir", "privileged", "cap_add", "cap_drop", "extra_hosts", "net",
 	"restart", "dns", "stop_timeout", "limits", "log_driver", "log_opt",
-	"security_opt", "ulimits", "labels", "lxc_conf", "lifecycle", NULL,
+	"security_opt", "ulimits", "labels", "lxc_conf", "lifecycle",
+	"secret_env", NULL,
 };
 const char *const limits_keys[] = { "cpu", "memory", "swap", NULL };
 const char *const restart_keys[] = {

@@ -410,6 +410,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 
 	get_env(b, v, w, &c->env);
 	get_envfile(b, v, w, &c->envfile);
+	get_strlist(b, v, "secret_env", w, &c->secret_env);
 
 	struct schema_port *ports;
 	size_t nports;

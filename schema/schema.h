@@ -386,6 +386,8 @@ struct schema_instance {
 
 	/* the service's checks first, then the instance's, per state */
 	struct schema_checks lifecycle[SCHEMA_NSTATES];
+	struct schema_strlist secret_env;  /* the instance's own secret_env keys
+					    * (its service's apply too) */
 };
 
 struct schema_service {
@@ -399,6 +401,8 @@ struct schema_service {
 	struct schema_port *ports;         /* service-level ports */
 	size_t nports;
 	struct schema_checks lifecycle[SCHEMA_NSTATES]; /* service-level */
+	struct schema_strlist secret_env;  /* maestro's: env keys whose values
+					    * are secrets (INTERFACES.md "Secrets") */
 
 	struct schema_instance **instances;/* in the order written */
 	size_t ninstances;

@@ -70,10 +70,15 @@ struct tok {
 
 struct tfile; /* a loaded template */
 
-/* Tokenise a template's source; 0 or -1 (error reported). */
+/*
+ * Tokenise a template's source; 0 or -1 (error reported).  The tokens
+ * are malloc'd (what they point to is in the pool) and counted against
+ * the pool's budget until tmpl_toks_free().
+ */
 int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 	     struct tpool *pool, struct mae_diags *d,
 	     struct tok **ret, size_t *ret_n);
+void tmpl_toks_free(struct tpool *pool, struct tok *toks, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Syntax tree                                                          */
@@ -160,11 +165,13 @@ enum tval_kind {
 struct tseq {
 	struct tvalue **v;
 	size_t n, cap;
+	bool tainted;                     /* holds a tainted value (below) */
 };
 
 struct tdict {
 	struct tvalue **keys, **vals;
 	size_t n, cap;
+	bool tainted;
 };
 
 struct scope;
@@ -201,6 +208,13 @@ struct tvalue {
 	bool gen_cs;                      /* TV_GEN: unique(case_sensitive) */
 	struct tvalue *gen_src;           /* TV_GEN: what unique() reads */
 	bool environ;                     /* the `env` mapping */
+	/*
+	 * Derived from the `env` mapping as a whole (iterated, viewed,
+	 * filtered, indexed by a tainted key) rather than read one variable
+	 * by name: it may be computed with, never printed.  Whatever an
+	 * expression derives from a tainted value is tainted too (eval()).
+	 */
+	bool tainted;
 	const char *view;                 /* TV_VIEW: "dict_items" ... */
 };
 
@@ -209,9 +223,12 @@ struct tvalue {
 
 struct scope {
 	struct scope *parent;
-	const char **names;
+	const char **names;        /* in definition order */
 	struct tvalue **vals;
 	size_t n, cap;
+	uint32_t *slots;           /* index + 1 by name hash, 0 empty; NULL
+	                              while the scope is small */
+	size_t nslots;
 };
 
 /* One output: the document (with a line map) or a capture (macro body). */
@@ -237,6 +254,9 @@ struct rctx {
 	bool failed;
 	int64_t iterations;
 	int64_t work;
+	bool taint_in;              /* a value eval() produced since the node
+	                               being evaluated began is tainted */
+	bool taint_exempt;          /* ... but it only named one variable */
 	int call_depth;
 	int value_depth;
 	int eval_depth;
@@ -282,6 +302,12 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
 			 const struct tvalue *k, bool *err);
 bool tv_hashable(const struct tvalue *v);
+/* v is tainted, or a container or generator holding tainted values. */
+bool tv_tainted(const struct tvalue *v);
+/* ... or the `env` mapping itself (or one of its methods). */
+bool tv_taints(const struct tvalue *v);
+/* A tainted copy of v (containers get their own arrays). */
+struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v);
 
 const char *tv_type_name(const struct tvalue *v);
 bool tv_truthy(const struct tvalue *v);
@@ -299,8 +325,12 @@ struct tvalue *tv_binop(struct rctx *c, const char *op, struct tvalue *a,
 /* The items of an iterable (list, tuple, str, dict keys, range, ...) as
  * a sequence; undefined iterates as empty.  NULL (reported) otherwise. */
 struct tseq *tv_items(struct rctx *c, struct tvalue *v);
-/* len(v); -1 (reported) when Python's len() fails. */
+/* len(v); -1 (reported) when Python's len() fails (as it does with
+ * OverflowError for a range of more than 2**63 - 1 items). */
 int64_t tv_len(struct rctx *c, const struct tvalue *v);
+/* The exact length of a range (up to 2**64 - 1) and its item i < that. */
+uint64_t tv_range_len(const struct tvalue *v);
+int64_t tv_range_item(const struct tvalue *v, uint64_t i);
 /* str.lower() of an ASCII string (non-ASCII: error); other values as is. */
 struct tvalue *tv_lower_key(struct rctx *c, struct tvalue *v);
 /* json.dumps(v, sort_keys=True, indent) with Jinja's HTML escapes. */

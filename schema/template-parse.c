@@ -84,14 +84,16 @@ static struct tok *lex_push(struct lexer *lx, enum tok_kind k, size_t p)
 {
 	struct tpos line = lex_at(lx, p);
 	if (lx->n == lx->cap) {
+		/* tokens live only until parsed: malloc'd, not in the pool,
+		 * but counted against its budget while they live */
 		size_t cap = lx->cap ? 2 * lx->cap : 256;
-		struct tok *t = tpool_realloc(lx->pool, lx->toks,
-					      cap * sizeof(*t));
-		if (!t) {
+		size_t more = (cap - lx->cap) * sizeof(struct tok);
+		if (lx->pool->bytes + more > TMPL_MAX_MEMORY) {
 			lex_error(lx, line, "template too large (memory limit)");
 			return NULL;
 		}
-		lx->toks = t;
+		lx->pool->bytes += more;
+		lx->toks = mae_xrealloc(lx->toks, cap * sizeof(struct tok));
 		lx->cap = cap;
 	}
 	struct tok *t = &lx->toks[lx->n++];
@@ -707,14 +709,23 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 		lx.pos = p;
 		lex_tag(&lx, kind == '%');
 	}
-	if (lx.failed)
+	struct tok *e = lx.failed ? NULL : lex_push(&lx, TK_EOF, len);
+	/* the budget counts what is kept */
+	pool->bytes -= (lx.cap - (e ? lx.n : 0)) * sizeof(struct tok);
+	if (!e) {
+		free(lx.toks);
 		return -1;
-	struct tok *e = lex_push(&lx, TK_EOF, len);
-	if (!e)
-		return -1;
-	*ret = lx.toks;
+	}
+	*ret = mae_xrealloc(lx.toks, lx.n * sizeof(struct tok));
 	*ret_n = lx.n;
 	return 0;
+}
+
+void tmpl_toks_free(struct tpool *pool, struct tok *toks, size_t n)
+{
+	if (toks)
+		pool->bytes -= n * sizeof(*toks);
+	free(toks);
 }
 
 /* ------------------------------------------------------------------ */

@@ -220,7 +220,66 @@ int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v)
 		q->cap = cap;
 	}
 	q->v[q->n++] = v;
+	if (tv_taints(v))
+		q->tainted = true;
 	return 0;
+}
+
+bool tv_tainted(const struct tvalue *v)
+{
+	if (v->tainted)
+		return true;
+	switch (v->k) {
+	case TV_LIST: case TV_TUPLE: case TV_VIEW:
+		return v->u.seq.tainted;
+	case TV_DICT: case TV_NS:
+		return v->u.dict.tainted;
+	case TV_GEN:
+		return v->gen_src && tv_taints(v->gen_src);
+	case TV_METHOD:
+		return tv_tainted(v->u.method.self);
+	default:
+		return false;
+	}
+}
+
+bool tv_taints(const struct tvalue *v)
+{
+	return v->environ || tv_tainted(v) ||
+	       (v->k == TV_METHOD && v->u.method.self->environ);
+}
+
+struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v)
+{
+	struct tvalue *r = tv_new(c, v->k);
+	if (!r)
+		return NULL;
+	*r = *v;
+	r->tainted = true;
+	r->environ = false;
+	size_t n = 0;
+	struct tvalue ***arrs[2] = { NULL, NULL };
+	if (v->k == TV_LIST || v->k == TV_TUPLE || v->k == TV_VIEW) {
+		n = v->u.seq.n;
+		r->u.seq.cap = n;
+		arrs[0] = &r->u.seq.v;
+	} else if (v->k == TV_DICT || v->k == TV_NS) {
+		n = v->u.dict.n;
+		r->u.dict.cap = n;
+		arrs[0] = &r->u.dict.keys;
+		arrs[1] = &r->u.dict.vals;
+	}
+	for (int i = 0; i < 2 && arrs[i] && n; i++) {
+		struct tvalue **a = tpool_alloc(&c->pool, n * sizeof(*a));
+		if (!a) {
+			terr(c, "template uses more than %zu MiB of memory",
+			     TMPL_MAX_MEMORY >> 20);
+			return NULL;
+		}
+		memcpy(a, *arrs[i], n * sizeof(*a));
+		*arrs[i] = a;
+	}
+	return r;
 }
 
 static bool hashable(const struct tvalue *v, int depth)
@@ -276,6 +335,8 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 			return -1;
 		if (eq) {
 			d->vals[i] = v;
+			if (tv_taints(v))
+				d->tainted = true;
 			return 0;
 		}
 	}
@@ -294,6 +355,8 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 	}
 	d->keys[d->n] = k;
 	d->vals[d->n++] = v;
+	if (tv_taints(k) || tv_taints(v))
+		d->tainted = true;
 	return 0;
 }
 
@@ -329,15 +392,27 @@ bool tv_is_num(const struct tvalue *v)
 	return v->k == TV_INT || v->k == TV_FLOAT || v->k == TV_BOOL;
 }
 
-static int64_t range_len(const struct tvalue *v)
+/*
+ * Python's len(range) exactly: up to 2**64 - 1 (range(-2**63, 2**63-1)),
+ * so unsigned; every difference is taken in uint64_t, where it is exact
+ * because it is never negative.
+ */
+uint64_t tv_range_len(const struct tvalue *v)
 {
 	int64_t a = v->u.range.start, b = v->u.range.stop, s = v->u.range.step;
 	if (s > 0 && a < b)
-		return (int64_t)(((uint64_t)b - (uint64_t)a - 1) / (uint64_t)s + 1);
+		return ((uint64_t)b - (uint64_t)a - 1) / (uint64_t)s + 1;
 	if (s < 0 && a > b)
-		return (int64_t)(((uint64_t)a - (uint64_t)b - 1) /
-				 (uint64_t)(-(s + 1) + 1) + 1);
+		return ((uint64_t)a - (uint64_t)b - 1) / (0 - (uint64_t)s) + 1;
 	return 0;
+}
+
+int64_t tv_range_item(const struct tvalue *v, uint64_t i)
+{
+	/* start + i * step wraps modulo 2**64 on the way, but the item
+	 * itself lies between start and stop, so the result is exact */
+	return (int64_t)((uint64_t)v->u.range.start +
+			 i * (uint64_t)v->u.range.step);
 }
 
 size_t tmpl_utf8_count(const char *s, size_t n)
@@ -358,7 +433,7 @@ bool tv_truthy(const struct tvalue *v)
 	case TV_STR: return v->u.str.n > 0;
 	case TV_LIST: case TV_TUPLE: case TV_VIEW: return v->u.seq.n > 0;
 	case TV_DICT: return v->u.dict.n > 0;
-	case TV_RANGE: return range_len(v) > 0;
+	case TV_RANGE: return tv_range_len(v) > 0;
 	default: return true;
 	}
 }
@@ -373,7 +448,12 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 		return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
 	case TV_LIST: case TV_TUPLE: case TV_VIEW: return (int64_t)v->u.seq.n;
 	case TV_DICT: return (int64_t)v->u.dict.n;
-	case TV_RANGE: return range_len(v);
+	case TV_RANGE:
+		if (tv_range_len(v) > INT64_MAX)
+			/* Python: OverflowError from len() */
+			return terr(c, "range too long for len(): more than "
+				    "%lld items (the limit)", (long long)INT64_MAX);
+		return (int64_t)tv_range_len(v);
 	default:
 		return terr(c, "object of type '%s' has no len()",
 			    tv_type_name(v));
@@ -591,7 +671,7 @@ int tv_eq(struct rctx *c, const struct tvalue *a, const struct tvalue *b)
 	case TV_UNDEF: case TV_NONE: return 1;
 	case TV_STR: return str_cmp(c, a, b) == 0;
 	case TV_RANGE: {
-		int64_t la = range_len(a), lb = range_len(b);
+		uint64_t la = tv_range_len(a), lb = tv_range_len(b);
 		if (la != lb)
 			return 0;
 		if (la == 0)
@@ -993,7 +1073,31 @@ static struct tseq *unique_items(struct rctx *c, struct tvalue *src, bool cs)
 	return r;
 }
 
+static struct tseq *items_of(struct rctx *c, struct tvalue *v);
+
+/* Iterating a tainted value (or env) gives tainted items. */
 struct tseq *tv_items(struct rctx *c, struct tvalue *v)
+{
+	struct tseq *q = items_of(c, v);
+	if (!q || !tv_taints(v) || !q->n)
+		return q;
+	struct tseq *t = tpool_alloc(&c->pool, sizeof(*t));
+	struct tvalue **a = t ? tpool_alloc(&c->pool, q->n * sizeof(*a)) : NULL;
+	if (!a) {
+		terr(c, "template uses more than %zu MiB of memory",
+		     TMPL_MAX_MEMORY >> 20);
+		return NULL;
+	}
+	t->v = a;
+	t->n = t->cap = q->n;
+	t->tainted = true;
+	for (size_t i = 0; i < q->n; i++)
+		if (!(a[i] = tv_tainted(q->v[i]) ? q->v[i] : tv_taint(c, q->v[i])))
+			return NULL;
+	return t;
+}
+
+static struct tseq *items_of(struct rctx *c, struct tvalue *v)
 {
 	struct tseq *q = tpool_alloc(&c->pool, sizeof(*q));
 	if (!q) {
@@ -1029,15 +1133,14 @@ struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 		}
 		return q;
 	case TV_RANGE: {
-		int64_t n = range_len(v);
-		if (n > TMPL_MAX_ITERATIONS - c->iterations) {
+		uint64_t n = tv_range_len(v);
+		if (n > (uint64_t)(TMPL_MAX_ITERATIONS - c->iterations)) {
 			terr(c, "more than %lld loop iterations in total",
 			     (long long)TMPL_MAX_ITERATIONS);
 			return NULL;
 		}
-		for (int64_t i = 0; i < n; i++) {
-			struct tvalue *x = tv_int(c, v->u.range.start +
-						  i * v->u.range.step);
+		for (uint64_t i = 0; i < n; i++) {
+			struct tvalue *x = tv_int(c, tv_range_item(v, i));
 			if (!x || tmpl_step(c) < 0 || tseq_push(c, q, x) < 0)
 				return NULL;
 		}

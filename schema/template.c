@@ -66,30 +66,69 @@ static struct scope *scope_new(struct rctx *c, struct scope *parent)
 	return s;
 }
 
+/*
+ * Names of one scope: an array in definition order (imports export them
+ * in that order), indexed by a hash table once the scope holds more than
+ * a few, so that a file of 150,000 `set`s renders in linear time.
+ */
+#define SCOPE_LINEAR 8
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot for name in s's table: an empty one (0) or its index + 1. */
+static uint32_t *scope_slot(const struct scope *s, const char *name)
+{
+	size_t mask = s->nslots - 1;
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+		uint32_t *sl = &s->slots[i];
+		if (!*sl || !strcmp(s->names[*sl - 1], name))
+			return sl;
+	}
+}
+
+static struct tvalue **scope_here(const struct scope *s, const char *name)
+{
+	if (s->slots) {
+		uint32_t *sl = scope_slot(s, name);
+		return *sl ? &s->vals[*sl - 1] : NULL;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->names[i], name))
+			return &s->vals[i];
+	return NULL;
+}
+
 static struct tvalue **scope_find(struct scope *s, const char *name)
 {
-	for (; s; s = s->parent)
-		for (size_t i = s->n; i-- > 0;)
-			if (!strcmp(s->names[i], name))
-				return &s->vals[i];
+	for (; s; s = s->parent) {
+		struct tvalue **v = scope_here(s, name);
+		if (v)
+			return v;
+	}
 	return NULL;
 }
 
 static int scope_set(struct rctx *c, struct scope *s, const char *name,
 		     struct tvalue *v)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->names[i], name)) {
-			s->vals[i] = v;
-			return 0;
-		}
+	struct tvalue **old = scope_here(s, name);
+	if (old) {
+		*old = v;
+		return 0;
+	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4;
 		const char **nn = tpool_realloc(&c->pool, (void *)s->names,
 						cap * sizeof(*nn));
 		struct tvalue **nv = nn ? tpool_realloc(&c->pool, s->vals,
 							cap * sizeof(*nv)) : NULL;
-		if (!nv)
+		if (!nv || cap > UINT32_MAX / 4)
 			return terr(c, "template uses more than %zu MiB of memory",
 				    TMPL_MAX_MEMORY >> 20);
 		s->names = nn;
@@ -98,6 +137,22 @@ static int scope_set(struct rctx *c, struct scope *s, const char *name,
 	}
 	s->names[s->n] = name;
 	s->vals[s->n++] = v;
+	if (s->n > SCOPE_LINEAR && 2 * s->n > s->nslots) {
+		/* (re)build the table at a quarter full */
+		size_t nslots = s->nslots ? s->nslots : 16;
+		while (nslots < 4 * s->n)
+			nslots *= 2;
+		uint32_t *slots = tpool_alloc(&c->pool, nslots * sizeof(*slots));
+		if (!slots)
+			return terr(c, "template uses more than %zu MiB of memory",
+				    TMPL_MAX_MEMORY >> 20);
+		s->slots = slots;
+		s->nslots = nslots;
+		for (size_t i = 0; i < s->n; i++)
+			*scope_slot(s, s->names[i]) = (uint32_t)(i + 1);
+	} else if (s->slots) {
+		*scope_slot(s, name) = (uint32_t)s->n;
+	}
 	return 0;
 }
 
@@ -274,13 +329,15 @@ static struct tfile *compile(struct rctx *c, const char *name,
 		return NULL;
 	size_t n;
 	char *text = normalise(c, src, len, &n);
-	struct tok *toks;
-	size_t ntoks;
+	struct tok *toks = NULL;
+	size_t ntoks = 0;
 	if (!text || tmpl_lex(tf, text, n, &c->pool, c->d, &toks, &ntoks) < 0 ||
 	    tmpl_parse(tf, toks, ntoks, &c->pool, c->d) < 0) {
+		tmpl_toks_free(&c->pool, toks, ntoks);
 		c->failed = true;
 		return NULL;
 	}
+	tmpl_toks_free(&c->pool, toks, ntoks);
 	c->file = saved;
 	return tf;
 }
@@ -369,6 +426,12 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 		if (names[i]->k != TV_STR) {
 			terr(c, "unsupported template name of type '%s'",
 			     tv_type_name(names[i]));
+			return NULL;
+		}
+		if (tv_tainted(names[i])) {
+			/* "template 'VALUE' not found" would print it */
+			terr(c, "unsupported: a template name derived from 'env' "
+			     "as a whole");
 			return NULL;
 		}
 		bool missing;
@@ -1014,17 +1077,28 @@ static struct tvalue *get_item(struct rctx *c, struct tvalue *v,
 			return NULL;
 		break;
 	}
-	case TV_LIST: case TV_TUPLE: case TV_STR: case TV_RANGE: {
+	case TV_RANGE: {
+		if (k->k != TV_INT && k->k != TV_BOOL)
+			break;
+		/* Python indexes ranges longer than len() allows */
+		int64_t i = k->k == TV_BOOL ? k->u.b : k->u.i;
+		uint64_t n = tv_range_len(v);
+		uint64_t at = i >= 0 ? (uint64_t)i : n - (0 - (uint64_t)i);
+		if (i >= 0 ? at >= n : 0 - (uint64_t)i > n)
+			break;
+		return tv_int(c, tv_range_item(v, at));
+	}
+	case TV_LIST: case TV_TUPLE: case TV_STR: {
 		if (k->k != TV_INT && k->k != TV_BOOL)
 			break;
 		int64_t i = k->k == TV_BOOL ? k->u.b : k->u.i;
 		int64_t n = tv_len(c, v);
+		if (n < 0)
+			return NULL;
 		if (i < 0)
 			i += n;
 		if (i < 0 || i >= n)
 			break;
-		if (v->k == TV_RANGE)
-			return tv_int(c, v->u.range.start + i * v->u.range.step);
 		if (v->k != TV_STR)
 			return v->u.seq.v[i];
 		const char *p = v->u.str.s;
@@ -1159,7 +1233,7 @@ static struct tvalue *view(struct rctx *c, struct tvalue *d, const char *kind)
 	if (!r)
 		return NULL;
 	r->view = kind;
-	r->environ = d->environ;
+	r->tainted = tv_taints(d);
 	for (size_t i = 0; i < d->u.dict.n; i++) {
 		struct tvalue *x;
 		if (kind[5] == 'k') {
@@ -1189,6 +1263,12 @@ static struct tvalue *call_method(struct rctx *c, struct tvalue *self,
 		if (a->nkw || bind(c, what, pn, 1, 1, a, p) < 0) {
 			if (a->nkw)
 				terr(c, "append() takes no keyword arguments");
+			return NULL;
+		}
+		if (tv_taints(p[0])) {
+			/* a list another one holds would not know */
+			terr(c, "unsupported: appending a value derived from "
+			     "'env' as a whole to a list");
 			return NULL;
 		}
 		if (tmpl_step(c) < 0 || tseq_push(c, &self->u.seq, p[0]) < 0)
@@ -1862,6 +1942,10 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			terr(c, "'generator' object is not reversible");
 			return NULL;
 		}
+		if (v->k == TV_RANGE && tv_range_len(v) > 0)
+			/* Jinja2 takes one item, however long the range */
+			return tv_int(c, tv_range_item(v, name[0] == 'f' ? 0 :
+						       tv_range_len(v) - 1));
 		struct tseq *q = tv_items(c, v);
 		if (!q)
 			return NULL;
@@ -2015,10 +2099,13 @@ static int compare(struct rctx *c, const char *op, struct tvalue *l,
 		if (l->k == TV_INT || l->k == TV_BOOL) {
 			int64_t x = l->k == TV_BOOL ? l->u.b : l->u.i;
 			int64_t a0 = r->u.range.start, st = r->u.range.step;
-			int64_t n = tv_len(c, r);
-			if (n > 0 && (st > 0 ? x >= a0 && x < r->u.range.stop :
-				      x <= a0 && x > r->u.range.stop))
-				found = ((x - a0) % st) == 0;
+			/* distances in uint64_t: exact, as never negative */
+			if (st > 0 && x >= a0 && x < r->u.range.stop)
+				found = ((uint64_t)x - (uint64_t)a0) %
+					(uint64_t)st == 0;
+			else if (st < 0 && x <= a0 && x > r->u.range.stop)
+				found = ((uint64_t)a0 - (uint64_t)x) %
+					(0 - (uint64_t)st) == 0;
 		} else {
 			struct tseq *q = tv_items(c, r);
 			if (!q)
@@ -2164,12 +2251,23 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
 		c->pos = n->pos;
-		return get_attr(c, a, n->name, describe(c, n));
-	case N_GETITEM:
-		if (!(a = eval(c, n->a, s)) || !(b = eval(c, n->b, s)))
+		r = get_attr(c, a, n->name, describe(c, n));
+		c->taint_exempt = a->environ; /* env.NAME: one variable */
+		return r;
+	case N_GETITEM: {
+		if (!(a = eval(c, n->a, s)))
+			return NULL;
+		bool a_t = c->taint_in;
+		c->taint_in = false;
+		if (!(b = eval(c, n->b, s)))
 			return NULL;
 		c->pos = n->pos;
-		return get_item(c, a, b, describe(c, n));
+		r = get_item(c, a, b, describe(c, n));
+		/* env['NAME'] with a key that is not itself derived from env */
+		c->taint_exempt = a->environ && !c->taint_in;
+		c->taint_in = c->taint_in || a_t;
+		return r;
+	}
 	case N_CALL: {
 		struct args args;
 		if (n->a->k == N_NAME && !strcmp(n->a->name, "super") &&
@@ -2180,10 +2278,19 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 			}
 			return NULL; /* handled by the caller: see eval() */
 		}
-		if (!(a = eval(c, n->a, s)) || eval_args(c, n, s, &args) < 0)
+		if (!(a = eval(c, n->a, s)))
+			return NULL;
+		bool a_t = c->taint_in;
+		c->taint_in = false;
+		if (eval_args(c, n, s, &args) < 0)
 			return NULL;
 		c->pos = n->pos;
-		return call_value(c, a, &args, NULL);
+		r = call_value(c, a, &args, NULL);
+		/* env.get('NAME'[, default]) */
+		c->taint_exempt = a->k == TV_METHOD && a->u.method.self->environ &&
+				  !strcmp(a->u.method.name, "get") && !c->taint_in;
+		c->taint_in = c->taint_in || a_t;
+		return r;
 	}
 	case N_FILTER: {
 		struct args args;
@@ -2208,6 +2315,20 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 
 static struct tvalue *render_super(struct rctx *c);
 
+/* Node kinds whose value is computed from their operands' (taint flows
+ * through them); the others test them or pass one through as it is. */
+static bool derives(enum node_kind k)
+{
+	switch (k) {
+	case N_LIST: case N_TUPLE: case N_DICT: case N_BINOP: case N_NEG:
+	case N_POS: case N_CONCAT: case N_GETATTR: case N_GETITEM: case N_CALL:
+	case N_FILTER: case N_SLICE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 {
 	if (c->failed)
@@ -2220,12 +2341,20 @@ static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 		return NULL;
 	}
 	struct tvalue *v;
+	bool outer = c->taint_in;
+	c->taint_in = false;
+	c->taint_exempt = false;
 	if (n->k == N_CALL && n->a->k == N_NAME && !strcmp(n->a->name, "super") &&
 	    !scope_find(s, "super") && c->level && c->level->block_name &&
 	    !n->nv && !n->nnames)
 		v = render_super(c);
 	else
 		v = eval_inner(c, n, s);
+	if (v && c->taint_in && !c->taint_exempt && derives(n->k) &&
+	    !tv_tainted(v))
+		v = tv_taint(c, v);
+	c->taint_exempt = false;
+	c->taint_in = outer || (v && tv_taints(v));
 	c->eval_depth--;
 	if (!v && !c->failed)
 		terr(c, "internal error evaluating an expression");
@@ -2270,6 +2399,10 @@ static void warn_undef(struct rctx *c, const struct tvalue *v)
 
 static int print_value(struct rctx *c, struct tvalue *v, int line)
 {
+	if (tv_tainted(v))
+		return terr(c, "unsupported: printing a value derived from 'env' "
+			    "as a whole (print one variable: env.NAME, "
+			    "env['NAME'] or env.get('NAME'))");
 	if (v->k == TV_UNDEF) {
 		warn_undef(c, v);
 		return 0;

@@ -41,13 +41,13 @@ check validate-double-dash 0 /dev/null /dev/null -f "$fx/links.yaml" validate --
 # usage errors: exit 2, the option named, the usage and a hint
 cat >"$tmp/e2" <<'EOT'
 maestro: unknown option '--jsno' (did you mean '--json'?)
-usage: maestro [-f FILE] config [--json]
+usage: maestro [-f FILE] config [--json] [--show-secrets]
 Try 'maestro config --help'.
 EOT
 check unknown-option 2 /dev/null "$tmp/e2" -f "$fx/links.yaml" config --jsno
 cat >"$tmp/e3" <<'EOT'
 maestro: '-f' is an option of maestro itself: give it before the command, as 'maestro -f FILE config'
-usage: maestro [-f FILE] config [--json]
+usage: maestro [-f FILE] config [--json] [--show-secrets]
 Try 'maestro config --help'.
 EOT
 check global-after-command 2 /dev/null "$tmp/e3" config -f x.yaml

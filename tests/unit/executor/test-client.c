@@ -7,6 +7,7 @@
  * cancellation and settings refused up front.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "client-int.h"
 #include "executor.h"
 
 /* ------------------------------------------------------------------ */
@@ -374,6 +378,33 @@ static void test_never_answers(void **st)
 	fake_stop(f);
 }
 
+/* a timeout below 1 ms is 1 ms, not "no limit" (it was 0 for libcurl) */
+static void test_tiny_timeout(void **st)
+{
+	(void)st;
+	struct fake *f = fake_start(hold, "1.41");
+	struct ship_client *cl = client_to(f->port, 0.0001, NULL);
+	struct mae_error e;
+	int64_t t0 = mae_now_ms();
+	int rc = ship_ping(cl, &e);
+	assert_int_equal(rc, MAE_ERR_TIMEOUT);
+	assert_true(mae_now_ms() - t0 < 3000);
+	ship_client_free(cl);
+	fake_stop(f);
+
+	assert_int_equal(ship_limit_ms(0.0001), 1);
+	assert_int_equal(ship_limit_ms(0.0015), 2);
+	assert_int_equal(ship_limit_ms(5), 5000);
+	assert_int_equal(ship_limit_ms(0), 1);
+	assert_int_equal(ship_limit_ms(1e30), (long)(SHIP_TIMEOUT_MAX_S * 1000));
+	assert_true(ship_timeout_norm(0, 5) == 5);
+	assert_true(ship_timeout_norm(-1, 5) == 5);
+	assert_true(ship_timeout_norm(NAN, 5) == 5);
+	assert_true(ship_timeout_norm(INFINITY, 5) == 5);
+	assert_true(ship_timeout_norm(1e-9, 5) == 0.001);
+	assert_true(ship_timeout_norm(1e30, 5) == SHIP_TIMEOUT_MAX_S);
+}
+
 static void test_truncated(void **st)
 {
 	(void)st;
@@ -391,6 +422,153 @@ static void test_truncated(void **st)
 	assert_null(j);
 	ship_client_free(cl);
 	fake_stop(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hostile answers: budgets of size, values and depth                   */
+
+static size_t hostile_list_bytes; /* of `[{},{},...]` for container lists */
+
+static void send_repeated(int fd, const char *head, const char *unit,
+			  const char *sep, size_t bytes, const char *tail)
+{
+	char hdr[256];
+	size_t per = strlen(unit) + strlen(sep);
+	size_t count = (bytes - strlen(head) - strlen(tail)) / per;
+	size_t len = strlen(head) + count * per - (count ? strlen(sep) : 0) +
+		     strlen(tail);
+	snprintf(hdr, sizeof(hdr),
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+	sends(fd, hdr);
+	sends(fd, head);
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t i = 0; i < count; i++) {
+		mae_buf_adds(&b, unit);
+		if (i + 1 < count)
+			mae_buf_adds(&b, sep);
+		if (b.len > 60000 || i + 1 == count) {
+			sendall(fd, mae_buf_str(&b), b.len);
+			mae_buf_reset(&b);
+		}
+	}
+	mae_buf_release(&b);
+	sends(fd, tail);
+}
+
+static void hostile(struct fake *f, int fd, const char *path)
+{
+	(void)f;
+	if (strcmp(path, "/_ping") == 0)
+		send_repeated(fd, "", "O", "", 5000, "");
+	else if (strcmp(path, "/version") == 0)
+		send_repeated(fd, "{\"Version\":\"", "x", "", 100000, "\"}");
+	else if (mae_startswith(path, "/v1.41/info"))
+		send_repeated(fd, "", "[", "", 100, "");
+	else if (mae_startswith(path, "/v1.41/containers/json"))
+		send_repeated(fd, "[", "{}", ",", hostile_list_bytes, "]");
+	else
+		answer_json(fd, 404, "Not Found", "{\"message\":\"no\"}");
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return u.ru_maxrss;
+}
+
+static void test_hostile_budgets(void **st)
+{
+	(void)st;
+	struct fake *f = fake_start(hostile, NULL);
+	struct ship_client *cl = client_to(f->port, 10, "1.41");
+	struct mae_error e;
+	json_t *j = NULL;
+	expect(ship_ping(cl, &e), MAE_ERR_LIMIT, &e,
+	       "fake: ping: the answer is larger than 4096 bytes");
+	expect(ship_version(cl, &j, &e), MAE_ERR_LIMIT, &e,
+	       "fake: version: the answer is larger than 65536 bytes");
+	expect(ship_info(cl, &j, &e), MAE_ERR_LIMIT, &e,
+	       "fake: info: the daemon's answer nests JSON deeper than 64 levels");
+
+	/* 15 MiB of `[{},{},...]` (5 million values) under the 16 MiB cap:
+	 * refused before jansson builds a tree (it took ~100 bytes a value) */
+	const char *labels[] = { "maestro.environment=x" };
+	hostile_list_bytes = (size_t)15 << 20;
+	long before = peak_rss_kb();
+	int64_t t0 = mae_now_ms();
+	expect(ship_containers_by_labels(cl, labels, 1, &j, &e), MAE_ERR_LIMIT, &e,
+	       "fake: list containers: the daemon's answer holds more than "
+	       "1000000 JSON values");
+	long grew_mb = (peak_rss_kb() - before) / 1024;
+	print_message("# 15 MiB hostile list: %lld ms, peak RSS +%ld MB\n",
+		      (long long)(mae_now_ms() - t0), grew_mb);
+	assert_true(grew_mb < 200);
+	/* past the cap: refused as it arrives */
+	hostile_list_bytes = (size_t)17 << 20;
+	expect(ship_containers_by_labels(cl, labels, 1, &j, &e), MAE_ERR_LIMIT, &e,
+	       "fake: list containers: the answer is larger than 16777216 bytes");
+	ship_client_free(cl);
+	fake_stop(f);
+}
+
+/* ship_json_load: what is JSON, the budgets, and jansson out of memory */
+static int jansson_fails; /* atomic: allocations fail while set */
+
+static void *failing_malloc(size_t n)
+{
+	return __atomic_load_n(&jansson_fails, __ATOMIC_SEQ_CST) ? NULL : malloc(n);
+}
+
+static void test_json_load(void **st)
+{
+	(void)st;
+	char why[160];
+	json_t *j = NULL;
+	static const char *const good[] = {
+		"{}", "[]", " [1, -0.5e+3, true, false, null] ",
+		"{\"a\":{\"b\":[\"c\\u00e9\\ud83d\\ude00\\n\"]}}", "[\"\xc3\xa9\"]",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(ship_json_load(good[i], strlen(good[i]), 0, &j, why,
+						sizeof(why)), 0);
+		json_decref(j);
+	}
+	static const char *const bad[] = {
+		"", "1", "\"s\"", "[1,]", "{\"a\":}", "[01]", "[1.]", "[\"\\u0000\"]",
+		"[\"\\ud83d\"]", "[\"\xc3\"]", "[1] x", "[1e400]", "[nul]", "{\"a\" 1}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = ship_json_load(bad[i], strlen(bad[i]), 0, &j, why, sizeof(why));
+		if (rc != MAE_ERR_PROTOCOL || !mae_startswith(why, "is not JSON ("))
+			fail_msg("'%s': %d %s", bad[i], rc, why);
+		assert_null(j);
+	}
+	/* values: keys count, as jansson keeps them */
+	assert_int_equal(ship_json_load("{\"a\":1,\"b\":2}", 13, 5, &j, why,
+					sizeof(why)), 0);
+	json_decref(j);
+	assert_int_equal(ship_json_load("{\"a\":1,\"b\":2}", 13, 4, &j, why,
+					sizeof(why)), MAE_ERR_LIMIT);
+	assert_string_equal(why, "holds more than 4 JSON values");
+	char deep[140];
+	memset(deep, '[', 65);
+	memset(deep + 65, ']', 65);
+	assert_int_equal(ship_json_load(deep, 130, 0, &j, why, sizeof(why)),
+			 MAE_ERR_LIMIT);
+	assert_string_equal(why, "nests JSON deeper than 64 levels");
+	assert_int_equal(ship_json_load(deep + 1, 128, 0, &j, why, sizeof(why)), 0);
+	json_decref(j);
+
+	/* jansson out of memory is not "not JSON ()" */
+	json_set_alloc_funcs(failing_malloc, free);
+	__atomic_store_n(&jansson_fails, 1, __ATOMIC_SEQ_CST);
+	int rc = ship_json_load("{\"a\":[1,2]}", 11, 0, &j, why, sizeof(why));
+	__atomic_store_n(&jansson_fails, 0, __ATOMIC_SEQ_CST);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(rc, MAE_ERR_LIMIT);
+	assert_string_equal(why, "could not be read: out of memory for 11 bytes of JSON");
 }
 
 static void test_not_json(void **st)
@@ -424,6 +602,19 @@ static void test_not_http(void **st)
 	fake_stop(f);
 }
 
+/* statuses without a name of their own */
+static void odd_status(struct fake *f, int fd, const char *path)
+{
+	(void)f;
+	if (strcmp(path, "/_ping") == 0)
+		sends(fd, "HTTP/1.1 999 OK\r\nContent-Length: 2\r\n"
+			  "Connection: close\r\n\r\nOK");
+	else if (mae_startswith(path, "/v1.41/info"))
+		answer_json(fd, 418, "I'm a teapot", "{\"message\":\"short and stout\"}");
+	else
+		answer_json(fd, 599, "X", "");
+}
+
 static void test_error_shape(void **st)
 {
 	(void)st;
@@ -445,6 +636,21 @@ static void test_error_shape(void **st)
 	json_t *j = NULL;
 	rc = ship_info(cl, &j, &e);
 	expect(rc, MAE_ERR_REMOTE, &e, "fake: info: 500 Internal Server Error: boom");
+	ship_client_free(cl);
+	fake_stop(f);
+
+	/* not "ping: 999: OK": what the status means, then Docker's message */
+	f = fake_start(odd_status, "1.41");
+	cl = client_to(f->port, 2, NULL);
+	rc = ship_ping(cl, &e);
+	expect(rc, MAE_ERR_REMOTE, &e, "fake: ping: 999 (not an HTTP status): OK");
+	assert_int_equal(e.http_status, 999);
+	rc = ship_info(cl, &j, &e);
+	expect(rc, MAE_ERR_REMOTE, &e,
+	       "fake: info: 418 (a client error): short and stout");
+	rc = ship_container_inspect(cl, "web", &j, &e);
+	expect(rc, MAE_ERR_REMOTE, &e,
+	       "fake: inspect 'web': 599 (a server error): (no message)");
 	ship_client_free(cl);
 	fake_stop(f);
 }
@@ -763,6 +969,29 @@ static void test_settings_refused(void **st)
 	struct ship_conn u = { .name = "u", .transport = SHIP_UNIX };
 	assert_int_equal(ship_client_new(&u, &cl, &e), MAE_ERR_INVALID);
 	assert_string_equal(e.msg, "u: no socket path");
+
+	/* TLS files that are not regular files: refused before libcurl and
+	 * OpenSSL open them (a FIFO blocked them past every time limit) */
+	c.api_version = NULL;
+	char dir[] = "/tmp/maestro-tls-fifo.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = mae_xasprintf("%s/ca.pem", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	c.tls.ca_cert = fifo;
+	assert_int_equal(ship_client_new(&c, &cl, &e), MAE_ERR_INVALID);
+	char *want = mae_xasprintf("s1: tls_ca_cert '%s' is not a regular file (a FIFO)", fifo);
+	assert_string_equal(e.msg, want);
+	free(want);
+	c.tls.ca_cert = NULL;
+	c.tls.cert = dir;
+	c.tls.key = fifo;
+	assert_int_equal(ship_client_new(&c, &cl, &e), MAE_ERR_INVALID);
+	want = mae_xasprintf("s1: tls_cert '%s' is not a regular file (a directory)", dir);
+	assert_string_equal(e.msg, want);
+	free(want);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
 }
 
 static void test_concurrent_one_client(void **st);
@@ -771,8 +1000,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_never_answers),
+		cmocka_unit_test(test_tiny_timeout),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_hostile_budgets),
+		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_not_http),
 		cmocka_unit_test(test_error_shape),
 		cmocka_unit_test(test_unreachable),

@@ -16,6 +16,10 @@
 #include <string.h>
 
 #include "ssh-known-hosts.h"
+#include "ssh-tunnel.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define D DATA_DIR "/"
 
@@ -157,6 +161,49 @@ static void test_algorithms(void **state)
 	assert_null(ssh_known_hosts_algorithms(D "no-such-file", "host.example", 22));
 }
 
+/* A FIFO (or any file that is not regular) is refused, never opened to
+ * block: known_hosts itself, and the files ssh_tunnel_open() would hand to
+ * libssh2, checked before it connects anywhere. */
+static void test_fifo_refused(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/maestro-kh-fifo.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = mae_xasprintf("%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct mae_error e;
+	mae_error_clear(&e);
+	int64_t t0 = mae_now_ms();
+	assert_int_equal(check(fifo, D "host-ed25519.pub", "host.example", 22, &e),
+			 MAE_ERR_INVALID);
+	char *want = mae_xasprintf("known_hosts '%s' is not a regular file", fifo);
+	assert_string_equal(e.msg, want);
+	free(want);
+	assert_null(ssh_known_hosts_algorithms(fifo, "host.example", 22));
+
+	struct ship_conn c = { .name = "s1", .transport = SHIP_SSH,
+			       .endpoint = "192.0.2.1", .port = 2375,
+			       .has_ssh = true, .timeout_s = 1 };
+	c.ssh.user = "root";
+	c.ssh.key = fifo;
+	c.ssh.known_hosts = D "known_hosts";
+	struct ssh_tunnel *t = NULL;
+	assert_int_equal(ssh_tunnel_open(&c, &t, &e), MAE_ERR_INVALID);
+	want = mae_xasprintf("ssh_tunnel key '%s' is not a regular file (a FIFO)", fifo);
+	assert_string_equal(e.msg, want);
+	free(want);
+	c.ssh.key = NULL;
+	c.ssh.known_hosts = dir;
+	assert_int_equal(ssh_tunnel_open(&c, &t, &e), MAE_ERR_INVALID);
+	want = mae_xasprintf("ssh_tunnel known_hosts '%s' is not a regular file (a directory)", dir);
+	assert_string_equal(e.msg, want);
+	free(want);
+	assert_true(mae_now_ms() - t0 < 2000);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_missing_file_is_empty),
 		cmocka_unit_test(test_algorithms),
+		cmocka_unit_test(test_fifo_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
