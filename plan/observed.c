@@ -204,7 +204,8 @@ static int cmp_ship(const void *a, const void *b)
 
 int observed_seal(struct observed *o, struct mae_error *e)
 {
-	qsort(o->ships, o->nships, sizeof(*o->ships), cmp_ship);
+	if (o->nships)
+		qsort(o->ships, o->nships, sizeof(*o->ships), cmp_ship);
 	for (size_t i = 0; i + 1 < o->nships; i++)
 		if (strcmp(o->ships[i].name, o->ships[i + 1].name) == 0)
 			return mae_error_set(e, MAE_ERR_INVALID,
@@ -212,15 +213,18 @@ int observed_seal(struct observed *o, struct mae_error *e)
 					     o->ships[i].name);
 	for (size_t i = 0; i < o->nships; i++) {
 		struct obs_ship *s = &o->ships[i];
-		qsort(s->containers, s->ncontainers, sizeof(*s->containers),
-		      cmp_container);
+		if (s->ncontainers)
+			qsort(s->containers, s->ncontainers,
+			      sizeof(*s->containers), cmp_container);
 		for (size_t k = 0; k + 1 < s->ncontainers; k++)
 			if (strcmp(s->containers[k].name,
 				   s->containers[k + 1].name) == 0)
 				return mae_error_set(e, MAE_ERR_INVALID,
 						     "%s: two containers named '%s'",
 						     s->name, s->containers[k].name);
-		qsort(s->images, s->nimages, sizeof(*s->images), cmp_image);
+		if (s->nimages)
+			qsort(s->images, s->nimages, sizeof(*s->images),
+			      cmp_image);
 		s->sealed = true;
 	}
 	return 0;
