@@ -379,6 +379,92 @@ static int pull_step(struct builder *b, const struct ci *c, bool if_absent)
 /* ------------------------------------------------------------------ */
 /* What holds a container's name                                        */
 
+static void field(struct mae_buf *out, size_t *n, const char *name,
+		  const char *key)
+{
+	if (*n == 6)
+		mae_buf_adds(out, ", ...");
+	if (*n >= 6) {
+		(*n)++;
+		return;
+	}
+	mae_buf_addf(out, "%s%s%s%s", *n ? ", " : "", name, key ? " " : "",
+		     key ? key : "");
+	(*n)++;
+}
+
+static bool in_array(const json_t *a, const char *s)
+{
+	size_t i;
+	const json_t *x;
+	json_array_foreach(a, i, x)
+		if (mae_streq(json_string_value(x), s))
+			return true;
+	return false;
+}
+
+/*
+ * The fields of the planned create body that the container, as Docker
+ * reports it (inspect), does not have; names only (an Env entry by its
+ * key: values may be secrets).  Fields Docker reports in another form
+ * (Links) are not compared.
+ */
+static size_t body_diff(const json_t *body, const json_t *ins,
+			struct mae_buf *out)
+{
+	static const char *const config_keys[] = { "Image", "Cmd", "Hostname",
+						   "User", "WorkingDir",
+						   "StopTimeout" };
+	static const char *const host_keys[] = {
+		"Binds", "PortBindings", "RestartPolicy", "Privileged",
+		"Memory", "MemorySwap", "CpuShares", "CapAdd", "CapDrop",
+		"Dns", "ExtraHosts", "VolumesFrom", "LogConfig", "Ulimits",
+		"SecurityOpt", "NetworkMode",
+	};
+	const json_t *cfg = json_object_get(ins, "Config");
+	const json_t *hc = json_object_get(ins, "HostConfig");
+	size_t n = 0;
+	if (!json_is_object(cfg) || !json_is_object(hc))
+		return 0;
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(*config_keys); i++) {
+		const json_t *want = json_object_get(body, config_keys[i]);
+		if (want && !json_equal((json_t *)want,
+					json_object_get(cfg, config_keys[i])))
+			field(out, &n, config_keys[i], NULL);
+	}
+	const json_t *env = json_object_get(cfg, "Env");
+	size_t i;
+	const json_t *x;
+	json_array_foreach(json_object_get(body, "Env"), i, x) {
+		const char *kv = json_string_value(x);
+		if (in_array(env, kv))
+			continue;
+		const char *eq = strchr(kv, '=');
+		char *key = eq ? mae_xstrndup(kv, (size_t)(eq - kv)) : mae_xstrdup(kv);
+		field(out, &n, "Env", key);
+		free(key);
+	}
+	const json_t *labels = json_object_get(cfg, "Labels");
+	const char *k;
+	json_object_foreach(json_object_get(body, "Labels"), k, x) {
+		if (strcmp(k, OBS_LABEL_SPEC) &&
+		    !json_equal(x, json_object_get(labels, k)))
+			field(out, &n, "Labels", k);
+	}
+	const json_t *exposed = json_object_get(cfg, "ExposedPorts");
+	json_object_foreach(json_object_get(body, "ExposedPorts"), k, x)
+		if (!json_object_get(exposed, k))
+			field(out, &n, "ExposedPorts", k);
+	const json_t *hbody = json_object_get(body, "HostConfig");
+	for (size_t j = 0; j < sizeof(host_keys) / sizeof(*host_keys); j++) {
+		const json_t *want = json_object_get(hbody, host_keys[j]);
+		if (want && !json_equal((json_t *)want,
+					json_object_get(hc, host_keys[j])))
+			field(out, &n, "HostConfig", host_keys[j]);
+	}
+	return n;
+}
+
 /* Why a managed container differs from its planned spec, or NULL. */
 static char *drift_reason(const struct ci *c)
 {
@@ -386,15 +472,23 @@ static char *drift_reason(const struct ci *c)
 	bool spec = !mae_streq(oc->spec, c->cs->spec_hash);
 	bool image = c->image_id && oc->image_id &&
 		     strcmp(c->image_id, oc->image_id) != 0;
-	if (!spec && !image)
+	struct mae_buf fields = MAE_BUF_INIT;
+	size_t nf = oc->inspect ? body_diff(c->cs->create, oc->inspect, &fields) : 0;
+	if (!spec && !image && !nf) {
+		mae_buf_release(&fields);
 		return NULL;
-	if (spec && image)
-		return mae_xasprintf("its create body differs (maestro.spec), and it runs %.19s while '%s' is %.19s",
-				     oc->image_id, c->ref, c->image_id);
-	if (spec)
-		return mae_xstrdup("its create body differs (maestro.spec)");
-	return mae_xasprintf("it runs %.19s while '%s' is %.19s", oc->image_id,
-			     c->ref, c->image_id);
+	}
+	struct mae_buf b = MAE_BUF_INIT;
+	if (nf)
+		mae_buf_addf(&b, "its create body differs: %s%s", mae_buf_str(&fields),
+			     spec ? "" : " (its maestro.spec label does not say so)");
+	else if (spec)
+		mae_buf_adds(&b, "its create body differs (maestro.spec)");
+	if (image)
+		mae_buf_addf(&b, "%sit runs %.19s while '%s' is %.19s",
+			     b.len ? "; " : "", oc->image_id, c->ref, c->image_id);
+	mae_buf_release(&fields);
+	return mae_buf_detach(&b);
 }
 
 static int observe(struct builder *b, struct mae_error *e)
@@ -1245,10 +1339,12 @@ int compile_plan(const struct schema_env *env,
 	free(b.pulls);
 	free(b.barrier);
 	if (rc < 0) {
+		plan_free(b.p);
 		compile_result_release(ret);
 		return rc;
 	}
 	ret->plan = b.p;
-	qsort(ret->notes, ret->nnotes, sizeof(*ret->notes), cmp_note);
+	if (ret->nnotes)
+		qsort(ret->notes, ret->nnotes, sizeof(*ret->notes), cmp_note);
 	return 0;
 }

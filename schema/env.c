@@ -311,6 +311,18 @@ static bool is_space(char c)
 	       (c >= '\x1c' && c <= '\x1f');
 }
 
+const char *env_name_problem(const char *k)
+{
+	if (!*k)
+		return "it is empty";
+	if (strchr(k, '='))
+		return "it holds '=', which ends a name";
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "it holds a control character";
+	return NULL;
+}
+
 int envfile_parse(const char *path, const char *data, size_t len,
 		  struct env_map *m, struct mae_error *e)
 {
@@ -354,6 +366,20 @@ int envfile_parse(const char *path, const char *data, size_t len,
 			return MAE_ERR_INVALID;
 		}
 		char *key = mae_xstrndup(data + start, (size_t)(eq - data - start));
+		const char *why = env_name_problem(key);
+		if (why) {
+			free(key);
+			mae_error_set(e, MAE_ERR_INVALID,
+				      "invalid line %d in environment file '%s': "
+				      "the name before '=' is not valid: %s",
+				      lineno, MAE_QUOTE(path), why);
+			if (e) {
+				snprintf(e->file, sizeof(e->file), "%s", path);
+				e->line = lineno;
+				e->col = 1;
+			}
+			return MAE_ERR_INVALID;
+		}
 		char *val = mae_xstrndup(eq + 1, (size_t)(data + end - eq - 1));
 		env_map_set(m, key, val);
 		free(key);

@@ -270,7 +270,7 @@ static void build_service_list(struct builder *b, const struct ynode *v,
 		size_t si = env->nservices++;
 		struct schema_service *svc = &env->services[si];
 		svc_nodes[si] = s;
-		const char *w = arena_printf(b->a, "in service '%s'", name);
+		const char *w = arena_printf(b->a, "in service '%s'", MAE_QUOTE(name));
 		svc->name = arena_strdup(b->a, name);
 		svc->pos = model_pos(b, v->pairs[i].key);
 		name_index_add(env->services_ix, svc->name, svc);

@@ -5,6 +5,7 @@
  * (model.c).
  */
 #include "model-priv.h"
+#include "compute.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -465,6 +466,14 @@ static bool has_map_inside(const struct ynode *n, int depth)
 }
 
 /* env: a map of names to scalars or (nested) lists. */
+const char *control_char_in(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return (const char *)p;
+	return NULL;
+}
+
 void get_env(struct builder *b, const struct ynode *map,
 	     const char *where, struct schema_map *out)
 {
@@ -474,6 +483,12 @@ void get_env(struct builder *b, const struct ynode *map,
 		return;
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
+		const char *why = env_name_problem(key_of(&v->pairs[i]));
+		if (why)
+			model_err(b, v->pairs[i].key,
+				  "environment variable name '%s' %s is not "
+				  "valid: %s", MAE_QUOTE(key_of(&v->pairs[i])),
+				  where, why);
 		if (has_map_inside(val, 0))
 			model_err(b, val,
 				  "environment variable '%s' %s must be a scalar or a list, not a mapping",
@@ -527,18 +542,22 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 /* ------------------------------------------------------------------ */
 /* Ports                                                                */
 
-/* One atom: PORT, PORT-PORT, with /tcp or /udp. */
+/* One atom: PORT, PORT-PORT, with /tcp or /udp; *why says what is wrong
+ * when it is not one. */
 static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
-		      const char **proto)
+		      const char **proto, const char **why)
 {
 	unsigned long a = 0, z;
 	const char *p = s;
+	*why = NULL;
 	if (*p < '0' || *p > '9')
 		return false;
 	while (*p >= '0' && *p <= '9') {
 		a = a * 10 + (unsigned long)(*p++ - '0');
-		if (a > 65535)
+		if (a > 65535) {
+			*why = "ports are 1 to 65535";
 			return false;
+		}
 	}
 	z = a;
 	if (*p == '-') {
@@ -548,8 +567,10 @@ static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
 		z = 0;
 		while (*p >= '0' && *p <= '9') {
 			z = z * 10 + (unsigned long)(*p++ - '0');
-			if (z > 65535)
+			if (z > 65535) {
+				*why = "ports are 1 to 65535";
 				return false;
+			}
 		}
 	}
 	*proto = "tcp";
@@ -558,13 +579,21 @@ static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
 			*proto = "tcp";
 		else if (strcmp(p + 1, "udp") == 0)
 			*proto = "udp";
-		else
+		else {
+			*why = "the protocol is tcp or udp";
 			return false;
+		}
 	} else if (*p) {
 		return false;
 	}
-	if (a == 0 || z < a)
+	if (a == 0) {
+		*why = "ports are 1 to 65535";
 		return false;
+	}
+	if (z < a) {
+		*why = "a range ends at or above its start";
+		return false;
+	}
 	*lo = (unsigned)a;
 	*hi = (unsigned)z;
 	return true;
@@ -601,9 +630,11 @@ static bool port_side(struct builder *b, const struct ynode *v,
 		return false;
 	}
 	warn_sexagesimal(b, v, name, where);
-	if (!port_atom(v->str, lo, hi, proto)) {
+	const char *why;
+	if (!port_atom(v->str, lo, hi, proto, &why)) {
 		model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-			  v->str, name, where, PORT_FORMS);
+			  MAE_QUOTE(v->str), MAE_QUOTE(name), where,
+			  why ? why : PORT_FORMS);
 		return false;
 	}
 	return true;
@@ -624,21 +655,24 @@ static bool parse_port(struct builder *b, const char *name,
 		const char *colon = strchr(s, ':');
 		if (colon && strchr(colon + 1, ':')) {
 			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  s, name, where, PORT_FORMS);
+				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+				  PORT_FORMS);
 			return false;
 		}
 		char *first = mae_xstrndup(s, colon ? (size_t)(colon - s)
 						    : strlen(s));
-		bool ok = port_atom(first, &elo, &ehi, &eproto);
+		const char *why = NULL;
+		bool ok = port_atom(first, &elo, &ehi, &eproto, &why);
 		free(first);
 		if (ok && colon)
-			ok = port_atom(colon + 1, &xlo, &xhi, &xproto);
+			ok = port_atom(colon + 1, &xlo, &xhi, &xproto, &why);
 		else if (ok) {
 			xlo = elo, xhi = ehi, xproto = eproto;
 		}
 		if (!ok) {
 			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  s, name, where, PORT_FORMS);
+				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+				  why ? why : PORT_FORMS);
 			return false;
 		}
 	} else if (is_scalar(v, YSCALAR_INT)) {

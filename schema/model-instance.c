@@ -54,8 +54,52 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 				  k, where, ynode_describe(val));
 			continue;
 		}
+		if (control_char_in(bd->host) || control_char_in(bd->target)) {
+			model_err(b, v->pairs[i].key, "invalid volume '%s' %s: "
+				  "a path must not hold a control character",
+				  MAE_QUOTE(k), where);
+			continue;
+		}
 		c->nvolumes++;
 	}
+}
+
+/*
+ * Docker's rule for container names ([a-zA-Z0-9][a-zA-Z0-9_.-]*), a
+ * length maestro bounds, and the hostname an instance also gets unless
+ * `net` says otherwise (Linux: at most 64 bytes).
+ */
+#define CONTAINER_NAME_MAX 255
+#define HOSTNAME_MAX 64
+
+static void check_container_name(struct builder *b, const struct ynode *key,
+				 const char *name, bool hostname)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') ||
+			  (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
+		if (!ok) {
+			model_err(b, key, "instance name '%s' is not a valid "
+				  "container name: Docker's are "
+				  "[a-zA-Z0-9][a-zA-Z0-9_.-]* (%s at offset %zu)",
+				  MAE_QUOTE(name),
+				  ch < 0x20 || ch >= 0x7f ? "a control or non-ASCII "
+				  "character" : arena_printf(b->a, "'%c'", ch), i);
+			return;
+		}
+	}
+	if (n == 0)
+		model_err(b, key, "an instance name is empty");
+	else if (n > CONTAINER_NAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: at most "
+			  "%d", MAE_QUOTE(name), n, CONTAINER_NAME_MAX);
+	else if (hostname && n > HOSTNAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: it is "
+			  "also the container's hostname, at most %d (set 'net' "
+			  "or shorten it)", MAE_QUOTE(name), n, HOSTNAME_MAX);
 }
 
 static void get_restart(struct builder *b, const struct ynode *map,
@@ -287,13 +331,20 @@ static void merge_ports(struct builder *b, const struct schema_service *svc,
 		c->ports[c->nports] = svc->ports[i];
 		c->ports[c->nports++].from_service = true;
 	}
+	/* own names are distinct (a YAML map): only the service's are
+	 * looked up, in constant time */
+	struct name_index *ix = NULL;
+	if (svc->nports && nown) {
+		ix = name_index_new(b->a, svc->nports);
+		for (size_t i = 0; i < svc->nports; i++)
+			name_index_add(ix, svc->ports[i].name, &c->ports[i]);
+	}
 	for (size_t i = 0; i < nown; i++) {
-		size_t j = 0;
-		while (j < c->nports && strcmp(c->ports[j].name, own[i].name))
-			j++;
-		c->ports[j] = own[i];
-		if (j == c->nports)
-			c->nports++;
+		struct schema_port *same = name_index_get(ix, own[i].name);
+		if (same)
+			*same = own[i];
+		else
+			c->ports[c->nports++] = own[i];
 	}
 }
 
@@ -358,7 +409,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		    struct schema_instance *c, const char *name,
 		    const struct ynode *keynode, const struct ynode *v)
 {
-	const char *w = arena_printf(b->a, "in instance '%s'", name);
+	const char *w = arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
 	c->name = arena_strdup(b->a, name);
 	c->pos = model_pos(b, keynode);
 	c->service = svc;
@@ -416,6 +467,15 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	size_t nports;
 	get_ports(b, v, w, &ports, &nports);
 	merge_ports(b, svc, ports, nports, c);
+	/* a range is one entry per port in the create body */
+	size_t expanded = 0;
+	for (size_t i = 0; i < c->nports; i++)
+		expanded += c->ports[i].exposed_hi - c->ports[i].exposed_lo + 1u;
+	if (expanded > SCHEMA_PORTS_EXPANDED_MAX)
+		model_err(b, ynode_get(v, "ports") ? ynode_get(v, "ports") : v,
+			  "instance '%s' has %zu ports once ranges are expanded: "
+			  "at most %d (every port of tcp and udp)",
+			  MAE_QUOTE(name), expanded, SCHEMA_PORTS_EXPANDED_MAX);
 
 	get_volumes(b, v, w, c);
 	get_strlist(b, v, "container_volumes", w, &c->container_volumes);
@@ -429,6 +489,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	get_strlist(b, v, "cap_drop", w, &c->cap_drop);
 	get_extra_hosts(b, v, w, c);
 	c->net = get_str(b, v, "net", w, false);
+	check_container_name(b, keynode, name, !c->net);
 	get_restart(b, v, w, &c->restart);
 	c->has_dns = get_strlist(b, v, "dns", w, &c->dns);
 	c->stop_timeout = (int)get_int(b, v, "stop_timeout", w, 0, 1000000, 10);

@@ -154,6 +154,8 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 int64_t get_int(struct builder *b, const struct ynode *map,
 		const char *key, const char *where, int64_t lo,
 		int64_t hi, int64_t dflt);
+/* The first control character of s, or NULL. */
+const char *control_char_in(const char *s);
 /* A number of seconds, 0 to 1e9 (node_seconds) or lo to hi. */
 double node_seconds(struct builder *b, const struct ynode *v,
 		    const char *key, const char *where, double dflt);

@@ -20,7 +20,7 @@ void build_registries(struct builder *b, const struct ynode *root)
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *r = v->pairs[i].value;
-		const char *w = arena_printf(b->a, "in registry '%s'", name);
+		const char *w = arena_printf(b->a, "in registry '%s'", MAE_QUOTE(name));
 		if (is_null(r))
 			continue;
 		if (r->kind != YNODE_MAP) {
@@ -85,11 +85,38 @@ static const struct ynode *ship_key_(struct builder *b, bool first,
 #define ship_key(v, defaults, key, where, sw) \
 	ship_key_(b, first, v, defaults, key, where, sw)
 
+/*
+ * A ship's endpoint (or its ip, the endpoint by default) is a host name
+ * or an IP address: it becomes the host of a URL, so a scheme, a path, a
+ * query, user info or white space in it would address something else.
+ */
+static void check_host(struct builder *b, const struct ynode *v,
+		       const char *key, const char *where)
+{
+	const struct ynode *x = ynode_get(v, key);
+	if (!is_texty(x))
+		return;
+	const char *h = x->str;
+	for (const unsigned char *p = (const unsigned char *)h; *p; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || strchr(".-_:[]%", *p) ||
+			  *p >= 0x80;
+		if (ok)
+			continue;
+		model_err(b, x, "'%s' %s must be a host name or an IP address, "
+			  "not '%s' (%s at offset %zu)", key, where, MAE_QUOTE(h),
+			  *p < 0x20 || *p == 0x7f ? "a control character" :
+			  arena_printf(b->a, "'%c'", *p),
+			  (size_t)((const char *)p - h));
+		return;
+	}
+}
+
 static void build_ship(struct builder *b, struct schema_ship *s,
 		       const char *name, const struct ynode *keynode,
 		       const struct ynode *v, const struct ynode *defaults)
 {
-	const char *sw = arena_printf(b->a, "in ship '%s'", name);
+	const char *sw = arena_printf(b->a, "in ship '%s'", MAE_QUOTE(name));
 	bool first = !b->ships_seen;
 	b->ships_seen = true;
 	const char *w;
@@ -99,6 +126,7 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 	check_keys(b, v, ship_keys, sw);
 	s->ip = get_str(b, v, "ip", sw, true);
 	s->endpoint = get_str(b, v, "endpoint", sw, false);
+	check_host(b, v, s->endpoint ? "endpoint" : "ip", sw);
 	if (!s->endpoint)
 		s->endpoint = s->ip;
 

@@ -162,6 +162,10 @@ struct schema_ssh_tunnel {
 	struct schema_pos pos;
 };
 
+/* The most ports an instance may have once its ranges are expanded
+ * (each is an entry of the create body): every port, tcp and udp. */
+#define SCHEMA_PORTS_EXPANDED_MAX 131070
+
 /* The range of a ship's `timeout` and `ssh_timeout`, in seconds: at
  * least a millisecond (the executor counts in milliseconds), at most a
  * day. */
