@@ -526,8 +526,11 @@ int cli_args_check_action(const struct cli_command *cmd,
 	return 0;
 }
 
+/* One option of --help: its names in 26 columns, then its help wrapped
+ * at 79 columns. */
 static void option_help(const struct cli_option *o)
 {
+	enum { LEFT = 26, WIDTH = 79 };
 	char left[64];
 	int n = 0;
 	if (o->letter && o->name)
@@ -538,10 +541,27 @@ static void option_help(const struct cli_option *o)
 		n = snprintf(left, sizeof(left), "--%s", o->name);
 	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
 		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-	if (strlen(left) > 24)
-		cli_outf("  %s\n  %-24s  %s\n", left, "", o->help);
+	if (strlen(left) > LEFT - 4)
+		cli_outf("  %s\n%*s", left, LEFT, "");
 	else
-		cli_outf("  %-24s  %s\n", left, o->help);
+		cli_outf("  %-*s", LEFT - 2, left);
+	const char *h = o->help;
+	while (*h) {
+		size_t room = WIDTH - LEFT, len = strlen(h);
+		if (len > room) {
+			len = room;
+			while (len > 0 && h[len] != ' ')
+				len--;
+			if (len == 0)
+				len = strcspn(h, " ");
+		}
+		cli_outf("%.*s\n", (int)len, h);
+		h += len;
+		while (*h == ' ')
+			h++;
+		if (*h)
+			cli_outf("%*s", LEFT, "");
+	}
 }
 
 void cli_options_help(const struct cli_command *cmd)
@@ -555,7 +575,8 @@ void cli_options_help(const struct cli_command *cmd)
 	for (int id = 0; id < CLI_OPT_NSHARED; id++)
 		if (cmd->shared & (UINT64_C(1) << id))
 			option_help(&shared[id]);
-	cli_outs("  -h, --help                this help\n");
+	static const struct cli_option help = { "help", 'h', NULL, "this help" };
+	option_help(&help);
 }
 
 int cli_globals_parse(int argc, char **argv, struct cli_globals *g,

@@ -48,15 +48,6 @@ struct probe {
 	long containers_total; /* -1: unknown */
 };
 
-/* --debug: one line per API call on stderr (no headers, so no secret) */
-static void trace_call(void *ud, const char *ship, const char *method,
-		       const char *path, long status, int rc, int64_t ms)
-{
-	(void)ud;
-	cli_debug("%s: %s %s -> %ld%s%s (%lld ms)", ship, method, path, status,
-		  rc ? " " : "", rc ? mae_err_name(rc) : "", (long long)ms);
-}
-
 static void *probe_run(void *arg)
 {
 	struct probe *p = arg;
@@ -68,7 +59,7 @@ static void *probe_run(void *arg)
 	if (ship_client_new(&p->conn, &cl, &e))
 		goto fail;
 	if (p->debug)
-		ship_client_set_trace(cl, trace_call, NULL);
+		ship_client_set_trace(cl, cli_trace_call, NULL);
 	if (ship_ping(cl, &e))
 		goto fail;
 	p->reachable = true;

@@ -2,6 +2,7 @@
  * observe.c - observe every ship of a description at once (observe.h).
  */
 #include "observe.h"
+#include "cli.h"
 
 #include "executor.h"
 #include "observed.h"
@@ -25,16 +26,6 @@ struct look {
 	int rc;
 };
 
-/* --debug: one line per API call on stderr (no headers, so no secret) */
-static void trace_call(void *ud, const char *ship, const char *method,
-		       const char *path, long status, int rc, int64_t ms)
-{
-	(void)ud;
-	fprintf(stderr, "maestro: debug: %s: %s %s -> %ld%s%s (%lld ms)\n",
-		ship, method, path, status, rc ? " " : "",
-		rc ? mae_err_name(rc) : "", (long long)ms);
-}
-
 static void *look_run(void *arg)
 {
 	struct look *l = arg;
@@ -45,7 +36,7 @@ static void *look_run(void *arg)
 	l->rc = ship_client_new(&conn, &cl, &l->e);
 	ship_conn_release(&conn);
 	if (l->rc == 0 && l->debug)
-		ship_client_set_trace(cl, trace_call, NULL);
+		ship_client_set_trace(cl, cli_trace_call, NULL);
 	/* no label filter: every container, so that unlabelled ones and
 	 * other environments' holding a described name are seen too */
 	if (l->rc == 0)
