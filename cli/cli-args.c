@@ -361,6 +361,22 @@ static void spell(struct parser *p, const char *prefix, const char *name,
 }
 
 /*
+ * Set option f: with value, or (one that takes a value, none attached)
+ * the next argument, which *i then skips.
+ */
+static int take(struct parser *p, struct cli_args *a, const struct found *f,
+		const char *value, int argc, char **argv, int *i)
+{
+	if (f->o->metavar && !value) {
+		if (*i + 1 >= argc)
+			return usage_error(p, "option '%s' needs a value (%s)",
+					   p->spelled, f->o->metavar);
+		value = argv[++*i];
+	}
+	return set_option(p, a, f, value);
+}
+
+/*
  * The walk.  Operands go to a->operands (or, with stop_at_operand, end
  * the walk: *ret_next is the operand's index).
  */
@@ -399,14 +415,7 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 			if (!f.o->metavar && value)
 				return usage_error(p, "option '%s' takes no value",
 						   p->spelled);
-			if (f.o->metavar && !value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
 			continue;
@@ -419,24 +428,13 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 					return CLI_ARGS_HELP;
 				return unknown_option(p, p->spelled, 2);
 			}
-			if (!f.o->metavar) {
-				int rc = set_option(p, a, &f, NULL);
-				if (rc)
-					return rc;
-				continue;
-			}
-			const char *value = c[1] ? c + 1 : NULL;
-			if (!value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			/* the rest of the word is the value, if it takes one */
+			const char *value = f.o->metavar && c[1] ? c + 1 : NULL;
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
-			break;
+			if (f.o->metavar)
+				break;
 		}
 	}
 	if (ret_next)
