@@ -95,9 +95,7 @@ struct builder {
 	int *barrier;                    /* per ship: the wait joining every
 					  * pull, or 0 */
 	/* pulls by ship and image */
-	char **pull_keys;
-	int *pull_steps;
-	size_t npulls, pull_slots;
+	struct mae_map pull_ix; /* "SHIP\nREF" (owned) -> pull step + 1 */
 	/* the nearest services with gates, per service and phase */
 	size_t **near;
 	size_t *nnear;
@@ -317,45 +315,16 @@ static void add_check(struct builder *b, struct ci *c, enum schema_state st,
 /* ------------------------------------------------------------------ */
 /* Pulls                                                                */
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 /* The pull step of ref on ship, adding it when new. */
 static int pull_step(struct builder *b, const struct ci *c, bool if_absent)
 {
 	const char *ship = c->inst->ship->name;
 	char *key = mae_xasprintf("%s\n%s", ship, c->ref);
-	if (2 * (b->npulls + 1) > b->pull_slots) {
-		size_t ns = b->pull_slots ? 2 * b->pull_slots : 64;
-		char **k = mae_xcalloc(ns, sizeof(*k));
-		int *v = mae_xcalloc(ns, sizeof(*v));
-		for (size_t i = 0; i < b->pull_slots; i++) {
-			if (!b->pull_keys[i])
-				continue;
-			size_t h = str_hash(b->pull_keys[i]) & (ns - 1);
-			while (k[h])
-				h = (h + 1) & (ns - 1);
-			k[h] = b->pull_keys[i];
-			v[h] = b->pull_steps[i];
-		}
-		free(b->pull_keys);
-		free(b->pull_steps);
-		b->pull_keys = k;
-		b->pull_steps = v;
-		b->pull_slots = ns;
-	}
-	size_t h = str_hash(key) & (b->pull_slots - 1);
-	while (b->pull_keys[h]) {
-		if (strcmp(b->pull_keys[h], key) == 0) {
-			free(key);
-			return b->pull_steps[h];
-		}
-		h = (h + 1) & (b->pull_slots - 1);
+	bool added;
+	struct mae_map_slot *slot = mae_map_slot(&b->pull_ix, key, &added);
+	if (!added) {
+		free(key);
+		return (int)(intptr_t)slot->val - 1;
 	}
 	const struct schema_registry *reg = c->cs->registry;
 	json_t *spec = json_pack("{s:s,s:s?}", "image", c->ref, "registry",
@@ -370,9 +339,7 @@ static int pull_step(struct builder *b, const struct ci *c, bool if_absent)
 				  .image = c->ref,
 				  .observed = !b->o->offline };
 	int n = add_step(b, NULL, STEP_PULL, ship, spec, &pre, &post);
-	b->pull_keys[h] = key;
-	b->pull_steps[h] = n;
-	b->npulls++;
+	mae_map_set(&b->pull_ix, key, (void *)(intptr_t)(n + 1));
 	return n;
 }
 
@@ -969,9 +936,9 @@ static void pulls_first(struct builder *b)
 		}
 		if (!want)
 			continue;
-		size_t before = b->npulls;
+		size_t before = b->pull_ix.n;
 		int n = pull_step(b, c, if_absent);
-		if (b->npulls != before) {
+		if (b->pull_ix.n != before) {
 			pulls = mae_xrealloc(pulls, (np + 1) * sizeof(*pulls));
 			pulls[np++] = n;
 		}
@@ -1332,10 +1299,9 @@ int compile_plan(const struct schema_env *env,
 	free(b.nnear);
 	free(b.near_state);
 	free(b.has_gate);
-	for (size_t i = 0; i < b.pull_slots; i++)
-		free(b.pull_keys[i]);
-	free(b.pull_keys);
-	free(b.pull_steps);
+	for (size_t i = 0; i < b.pull_ix.cap; i++)
+		free((char *)b.pull_ix.slots[i].key);
+	mae_map_release(&b.pull_ix);
 	free(b.pulls);
 	free(b.barrier);
 	if (rc < 0) {

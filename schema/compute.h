@@ -67,8 +67,7 @@ struct env_var {
 struct env_map {
 	struct env_var *v;
 	size_t n, cap;
-	size_t *slots; /* open addressing: index + 1, 0 = empty */
-	size_t nslots;
+	struct mae_map ix; /* key -> index in v + 1 */
 };
 
 void env_map_init(struct env_map *m);

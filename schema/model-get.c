@@ -27,7 +27,7 @@ static const char *intern_file(struct builder *b, const char *f)
 	b->files_dst = mae_xrealloc(b->files_dst,
 				    (b->nfiles + 1) * sizeof(*b->files_dst));
 	b->files_src[b->nfiles] = f;
-	b->files_dst[b->nfiles] = arena_strdup(b->a, f);
+	b->files_dst[b->nfiles] = mae_arena_strdup(b->a, f);
 	return b->files_dst[b->nfiles++];
 }
 
@@ -252,7 +252,7 @@ const char *get_str(struct builder *b, const struct ynode *map,
 		model_err(b, v, "'%s' %s must not be empty", key, where);
 		return NULL;
 	}
-	return arena_strdup(b->a, v->str);
+	return mae_arena_strdup(b->a, v->str);
 }
 
 bool get_bool(struct builder *b, const struct ynode *map,
@@ -346,8 +346,8 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 	if (is_null(v))
 		return false;
 	if (is_texty(v)) {
-		out->v = arena_alloc(b->a, sizeof(*out->v));
-		out->v[0].s = arena_strdup(b->a, v->str);
+		out->v = mae_arena_alloc(b->a, sizeof(*out->v));
+		out->v[0].s = mae_arena_strdup(b->a, v->str);
 		out->v[0].pos = model_pos(b, v);
 		out->n = 1;
 		return true;
@@ -356,7 +356,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		type_err(b, v, key, where, "a string or a list of strings");
 		return false;
 	}
-	out->v = arena_array(b->a, v->nitems, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->nitems, sizeof(*out->v));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
@@ -364,7 +364,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 				  key, where, ynode_describe(it));
 			continue;
 		}
-		out->v[out->n].s = arena_strdup(b->a, it->str);
+		out->v[out->n].s = mae_arena_strdup(b->a, it->str);
 		out->v[out->n].pos = model_pos(b, it);
 		out->n++;
 	}
@@ -385,10 +385,10 @@ bool get_strlist(struct builder *b, const struct ynode *map,
 void copy_map(struct builder *b, const struct ynode *n,
 	      struct schema_map *out)
 {
-	out->v = arena_array(b->a, n->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, n->npairs, sizeof(*out->v));
 	out->n = n->npairs;
 	for (size_t i = 0; i < n->npairs; i++) {
-		out->v[i].key = arena_strdup(b->a, key_of(&n->pairs[i]));
+		out->v[i].key = mae_arena_strdup(b->a, key_of(&n->pairs[i]));
 		out->v[i].key_pos = model_pos(b, n->pairs[i].key);
 		copy_value(b, n->pairs[i].value, &out->v[i].value);
 	}
@@ -419,16 +419,16 @@ void copy_value(struct builder *b, const struct ynode *n,
 		out->i = n->i;
 		out->f = n->f;
 		if (n->type == YSCALAR_STR && !n->timestamp) {
-			out->str = arena_strndup(b->a, n->text, n->text_len);
+			out->str = mae_arena_strndup(b->a, n->text, n->text_len);
 			out->str_len = n->text_len;
 		} else {
-			out->str = arena_strdup(b->a, n->str ? n->str : "");
+			out->str = mae_arena_strdup(b->a, n->str ? n->str : "");
 			out->str_len = strlen(out->str);
 		}
 		break;
 	case YNODE_SEQ:
 		out->kind = SCHEMA_V_LIST;
-		out->items = arena_array(b->a, n->nitems, sizeof(*out->items));
+		out->items = mae_arena_array(b->a, n->nitems, sizeof(*out->items));
 		out->nitems = n->nitems;
 		for (size_t i = 0; i < n->nitems; i++)
 			copy_value(b, n->items[i], &out->items[i]);
@@ -501,8 +501,8 @@ static const char *join_path(struct builder *b, const char *p)
 {
 	const char *base = b->env->base_dir;
 	if (p[0] == '/' || !base || !*base || strcmp(base, ".") == 0)
-		return arena_strdup(b->a, p);
-	return arena_printf(b->a, "%s%s%s", base,
+		return mae_arena_strdup(b->a, p);
+	return mae_arena_printf(b->a, "%s%s%s", base,
 			    mae_endswith(base, "/") ? "" : "/", p);
 }
 
@@ -523,7 +523,7 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 	memset(out, 0, sizeof(*out));
 	if (!want_map(b, v, key, where))
 		return;
-	out->v = arena_array(b->a, v->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->npairs, sizeof(*out->v));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
 		if (!val || val->kind != YNODE_SCALAR) {
@@ -533,8 +533,8 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 			continue;
 		}
 		struct schema_strpair *p = &out->v[out->n++];
-		p->key = arena_strdup(b->a, key_of(&v->pairs[i]));
-		p->value = arena_strdup(b->a, val->str ? val->str : "");
+		p->key = mae_arena_strdup(b->a, key_of(&v->pairs[i]));
+		p->value = mae_arena_strdup(b->a, val->str ? val->str : "");
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
 }
@@ -603,8 +603,8 @@ static const char *atom_text(struct builder *b, unsigned lo, unsigned hi,
 			     const char *proto)
 {
 	if (lo == hi)
-		return arena_printf(b->a, "%u/%s", lo, proto);
-	return arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
+		return mae_arena_printf(b->a, "%u/%s", lo, proto);
+	return mae_arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
 }
 
 static void warn_sexagesimal(struct builder *b, const struct ynode *v,
@@ -647,7 +647,7 @@ static bool parse_port(struct builder *b, const char *name,
 	unsigned elo, ehi, xlo, xhi;
 	const char *eproto, *xproto;
 	const struct ynode *errnode = v;
-	out->name = arena_strdup(b->a, name);
+	out->name = mae_arena_strdup(b->a, name);
 	out->pos = model_pos(b, v);
 	out->external_ip = "0.0.0.0";
 	if (is_scalar(v, YSCALAR_STR)) {
@@ -699,7 +699,7 @@ static bool parse_port(struct builder *b, const char *name,
 					  name, where);
 				return false;
 			}
-			out->external_ip = arena_strdup(b->a, xt->items[0]->str);
+			out->external_ip = mae_arena_strdup(b->a, xt->items[0]->str);
 			xt = xt->items[1];
 		}
 		if (!port_side(b, xt, name, where, &xlo, &xhi, &xproto))
@@ -733,7 +733,7 @@ void get_ports(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "ports");
 	if (!want_map(b, v, "ports", where))
 		return;
-	struct schema_port *ports = arena_array(b->a, v->npairs, sizeof(*ports));
+	struct schema_port *ports = mae_arena_array(b->a, v->npairs, sizeof(*ports));
 	size_t n = 0;
 	for (size_t i = 0; i < v->npairs; i++)
 		if (parse_port(b, key_of(&v->pairs[i]), v->pairs[i].value,

@@ -18,7 +18,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "volumes");
 	if (!want_map(b, v, "volumes", where))
 		return;
-	c->volumes = arena_array(b->a, v->npairs, sizeof(*c->volumes));
+	c->volumes = mae_arena_array(b->a, v->npairs, sizeof(*c->volumes));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
@@ -33,17 +33,17 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 					  k, where, ynode_describe(val));
 				continue;
 			}
-			bd->target = arena_strdup(b->a, k);
-			bd->host = arena_strdup(b->a, val->str);
+			bd->target = mae_arena_strdup(b->a, k);
+			bd->host = mae_arena_strdup(b->a, val->str);
 		} else if (is_texty(val)) {
-			bd->host = arena_strdup(b->a, k);
-			bd->target = arena_strdup(b->a, val->str);
+			bd->host = mae_arena_strdup(b->a, k);
+			bd->target = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   is_texty(ynode_get(val, "target"))) {
 			char *w = mae_xasprintf("in volume '%s' %s", k, where);
 			check_keys(b, val, volume_map_keys, w);
-			bd->host = arena_strdup(b->a, k);
-			bd->target = arena_strdup(b->a, ynode_get(val, "target")->str);
+			bd->host = mae_arena_strdup(b->a, k);
+			bd->target = mae_arena_strdup(b->a, ynode_get(val, "target")->str);
 			const char *mode = get_str(b, val, "mode", w, false);
 			free(w);
 			if (mode)
@@ -87,7 +87,7 @@ static void check_container_name(struct builder *b, const struct ynode *key,
 				  "[a-zA-Z0-9][a-zA-Z0-9_.-]* (%s at offset %zu)",
 				  MAE_QUOTE(name),
 				  ch < 0x20 || ch >= 0x7f ? "a control or non-ASCII "
-				  "character" : arena_printf(b->a, "'%c'", ch), i);
+				  "character" : mae_arena_printf(b->a, "'%c'", ch), i);
 			return;
 		}
 	}
@@ -119,7 +119,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 	if (is_scalar(v, YSCALAR_STR)) {
 		const char *s = v->str;
 		const char *colon = strchr(s, ':');
-		name = arena_strndup(b->a, s, colon ? (size_t)(colon - s) : strlen(s));
+		name = mae_arena_strndup(b->a, s, colon ? (size_t)(colon - s) : strlen(s));
 		if (colon) {
 			char *end;
 			const char *num = colon + 1;
@@ -133,7 +133,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			r->retries = (int)n;
 		}
 	} else if (v->kind == YNODE_MAP) {
-		const char *w = arena_printf(b->a, "in restart of %s", where + 3);
+		const char *w = mae_arena_printf(b->a, "in restart of %s", where + 3);
 		check_keys(b, v, restart_keys, w);
 		namenode = ynode_get(v, "name");
 		name = get_str(b, v, "name", w, false);
@@ -176,16 +176,16 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "ulimits");
 	if (!want_map(b, v, "ulimits", where))
 		return;
-	c->ulimits = arena_array(b->a, v->npairs, sizeof(*c->ulimits));
+	c->ulimits = mae_arena_array(b->a, v->npairs, sizeof(*c->ulimits));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
 		struct schema_ulimit *u = &c->ulimits[c->nulimits];
-		u->name = arena_strdup(b->a, k);
+		u->name = mae_arena_strdup(b->a, k);
 		u->pos = model_pos(b, v->pairs[i].key);
-		const char *w = arena_printf(b->a, "in ulimit '%s' %s", k, where);
+		const char *w = mae_arena_printf(b->a, "in ulimit '%s' %s", k, where);
 		if (is_scalar(val, YSCALAR_INT)) {
-			const char *uw = arena_printf(b->a, "in ulimits of %s", where + 3);
+			const char *uw = mae_arena_printf(b->a, "in ulimits of %s", where + 3);
 			u->soft = u->hard = node_int(b, val, k, uw, INT64_MIN + 1,
 						     INT64_MAX, 0);
 			if (val->int_fits)
@@ -228,7 +228,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 		c->has_labels = false;
 		return;
 	}
-	c->labels.v = arena_array(b->a, v->nitems, sizeof(*c->labels.v));
+	c->labels.v = mae_arena_array(b->a, v->nitems, sizeof(*c->labels.v));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
@@ -237,7 +237,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 			continue;
 		}
 		struct schema_strpair *p = &c->labels.v[c->labels.n++];
-		p->key = arena_strdup(b->a, it->str);
+		p->key = mae_arena_strdup(b->a, it->str);
 		p->value = "";
 		p->pos = model_pos(b, it);
 	}
@@ -269,13 +269,13 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "extra_hosts");
 	if (!want_map(b, v, "extra_hosts", where))
 		return;
-	c->extra_hosts.v = arena_array(b->a, v->npairs, sizeof(*c->extra_hosts.v));
+	c->extra_hosts.v = mae_arena_array(b->a, v->npairs, sizeof(*c->extra_hosts.v));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
 		const char *ip = NULL;
 		if (is_texty(val)) {
-			ip = arena_strdup(b->a, val->str);
+			ip = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   val->npairs == 1 && ynode_get(val, "ship")) {
 			const struct ynode *sn = ynode_get(val, "ship");
@@ -298,7 +298,7 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			continue;
 		}
 		struct schema_strpair *p = &c->extra_hosts.v[c->extra_hosts.n++];
-		p->key = arena_strdup(b->a, k);
+		p->key = mae_arena_strdup(b->a, k);
 		p->value = ip;
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
@@ -311,7 +311,7 @@ static void merge_checks(struct builder *b, const struct schema_service *svc,
 {
 	for (int st = 0; st < SCHEMA_NSTATES; st++) {
 		size_t n = svc->lifecycle[st].n + own[st].n;
-		c->lifecycle[st].v = arena_array(b->a, n, sizeof(struct schema_check));
+		c->lifecycle[st].v = mae_arena_array(b->a, n, sizeof(struct schema_check));
 		if (svc->lifecycle[st].n)
 			memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
 			       svc->lifecycle[st].n * sizeof(struct schema_check));
@@ -326,26 +326,26 @@ static void merge_ports(struct builder *b, const struct schema_service *svc,
 			struct schema_port *own, size_t nown,
 			struct schema_instance *c)
 {
-	c->ports = arena_array(b->a, svc->nports + nown, sizeof(*c->ports));
+	c->ports = mae_arena_array(b->a, svc->nports + nown, sizeof(*c->ports));
 	for (size_t i = 0; i < svc->nports; i++) {
 		c->ports[c->nports] = svc->ports[i];
 		c->ports[c->nports++].from_service = true;
 	}
 	/* own names are distinct (a YAML map): only the service's are
 	 * looked up, in constant time */
-	struct name_index *ix = NULL;
-	if (svc->nports && nown) {
-		ix = name_index_new(b->a, svc->nports);
+	struct mae_map ix;
+	mae_map_init(&ix, NULL);
+	if (nown)
 		for (size_t i = 0; i < svc->nports; i++)
-			name_index_add(ix, svc->ports[i].name, &c->ports[i]);
-	}
+			mae_map_add(&ix, svc->ports[i].name, &c->ports[i]);
 	for (size_t i = 0; i < nown; i++) {
-		struct schema_port *same = name_index_get(ix, own[i].name);
+		struct schema_port *same = mae_map_get(&ix, own[i].name);
 		if (same)
 			*same = own[i];
 		else
 			c->ports[c->nports++] = own[i];
 	}
+	mae_map_release(&ix);
 }
 
 static void merge_limits(const struct schema_limits *s,
@@ -409,8 +409,8 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		    struct schema_instance *c, const char *name,
 		    const struct ynode *keynode, const struct ynode *v)
 {
-	const char *w = arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
-	c->name = arena_strdup(b->a, name);
+	const char *w = mae_arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
+	c->name = mae_arena_strdup(b->a, name);
 	c->pos = model_pos(b, keynode);
 	c->service = svc;
 	check_keys(b, v, instance_keys, w);
@@ -450,7 +450,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 					ok = false;
 				}
 			if (ok) {
-				struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
+				struct schema_value *cv = mae_arena_alloc(b->a, sizeof(*cv));
 				copy_value(b, cmd, cv);
 				c->command = cv;
 			}

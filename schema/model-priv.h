@@ -10,7 +10,6 @@
 #ifndef MAESTRO_SCHEMA_MODEL_PRIV_H
 #define MAESTRO_SCHEMA_MODEL_PRIV_H
 
-#include "arena.h"
 #include "schema.h"
 #include "yaml-tree.h"
 
@@ -31,7 +30,7 @@ struct model_edges {
 };
 
 struct builder {
-	struct schema_arena *a;
+	struct mae_arena *a;
 	struct schema_env *env;
 	struct mae_diags *d;
 	const struct mae_srcmap *map;
