@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +79,13 @@ int cli_out_finish(void)
 		out_failed();
 	if (!out_errno)
 		return 0;
+	if (out_errno == EPIPE) {
+		/* the reader left (`| head`): end as SIGPIPE does, quietly,
+		 * even when it was ignored (as git does) */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		return -1;
+	}
 	cli_error("write failure on standard output: %s", strerror(out_errno));
 	return -1;
 }
