@@ -87,12 +87,8 @@ static void check_foreign_keys(struct builder *b, const struct ynode *v,
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",
 				  k, w, mae_buf_str(&types));
-		else if (hint)
-			model_err(b, v->pairs[i].key,
-				  "unknown key '%s' %s (did you mean '%s'?)", k,
-				  w, hint);
 		else
-			model_err(b, v->pairs[i].key, "unknown key '%s' %s", k, w);
+			unknown_key(b, v->pairs[i].key, k, keys, w, hint, false);
 		mae_buf_release(&types);
 	}
 }

@@ -160,6 +160,7 @@ static const struct {
 	{ service_keys, "in a service" },
 	{ instance_keys, "in an instance" },
 	{ tunnel_keys, "in ssh_tunnel" },
+	{ limits_keys, "in limits" },
 };
 
 const char *schema_state_name(enum schema_state s)
@@ -173,10 +174,68 @@ const char *schema_check_type_name(enum schema_check_type t)
 							  : "?";
 }
 
+/* What every unknown-key message says (INTERFACES.md "Values"). */
+#define SCRATCH_HINT "keys beginning with '_' or 'x-' are free scratch keys"
+
+/* Where keyword k is valid, other than in keys: "in a service or in an
+ * instance", appended to out (empty when nowhere). */
+static void levels_of(const char *k, const char *const *keys,
+		      struct mae_buf *out)
+{
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+		if (levels[l].keys != keys && in_list(k, levels[l].keys))
+			mae_buf_addf(out, "%s%s", out->len ? " or " : "",
+				     levels[l].where);
+}
+
+void unknown_key(struct builder *b, const struct ynode *keynode,
+		 const char *k, const char *const *keys, const char *where,
+		 const char *hint, bool warn)
+{
+	struct mae_buf note = MAE_BUF_INIT;
+	if (!hint)
+		hint = mae_suggest(k, keys, list_len(keys));
+	if (hint) {
+		mae_buf_addf(&note, "did you mean '%s'? ", hint);
+	} else {
+		/* a keyword of another level, misspelt */
+		const char *best = NULL;
+		size_t best_d = (size_t)-1;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+			const char *c = mae_suggest(k, levels[l].keys,
+						    list_len(levels[l].keys));
+			size_t d = c ? mae_edit_distance(k, c, 8) : (size_t)-1;
+			if (c && d < best_d) {
+				best = c;
+				best_d = d;
+			}
+		}
+		if (best) {
+			struct mae_buf at = MAE_BUF_INIT;
+			levels_of(best, keys, &at);
+			mae_buf_addf(&note, "did you mean '%s'? it belongs %s; ",
+				     best, mae_buf_str(&at));
+			mae_buf_release(&at);
+		}
+	}
+	mae_buf_adds(&note, SCRATCH_HINT);
+	if (warn)
+		model_warn(b, keynode, "unknown key '%s' %s is ignored, as "
+			   "MaestroNG ignored it (%s)", MAE_QUOTE(k), where,
+			   mae_buf_str(&note));
+	else
+		model_err(b, keynode, "unknown key '%s' %s (%s)", MAE_QUOTE(k),
+			  where, mae_buf_str(&note));
+	mae_buf_release(&note);
+}
+
 /*
  * Check the keys of a keyword map: unknown ones are errors with a
- * suggestion, keywords of another level say where they belong, scratch
- * keys are free.  `where` is "in service 'web'" and the like.
+ * suggestion (looked for at every level), keywords of another level say
+ * where they belong, scratch keys are free.  At the top level an unknown
+ * key that is no misspelling of a top-level keyword is a warning, as
+ * MaestroNG ignored it (files keep YAML anchors there).  `where` is "in
+ * service 'web'" and the like.
  */
 void check_keys(struct builder *b, const struct ynode *map,
 		const char *const *keys, const char *where)
@@ -188,25 +247,15 @@ void check_keys(struct builder *b, const struct ynode *map,
 		if (is_scratch(k) || in_list(k, keys))
 			continue;
 		struct mae_buf where_else = MAE_BUF_INIT;
-		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
-			if (levels[l].keys != keys && in_list(k, levels[l].keys))
-				mae_buf_addf(&where_else, "%s%s",
-					     where_else.len ? " or " : "",
-					     levels[l].where);
-		const char *belongs = where_else.len ? mae_buf_str(&where_else) : NULL;
-		const char *hint = mae_suggest(k, (const char *const *)keys,
-					       list_len(keys));
-		if (belongs)
+		levels_of(k, keys, &where_else);
+		if (where_else.len)
 			model_err(b, map->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs %s)", k,
-				  where, belongs);
-		else if (hint)
-			model_err(b, map->pairs[i].key,
-				  "unknown key '%s' %s (did you mean '%s'?)", k,
-				  where, hint);
+				  where, mae_buf_str(&where_else));
 		else
-			model_err(b, map->pairs[i].key, "unknown key '%s' %s", k,
-				  where);
+			unknown_key(b, map->pairs[i].key, k, keys, where, NULL,
+				    keys == top_keys &&
+					    !mae_suggest(k, keys, list_len(keys)));
 		mae_buf_release(&where_else);
 	}
 }
