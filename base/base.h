@@ -99,6 +99,25 @@ void mae_error_prefix(struct mae_error *e, const char *fmt, ...)
 	MAE_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------ */
+/* Fault injection (test builds only)                                   */
+
+/*
+ * MAE_FAULT("state.commit") is 0 in a default build: the seam is
+ * compiled out and leaves no symbol.  In a build configured with
+ * -Dfault_injection=true it is nonzero when the environment variable
+ * MAESTRO_FAULT arms the point to fail ("state.commit:fail"), and it
+ * kills the process on the spot when armed to die ("state.commit:die:3":
+ * at the third hit).  Name points MODULE.WHAT; a failing point returns
+ * the error the real failure would.  docs/testing.md "Fault injection".
+ */
+#ifdef MAE_FAULT_INJECTION
+int mae_fault_hit(const char *name);
+#define MAE_FAULT(name) mae_fault_hit(name)
+#else
+#define MAE_FAULT(name) 0
+#endif
+
+/* ------------------------------------------------------------------ */
 /* Source maps and diagnostics                                          */
 
 /*
@@ -224,6 +243,84 @@ static inline const char *mae_buf_str(const struct mae_buf *b)
 {
 	return b->s ? b->s : "";
 }
+
+/* ------------------------------------------------------------------ */
+/* Arena                                                                */
+
+/*
+ * A bump allocator: many small allocations, all freed at once by
+ * mae_arena_release().  Memory is zeroed and aligned for any type.  With
+ * `max` 0 it never fails (out of memory aborts, as mae_xmalloc); with a
+ * byte limit in `max`, an allocation past it returns NULL and the arena
+ * stays usable.  `bytes` counts what was handed out.
+ */
+struct mae_arena_chunk;
+
+struct mae_arena {
+	struct mae_arena_chunk *chunks;
+	char *ptr;    /* free space of the current chunk */
+	size_t avail;
+	size_t bytes;
+	size_t max;
+};
+
+#define MAE_ARENA_INIT { NULL, NULL, 0, 0, 0 }
+
+void mae_arena_init(struct mae_arena *a);
+/* Free everything; a stays initialised (and keeps its max). */
+void mae_arena_release(struct mae_arena *a);
+/* A heap-allocated arena, freed with everything in it by mae_arena_free
+ * (NULL-safe). */
+struct mae_arena *mae_arena_new(void);
+void mae_arena_free(struct mae_arena *a);
+void *mae_arena_alloc(struct mae_arena *a, size_t n);
+/* count elements of size bytes, overflow-checked. */
+void *mae_arena_array(struct mae_arena *a, size_t count, size_t size);
+/* n bytes of s and a NUL (s may hold NULs); strdup gives NULL for NULL. */
+char *mae_arena_strndup(struct mae_arena *a, const char *s, size_t n);
+char *mae_arena_strdup(struct mae_arena *a, const char *s);
+char *mae_arena_printf(struct mae_arena *a, const char *fmt, ...)
+	MAE_PRINTF(2, 3);
+
+/* ------------------------------------------------------------------ */
+/* String map                                                           */
+
+/*
+ * Borrowed NUL-terminated keys to pointers: open addressing, linear
+ * probing, FNV-1a, grown at half full.  The map never copies or frees a
+ * key or a value: keys must outlive the map.  With an arena the slots are
+ * allocated there and mae_map_release() frees nothing.  A zeroed struct
+ * is an empty map without arena.  Iterate with `for (i < cap) if
+ * (slots[i].key)` (no order).
+ */
+struct mae_map_slot {
+	const char *key;
+	void *val;
+};
+
+struct mae_map {
+	struct mae_map_slot *slots;
+	size_t n, cap; /* cap: 0 or a power of two */
+	struct mae_arena *arena;
+};
+
+/* FNV-1a of a string: the one string hash. */
+size_t mae_str_hash(const char *s);
+void mae_map_init(struct mae_map *m, struct mae_arena *arena);
+void mae_map_release(struct mae_map *m);
+/* Add key -> val; false (and nothing changed) when key is already there. */
+bool mae_map_add(struct mae_map *m, const char *key, void *val);
+/* Add key -> val, or replace the value of key. */
+void mae_map_set(struct mae_map *m, const char *key, void *val);
+/*
+ * The slot of key, added with a NULL value when absent (*added tells).
+ * The caller may set the value, and may point the key at an equal string
+ * that lives as long (its own copy).  Valid until the next addition.
+ */
+struct mae_map_slot *mae_map_slot(struct mae_map *m, const char *key,
+				  bool *added);
+/* The value of key, or NULL.  m may be NULL. */
+void *mae_map_get(const struct mae_map *m, const char *key);
 
 /* ------------------------------------------------------------------ */
 /* Strings                                                              */

@@ -361,6 +361,22 @@ static void spell(struct parser *p, const char *prefix, const char *name,
 }
 
 /*
+ * Set option f: with value, or (one that takes a value, none attached)
+ * the next argument, which *i then skips.
+ */
+static int take(struct parser *p, struct cli_args *a, const struct found *f,
+		const char *value, int argc, char **argv, int *i)
+{
+	if (f->o->metavar && !value) {
+		if (*i + 1 >= argc)
+			return usage_error(p, "option '%s' needs a value (%s)",
+					   p->spelled, f->o->metavar);
+		value = argv[++*i];
+	}
+	return set_option(p, a, f, value);
+}
+
+/*
  * The walk.  Operands go to a->operands (or, with stop_at_operand, end
  * the walk: *ret_next is the operand's index).
  */
@@ -399,14 +415,7 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 			if (!f.o->metavar && value)
 				return usage_error(p, "option '%s' takes no value",
 						   p->spelled);
-			if (f.o->metavar && !value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
 			continue;
@@ -419,24 +428,13 @@ static int walk(struct parser *p, int argc, char **argv, struct cli_args *a,
 					return CLI_ARGS_HELP;
 				return unknown_option(p, p->spelled, 2);
 			}
-			if (!f.o->metavar) {
-				int rc = set_option(p, a, &f, NULL);
-				if (rc)
-					return rc;
-				continue;
-			}
-			const char *value = c[1] ? c + 1 : NULL;
-			if (!value) {
-				if (i + 1 >= argc)
-					return usage_error(p, "option '%s' needs a "
-							   "value (%s)", p->spelled,
-							   f.o->metavar);
-				value = argv[++i];
-			}
-			int rc = set_option(p, a, &f, value);
+			/* the rest of the word is the value, if it takes one */
+			const char *value = f.o->metavar && c[1] ? c + 1 : NULL;
+			int rc = take(p, a, &f, value, argc, argv, &i);
 			if (rc)
 				return rc;
-			break;
+			if (f.o->metavar)
+				break;
 		}
 	}
 	if (ret_next)
@@ -526,8 +524,11 @@ int cli_args_check_action(const struct cli_command *cmd,
 	return 0;
 }
 
+/* One option of --help: its names in 26 columns, then its help wrapped
+ * at 79 columns. */
 static void option_help(const struct cli_option *o)
 {
+	enum { LEFT = 26, WIDTH = 79 };
 	char left[64];
 	int n = 0;
 	if (o->letter && o->name)
@@ -538,10 +539,27 @@ static void option_help(const struct cli_option *o)
 		n = snprintf(left, sizeof(left), "--%s", o->name);
 	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
 		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
-	if (strlen(left) > 24)
-		cli_outf("  %s\n  %-24s  %s\n", left, "", o->help);
+	if (strlen(left) > LEFT - 4)
+		cli_outf("  %s\n%*s", left, LEFT, "");
 	else
-		cli_outf("  %-24s  %s\n", left, o->help);
+		cli_outf("  %-*s", LEFT - 2, left);
+	const char *h = o->help;
+	while (*h) {
+		size_t room = WIDTH - LEFT, len = strlen(h);
+		if (len > room) {
+			len = room;
+			while (len > 0 && h[len] != ' ')
+				len--;
+			if (len == 0)
+				len = strcspn(h, " ");
+		}
+		cli_outf("%.*s\n", (int)len, h);
+		h += len;
+		while (*h == ' ')
+			h++;
+		if (*h)
+			cli_outf("%*s", LEFT, "");
+	}
 }
 
 void cli_options_help(const struct cli_command *cmd)
@@ -555,7 +573,8 @@ void cli_options_help(const struct cli_command *cmd)
 	for (int id = 0; id < CLI_OPT_NSHARED; id++)
 		if (cmd->shared & (UINT64_C(1) << id))
 			option_help(&shared[id]);
-	cli_outs("  -h, --help                this help\n");
+	static const struct cli_option help = { "help", 'h', NULL, "this help" };
+	option_help(&help);
 }
 
 int cli_globals_parse(int argc, char **argv, struct cli_globals *g,

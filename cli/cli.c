@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,13 @@ static int run(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
+	/*
+	 * jansson's allocations fail as every other one does: with the
+	 * fatal message and abort().  Left to malloc, a failed one drops a
+	 * member silently (json_object_set_new returns -1 that nobody
+	 * checks) and a document half built reads as whole.
+	 */
+	json_set_alloc_funcs(mae_xmalloc, free);
 	int rc = run(argc, argv);
 	if (cli_out_finish() < 0 && rc == CLI_EXIT_OK)
 		rc = CLI_EXIT_FAILED;

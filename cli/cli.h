@@ -136,6 +136,12 @@ void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d);
 void cli_error(const char *fmt, ...) MAE_PRINTF(1, 2);
 /* "maestro: debug: ..." on stderr (--debug traces), escaped. */
 void cli_debug(const char *fmt, ...) MAE_PRINTF(1, 2);
+/*
+ * The --debug trace of a ship client (ship_client_set_trace): one line
+ * per API call, without headers (so no secret).
+ */
+void cli_trace_call(void *ud, const char *ship, const char *method,
+		    const char *path, long status, int rc, int64_t ms);
 
 /*
  * For a command's own checks of its arguments: print the message, the

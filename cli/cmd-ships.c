@@ -3,7 +3,8 @@
  * with its transport, whether its daemon answers (and why not), its Docker
  * and API versions and container counts (docs/cmd-ships.md).  All ships
  * are probed at once, one thread each, so the command takes about as long
- * as the slowest ship's timeout.  Exit 1 when any ship is unreachable.
+ * as the slowest ship's timeout.  Exit 1 when any ship is unreachable or
+ * a call after its _ping failed.
  */
 #include "cli.h"
 #include "cli-model.h"
@@ -28,7 +29,8 @@ const struct cli_command cmd_ships = {
 		"daemon reachable (and if not, why), which Docker and API versions\n"
 		"it runs, how many containers of this environment it holds.\n\n"
 		"--json prints one JSON object (docs/cmd-ships.md).\n\n"
-		"Exit status: 0 all ships reachable, 1 some ship is not,\n"
+		"Exit status: 0 every ship answered every call, 1 some ship\n"
+		"is unreachable or a call failed,\n"
 		"3 the description is invalid.\n",
 	.shared = CLI_F(JSON),
 	.max_operands = 0,
@@ -48,15 +50,6 @@ struct probe {
 	long containers_total; /* -1: unknown */
 };
 
-/* --debug: one line per API call on stderr (no headers, so no secret) */
-static void trace_call(void *ud, const char *ship, const char *method,
-		       const char *path, long status, int rc, int64_t ms)
-{
-	(void)ud;
-	cli_debug("%s: %s %s -> %ld%s%s (%lld ms)", ship, method, path, status,
-		  rc ? " " : "", rc ? mae_err_name(rc) : "", (long long)ms);
-}
-
 static void *probe_run(void *arg)
 {
 	struct probe *p = arg;
@@ -68,7 +61,7 @@ static void *probe_run(void *arg)
 	if (ship_client_new(&p->conn, &cl, &e))
 		goto fail;
 	if (p->debug)
-		ship_client_set_trace(cl, trace_call, NULL);
+		ship_client_set_trace(cl, cli_trace_call, NULL);
 	if (ship_ping(cl, &e))
 		goto fail;
 	p->reachable = true;
@@ -204,7 +197,8 @@ static int ships_run(const struct cli_globals *g, const struct cli_args *a)
 		print_table(p, n);
 	int status = CLI_EXIT_OK;
 	for (size_t i = 0; i < n; i++) {
-		if (!p[i].reachable)
+		/* reachable, then a later call failed: that failed too */
+		if (!p[i].reachable || p[i].error[0])
 			status = CLI_EXIT_FAILED;
 		ship_conn_release(&p[i].conn);
 		free(p[i].url);

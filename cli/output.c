@@ -215,6 +215,14 @@ void cli_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_trace_call(void *ud, const char *ship, const char *method,
+		    const char *path, long status, int rc, int64_t ms)
+{
+	(void)ud;
+	cli_debug("%s: %s %s -> %ld%s%s (%lld ms)", ship, method, path, status,
+		  rc ? " " : "", rc ? mae_err_name(rc) : "", (long long)ms);
+}
+
 void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
 {
 	(void)g;

@@ -95,9 +95,7 @@ struct builder {
 	int *barrier;                    /* per ship: the wait joining every
 					  * pull, or 0 */
 	/* pulls by ship and image */
-	char **pull_keys;
-	int *pull_steps;
-	size_t npulls, pull_slots;
+	struct mae_map pull_ix; /* "SHIP\nREF" (owned) -> pull step + 1 */
 	/* the nearest services with gates, per service and phase */
 	size_t **near;
 	size_t *nnear;
@@ -317,45 +315,16 @@ static void add_check(struct builder *b, struct ci *c, enum schema_state st,
 /* ------------------------------------------------------------------ */
 /* Pulls                                                                */
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 /* The pull step of ref on ship, adding it when new. */
 static int pull_step(struct builder *b, const struct ci *c, bool if_absent)
 {
 	const char *ship = c->inst->ship->name;
 	char *key = mae_xasprintf("%s\n%s", ship, c->ref);
-	if (2 * (b->npulls + 1) > b->pull_slots) {
-		size_t ns = b->pull_slots ? 2 * b->pull_slots : 64;
-		char **k = mae_xcalloc(ns, sizeof(*k));
-		int *v = mae_xcalloc(ns, sizeof(*v));
-		for (size_t i = 0; i < b->pull_slots; i++) {
-			if (!b->pull_keys[i])
-				continue;
-			size_t h = str_hash(b->pull_keys[i]) & (ns - 1);
-			while (k[h])
-				h = (h + 1) & (ns - 1);
-			k[h] = b->pull_keys[i];
-			v[h] = b->pull_steps[i];
-		}
-		free(b->pull_keys);
-		free(b->pull_steps);
-		b->pull_keys = k;
-		b->pull_steps = v;
-		b->pull_slots = ns;
-	}
-	size_t h = str_hash(key) & (b->pull_slots - 1);
-	while (b->pull_keys[h]) {
-		if (strcmp(b->pull_keys[h], key) == 0) {
-			free(key);
-			return b->pull_steps[h];
-		}
-		h = (h + 1) & (b->pull_slots - 1);
+	bool added;
+	struct mae_map_slot *slot = mae_map_slot(&b->pull_ix, key, &added);
+	if (!added) {
+		free(key);
+		return (int)(intptr_t)slot->val - 1;
 	}
 	const struct schema_registry *reg = c->cs->registry;
 	json_t *spec = json_pack("{s:s,s:s?}", "image", c->ref, "registry",
@@ -370,14 +339,98 @@ static int pull_step(struct builder *b, const struct ci *c, bool if_absent)
 				  .image = c->ref,
 				  .observed = !b->o->offline };
 	int n = add_step(b, NULL, STEP_PULL, ship, spec, &pre, &post);
-	b->pull_keys[h] = key;
-	b->pull_steps[h] = n;
-	b->npulls++;
+	mae_map_set(&b->pull_ix, key, (void *)(intptr_t)(n + 1));
 	return n;
 }
 
 /* ------------------------------------------------------------------ */
 /* What holds a container's name                                        */
+
+static void field(struct mae_buf *out, size_t *n, const char *name,
+		  const char *key)
+{
+	if (*n == 6)
+		mae_buf_adds(out, ", ...");
+	if (*n >= 6) {
+		(*n)++;
+		return;
+	}
+	mae_buf_addf(out, "%s%s%s%s", *n ? ", " : "", name, key ? " " : "",
+		     key ? key : "");
+	(*n)++;
+}
+
+static bool in_array(const json_t *a, const char *s)
+{
+	size_t i;
+	const json_t *x;
+	json_array_foreach(a, i, x)
+		if (mae_streq(json_string_value(x), s))
+			return true;
+	return false;
+}
+
+/*
+ * The fields of the planned create body that the container, as Docker
+ * reports it (inspect), does not have; names only (an Env entry by its
+ * key: values may be secrets).  Fields Docker reports in another form
+ * (Links) are not compared.
+ */
+static size_t body_diff(const json_t *body, const json_t *ins,
+			struct mae_buf *out)
+{
+	static const char *const config_keys[] = { "Image", "Cmd", "Hostname",
+						   "User", "WorkingDir",
+						   "StopTimeout" };
+	static const char *const host_keys[] = {
+		"Binds", "PortBindings", "RestartPolicy", "Privileged",
+		"Memory", "MemorySwap", "CpuShares", "CapAdd", "CapDrop",
+		"Dns", "ExtraHosts", "VolumesFrom", "LogConfig", "Ulimits",
+		"SecurityOpt", "NetworkMode",
+	};
+	const json_t *cfg = json_object_get(ins, "Config");
+	const json_t *hc = json_object_get(ins, "HostConfig");
+	size_t n = 0;
+	if (!json_is_object(cfg) || !json_is_object(hc))
+		return 0;
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(*config_keys); i++) {
+		const json_t *want = json_object_get(body, config_keys[i]);
+		if (want && !json_equal((json_t *)want,
+					json_object_get(cfg, config_keys[i])))
+			field(out, &n, config_keys[i], NULL);
+	}
+	const json_t *env = json_object_get(cfg, "Env");
+	size_t i;
+	const json_t *x;
+	json_array_foreach(json_object_get(body, "Env"), i, x) {
+		const char *kv = json_string_value(x);
+		if (in_array(env, kv))
+			continue;
+		const char *eq = strchr(kv, '=');
+		char *key = eq ? mae_xstrndup(kv, (size_t)(eq - kv)) : mae_xstrdup(kv);
+		field(out, &n, "Env", key);
+		free(key);
+	}
+	const json_t *labels = json_object_get(cfg, "Labels");
+	const char *k;
+	json_object_foreach(json_object_get(body, "Labels"), k, x) {
+		if (strcmp(k, OBS_LABEL_SPEC) &&
+		    !json_equal(x, json_object_get(labels, k)))
+			field(out, &n, "Labels", k);
+	}
+	const json_t *exposed = json_object_get(cfg, "ExposedPorts");
+	json_object_foreach(json_object_get(body, "ExposedPorts"), k, x)
+		if (!json_object_get(exposed, k))
+			field(out, &n, "ExposedPorts", k);
+	const json_t *hbody = json_object_get(body, "HostConfig");
+	for (size_t j = 0; j < sizeof(host_keys) / sizeof(*host_keys); j++) {
+		const json_t *want = json_object_get(hbody, host_keys[j]);
+		if (want && !json_equal((json_t *)want,
+					json_object_get(hc, host_keys[j])))
+			field(out, &n, "HostConfig", host_keys[j]);
+	}
+	return n;
+}
 
 /* Why a managed container differs from its planned spec, or NULL. */
 static char *drift_reason(const struct ci *c)
@@ -386,15 +439,23 @@ static char *drift_reason(const struct ci *c)
 	bool spec = !mae_streq(oc->spec, c->cs->spec_hash);
 	bool image = c->image_id && oc->image_id &&
 		     strcmp(c->image_id, oc->image_id) != 0;
-	if (!spec && !image)
+	struct mae_buf fields = MAE_BUF_INIT;
+	size_t nf = oc->inspect ? body_diff(c->cs->create, oc->inspect, &fields) : 0;
+	if (!spec && !image && !nf) {
+		mae_buf_release(&fields);
 		return NULL;
-	if (spec && image)
-		return mae_xasprintf("its create body differs (maestro.spec), and it runs %.19s while '%s' is %.19s",
-				     oc->image_id, c->ref, c->image_id);
-	if (spec)
-		return mae_xstrdup("its create body differs (maestro.spec)");
-	return mae_xasprintf("it runs %.19s while '%s' is %.19s", oc->image_id,
-			     c->ref, c->image_id);
+	}
+	struct mae_buf b = MAE_BUF_INIT;
+	if (nf)
+		mae_buf_addf(&b, "its create body differs: %s%s", mae_buf_str(&fields),
+			     spec ? "" : " (its maestro.spec label does not say so)");
+	else if (spec)
+		mae_buf_adds(&b, "its create body differs (maestro.spec)");
+	if (image)
+		mae_buf_addf(&b, "%sit runs %.19s while '%s' is %.19s",
+			     b.len ? "; " : "", oc->image_id, c->ref, c->image_id);
+	mae_buf_release(&fields);
+	return mae_buf_detach(&b);
 }
 
 static int observe(struct builder *b, struct mae_error *e)
@@ -875,9 +936,9 @@ static void pulls_first(struct builder *b)
 		}
 		if (!want)
 			continue;
-		size_t before = b->npulls;
+		size_t before = b->pull_ix.n;
 		int n = pull_step(b, c, if_absent);
-		if (b->npulls != before) {
+		if (b->pull_ix.n != before) {
 			pulls = mae_xrealloc(pulls, (np + 1) * sizeof(*pulls));
 			pulls[np++] = n;
 		}
@@ -1238,17 +1299,18 @@ int compile_plan(const struct schema_env *env,
 	free(b.nnear);
 	free(b.near_state);
 	free(b.has_gate);
-	for (size_t i = 0; i < b.pull_slots; i++)
-		free(b.pull_keys[i]);
-	free(b.pull_keys);
-	free(b.pull_steps);
+	for (size_t i = 0; i < b.pull_ix.cap; i++)
+		free((char *)b.pull_ix.slots[i].key);
+	mae_map_release(&b.pull_ix);
 	free(b.pulls);
 	free(b.barrier);
 	if (rc < 0) {
+		plan_free(b.p);
 		compile_result_release(ret);
 		return rc;
 	}
 	ret->plan = b.p;
-	qsort(ret->notes, ret->nnotes, sizeof(*ret->notes), cmp_note);
+	if (ret->nnotes)
+		qsort(ret->notes, ret->nnotes, sizeof(*ret->notes), cmp_note);
 	return 0;
 }

@@ -24,6 +24,7 @@ static void container_release(struct obs_container *c)
 	free(c->environment);
 	free(c->service);
 	free(c->spec);
+	json_decref(c->inspect);
 }
 
 static void ship_release(struct obs_ship *s)
@@ -93,7 +94,23 @@ void obs_ship_add_container(struct obs_ship *s, const char *name,
 	c->environment = mae_xstrdup_or_null(environment);
 	c->service = mae_xstrdup_or_null(service);
 	c->spec = mae_xstrdup_or_null(spec);
+	c->inspect = NULL;
 	s->sealed = false;
+}
+
+int obs_ship_add_inspect(struct obs_ship *s, const char *name,
+			 struct json_t *inspect)
+{
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		struct obs_container *c = &s->containers[i];
+		if (strcmp(c->name, name) == 0) {
+			json_decref(c->inspect);
+			c->inspect = inspect;
+			return 0;
+		}
+	}
+	json_decref(inspect);
+	return MAE_ERR_NOTFOUND;
 }
 
 void obs_ship_add_image(struct obs_ship *s, const char *ref, const char *id)
@@ -204,7 +221,8 @@ static int cmp_ship(const void *a, const void *b)
 
 int observed_seal(struct observed *o, struct mae_error *e)
 {
-	qsort(o->ships, o->nships, sizeof(*o->ships), cmp_ship);
+	if (o->nships)
+		qsort(o->ships, o->nships, sizeof(*o->ships), cmp_ship);
 	for (size_t i = 0; i + 1 < o->nships; i++)
 		if (strcmp(o->ships[i].name, o->ships[i + 1].name) == 0)
 			return mae_error_set(e, MAE_ERR_INVALID,
@@ -212,7 +230,8 @@ int observed_seal(struct observed *o, struct mae_error *e)
 					     o->ships[i].name);
 	for (size_t i = 0; i < o->nships; i++) {
 		struct obs_ship *s = &o->ships[i];
-		qsort(s->containers, s->ncontainers, sizeof(*s->containers),
+		if (s->ncontainers)
+			qsort(s->containers, s->ncontainers, sizeof(*s->containers),
 		      cmp_container);
 		for (size_t k = 0; k + 1 < s->ncontainers; k++)
 			if (strcmp(s->containers[k].name,
@@ -220,7 +239,8 @@ int observed_seal(struct observed *o, struct mae_error *e)
 				return mae_error_set(e, MAE_ERR_INVALID,
 						     "%s: two containers named '%s'",
 						     s->name, s->containers[k].name);
-		qsort(s->images, s->nimages, sizeof(*s->images), cmp_image);
+		if (s->nimages)
+			qsort(s->images, s->nimages, sizeof(*s->images), cmp_image);
 		s->sealed = true;
 	}
 	return 0;
@@ -274,12 +294,14 @@ static int fixture_ship(struct observed *o, const char *name, const json_t *v,
 	json_array_foreach(cs, i, c) {
 		const char *cname, *id, *state, *image, *image_id;
 		const json_t *labels = json_object_get(c, "labels");
+		const json_t *inspect = json_object_get(c, "inspect");
 		if (!json_is_object(c) || opt_str(c, "name", &cname) < 0 ||
 		    !cname || opt_str(c, "id", &id) < 0 || !id ||
 		    opt_str(c, "state", &state) < 0 || !state ||
 		    opt_str(c, "image", &image) < 0 || !image ||
 		    opt_str(c, "image_id", &image_id) < 0 ||
-		    (labels && !json_is_object(labels)))
+		    (labels && !json_is_object(labels)) ||
+		    (inspect && !json_is_object(inspect)))
 			return bad(e, where, name,
 				   "a container needs name, id, state and image strings");
 		const char *lk;
@@ -291,6 +313,8 @@ static int fixture_ship(struct observed *o, const char *name, const json_t *v,
 				       label(labels, OBS_LABEL_ENVIRONMENT),
 				       label(labels, OBS_LABEL_SERVICE),
 				       label(labels, OBS_LABEL_SPEC));
+		if (inspect)
+			obs_ship_add_inspect(s, cname, json_incref((json_t *)inspect));
 	}
 	const json_t *ims = json_object_get(v, "images");
 	if (ims && !json_is_object(ims))
@@ -351,7 +375,7 @@ int observed_from_text(const char *text, size_t len, const char *where,
 const struct obs_ship *observed_ship(const struct observed *o,
 				     const char *name)
 {
-	if (!o)
+	if (!o || !o->nships)
 		return NULL;
 	struct obs_ship key = { .name = (char *)name };
 	return bsearch(&key, o->ships, o->nships, sizeof(*o->ships), cmp_ship);
@@ -360,7 +384,7 @@ const struct obs_ship *observed_ship(const struct observed *o,
 const struct obs_container *obs_ship_container(const struct obs_ship *s,
 					       const char *name)
 {
-	if (!s)
+	if (!s || !s->ncontainers)
 		return NULL;
 	struct obs_container key = { .name = (char *)name };
 	return bsearch(&key, s->containers, s->ncontainers,
@@ -369,7 +393,7 @@ const struct obs_container *obs_ship_container(const struct obs_ship *s,
 
 const char *obs_ship_image_id(const struct obs_ship *s, const char *ref)
 {
-	if (!s)
+	if (!s || !s->nimages)
 		return NULL;
 	struct obs_image key = { .ref = (char *)ref };
 	const struct obs_image *im = bsearch(&key, s->images, s->nimages,

@@ -39,6 +39,9 @@ struct obs_container {
 	char *environment; /* the maestro.* labels, NULL when absent */
 	char *service;
 	char *spec;
+	struct json_t *inspect; /* GET /containers/NAME/json, when looked at
+				 * (its Config and HostConfig tell which
+				 * fields of a create body differ), or NULL */
 };
 
 struct obs_image {
@@ -83,6 +86,12 @@ void obs_ship_add_container(struct obs_ship *s, const char *name,
 			    const char *image, const char *image_id,
 			    const char *environment, const char *service,
 			    const char *spec);
+/*
+ * Attach an inspect answer (stolen) to the container of that name added
+ * before; MAE_ERR_NOTFOUND (and the answer dropped) when there is none.
+ */
+int obs_ship_add_inspect(struct obs_ship *s, const char *name,
+			 struct json_t *inspect);
 /* Record that ref ("repository:tag") resolves to id on this ship. */
 void obs_ship_add_image(struct obs_ship *s, const char *ref, const char *id);
 
@@ -109,7 +118,8 @@ int observed_seal(struct observed *o, struct mae_error *e);
  *   {"ships": {NAME: {"error": STR (optional: not observed),
  *                     "containers": [{"name", "id", "state", "image",
  *                                     "image_id" (optional),
- *                                     "labels": {KEY: STR} (optional)}],
+ *                                     "labels": {KEY: STR} (optional),
+ *                                     "inspect": {...} (optional)}],
  *                     "images": {REF: ID}}}}
  * sealed.  Errors name the field, prefixed by where.
  */

@@ -50,6 +50,12 @@ char *env_name_normalise(const char *name);
 int env_value_format(const char *key, const struct schema_value *n,
 		     char **ret, struct mae_error *e);
 
+/*
+ * Why k cannot be the name of an environment variable a process gets
+ * ("it is empty", it holds '=' or a control character), or NULL.
+ */
+const char *env_name_problem(const char *k);
+
 /* ------------------------------------------------------------------ */
 /* An environment: keys in first-insertion order, like a Python dict    */
 
@@ -61,8 +67,7 @@ struct env_var {
 struct env_map {
 	struct env_var *v;
 	size_t n, cap;
-	size_t *slots; /* open addressing: index + 1, 0 = empty */
-	size_t nslots;
+	struct mae_map ix; /* key -> index in v + 1 */
 };
 
 void env_map_init(struct env_map *m);

@@ -8,7 +8,6 @@
  * Must not: print, talk to a ship.  Reads the env files the model names.
  */
 #include "container-priv.h"
-#include "arena.h"
 #include "shell-split.h"
 
 #include <jansson.h>
@@ -699,8 +698,7 @@ struct spec_ctx {
 	size_t *deps, ndeps;
 	struct env_size *int_size, *ext_size;
 	bool *collides;       /* a link key of this service is another's too */
-	struct schema_arena *a;
-	struct name_index *owner; /* link key -> service index + 1 */
+	struct mae_map owner; /* link key -> service index + 1 */
 	size_t *stamp;        /* stamp[d] == s + 1: d is a link dep of s */
 	const char **reg_names, **reg_urls;
 };
@@ -720,7 +718,6 @@ static int ctx_init(struct spec_ctx *x, const struct schema_env *env,
 	x->ext_size = mae_xcalloc(ns + 1, sizeof(*x->ext_size));
 	x->collides = mae_xcalloc(ns + 1, sizeof(*x->collides));
 	x->stamp = mae_xcalloc(ns + 1, sizeof(*x->stamp));
-	size_t nkeys = 0;
 	for (size_t i = 0; i < ns; i++) {
 		const struct schema_service *svc = &env->services[i];
 		env_map_init(&x->svc_env[i]);
@@ -738,16 +735,14 @@ static int ctx_init(struct spec_ctx *x, const struct schema_env *env,
 			size_add(&x->int_size[i], &x->links_int[i].v[k]);
 		for (size_t k = 0; k < x->links_ext[i].n; k++)
 			size_add(&x->ext_size[i], &x->links_ext[i].v[k]);
-		nkeys += x->links_int[i].n;
 	}
 	/* the external keys of a service are among its internal ones */
-	x->a = arena_new();
-	x->owner = name_index_new(x->a, nkeys + 1);
+	mae_map_init(&x->owner, NULL);
 	for (size_t i = 0; i < ns; i++) {
 		for (size_t k = 0; k < x->links_int[i].n; k++) {
 			const char *key = x->links_int[i].v[k].key;
-			if (!name_index_add(x->owner, key, (void *)(i + 1))) {
-				size_t o = (size_t)name_index_get(x->owner, key) - 1;
+			if (!mae_map_add(&x->owner, key, (void *)(i + 1))) {
+				size_t o = (size_t)mae_map_get(&x->owner, key) - 1;
 				x->collides[i] = x->collides[o] = true;
 			}
 		}
@@ -776,7 +771,7 @@ static void ctx_release(struct spec_ctx *x)
 	free(x->ext_size);
 	free(x->collides);
 	free(x->stamp);
-	arena_free(x->a);
+	mae_map_release(&x->owner);
 	free(x->reg_names);
 	free(x->reg_urls);
 }
@@ -829,7 +824,7 @@ static void full_env(struct spec_ctx *x, size_t si,
 /* Is key one of the link variables container of service si gets? */
 static bool in_links(const struct spec_ctx *x, size_t si, const char *key)
 {
-	size_t o = (size_t)name_index_get(x->owner, key);
+	size_t o = (size_t)mae_map_get(&x->owner, key);
 	if (!o)
 		return false;
 	if (o - 1 == si)

@@ -196,14 +196,6 @@ int env_value_format(const char *key, const struct schema_value *n,
 /* ------------------------------------------------------------------ */
 /* Ordered map                                                          */
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 void env_map_init(struct env_map *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -218,44 +210,22 @@ void env_map_release(struct env_map *m)
 		free(m->v[i].value);
 	}
 	free(m->v);
-	free(m->slots);
+	mae_map_release(&m->ix);
 	memset(m, 0, sizeof(*m));
-}
-
-static size_t *find_slot(const struct env_map *m, const char *key)
-{
-	size_t mask = m->nslots - 1;
-	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
-		size_t *slot = &m->slots[i];
-		if (*slot == 0 || strcmp(m->v[*slot - 1].key, key) == 0)
-			return slot;
-	}
-}
-
-static void rehash(struct env_map *m)
-{
-	free(m->slots);
-	m->nslots = m->nslots ? m->nslots * 2 : 16;
-	m->slots = mae_xcalloc(m->nslots, sizeof(*m->slots));
-	for (size_t i = 0; i < m->n; i++)
-		*find_slot(m, m->v[i].key) = i + 1;
 }
 
 const struct env_var *env_map_get(const struct env_map *m, const char *key)
 {
-	if (!m->nslots)
-		return NULL;
-	size_t *slot = find_slot(m, key);
-	return *slot ? &m->v[*slot - 1] : NULL;
+	size_t i = (size_t)mae_map_get(&m->ix, key);
+	return i ? &m->v[i - 1] : NULL;
 }
 
 void env_map_set(struct env_map *m, const char *key, const char *value)
 {
-	if ((m->n + 1) * 2 > m->nslots)
-		rehash(m);
-	size_t *slot = find_slot(m, key);
-	if (*slot) {
-		struct env_var *v = &m->v[*slot - 1];
+	bool added;
+	struct mae_map_slot *slot = mae_map_slot(&m->ix, key, &added);
+	if (!added) {
+		struct env_var *v = &m->v[(size_t)slot->val - 1];
 		free(v->value);
 		v->value = mae_xstrdup_or_null(value);
 		return;
@@ -267,7 +237,9 @@ void env_map_set(struct env_map *m, const char *key, const char *value)
 	m->v[m->n].key = mae_xstrdup(key);
 	m->v[m->n].value = mae_xstrdup_or_null(value);
 	m->n++;
-	*slot = m->n;
+	/* the map keeps the copy, which does not move when v grows */
+	slot->key = m->v[m->n - 1].key;
+	slot->val = (void *)m->n;
 }
 
 void env_map_update(struct env_map *m, const struct env_map *src)
@@ -309,6 +281,18 @@ static bool is_space(char c)
 	/* what Python's str.strip() removes, in ASCII */
 	return c == ' ' || (c >= '\t' && c <= '\r') ||
 	       (c >= '\x1c' && c <= '\x1f');
+}
+
+const char *env_name_problem(const char *k)
+{
+	if (!*k)
+		return "it is empty";
+	if (strchr(k, '='))
+		return "it holds '=', which ends a name";
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "it holds a control character";
+	return NULL;
 }
 
 int envfile_parse(const char *path, const char *data, size_t len,
@@ -354,6 +338,20 @@ int envfile_parse(const char *path, const char *data, size_t len,
 			return MAE_ERR_INVALID;
 		}
 		char *key = mae_xstrndup(data + start, (size_t)(eq - data - start));
+		const char *why = env_name_problem(key);
+		if (why) {
+			free(key);
+			mae_error_set(e, MAE_ERR_INVALID,
+				      "invalid line %d in environment file '%s': "
+				      "the name before '=' is not valid: %s",
+				      lineno, MAE_QUOTE(path), why);
+			if (e) {
+				snprintf(e->file, sizeof(e->file), "%s", path);
+				e->line = lineno;
+				e->col = 1;
+			}
+			return MAE_ERR_INVALID;
+		}
 		char *val = mae_xstrndup(eq + 1, (size_t)(data + end - eq - 1));
 		env_map_set(m, key, val);
 		free(key);

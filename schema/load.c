@@ -18,8 +18,8 @@
 
 static struct schema_env *env_new(void)
 {
-	struct schema_arena *a = arena_new();
-	struct schema_env *env = arena_alloc(a, sizeof(*env));
+	struct mae_arena *a = mae_arena_new();
+	struct schema_env *env = mae_arena_alloc(a, sizeof(*env));
 	env->arena = a;
 	return env;
 }
@@ -105,9 +105,9 @@ int schema_load_text(const char *name, const char *text, size_t len,
 		.d = d,
 		.map = &out.map,
 	};
-	b.file = arena_strdup(b.a, name);
+	b.file = mae_arena_strdup(b.a, name);
 	env->file = b.file;
-	env->base_dir = arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
+	env->base_dir = mae_arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
 	mae_sha256_hex(text, len, env->source_sha256);
 	model_build(&b, root);
 	free(b.files_src);

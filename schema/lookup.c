@@ -1,7 +1,6 @@
 /*
  * lookup.c - a loaded model's lookups by name, and its release.
  */
-#include "arena.h"
 #include "schema.h"
 
 #include <string.h>
@@ -10,25 +9,25 @@ void schema_env_free(struct schema_env *env)
 {
 	if (!env)
 		return;
-	arena_free(env->arena);
+	mae_arena_free(env->arena);
 }
 
 struct schema_ship *schema_env_ship(const struct schema_env *env,
 				    const char *name)
 {
-	return name_index_get(env->ships_ix, name);
+	return mae_map_get(&env->ships_ix, name);
 }
 
 struct schema_service *schema_env_service(const struct schema_env *env,
 					  const char *name)
 {
-	return name_index_get(env->services_ix, name);
+	return mae_map_get(&env->services_ix, name);
 }
 
 struct schema_instance *schema_env_instance(const struct schema_env *env,
 					    const char *name)
 {
-	return name_index_get(env->instances_ix, name);
+	return mae_map_get(&env->instances_ix, name);
 }
 
 const struct schema_port *schema_instance_port(const struct schema_instance *c,

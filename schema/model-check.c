@@ -14,7 +14,7 @@
 static const char *check_where(struct builder *b, enum schema_state st,
 			       size_t idx, const char *type, const char *where)
 {
-	return arena_printf(b->a, "in %s check %zu of %s (%s)", type ? type : "",
+	return mae_arena_printf(b->a, "in %s check %zu of %s (%s)", type ? type : "",
 			    idx + 1, where + 3, state_names[st]);
 }
 
@@ -98,12 +98,8 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",
 				  k, w, mae_buf_str(&types));
-		else if (hint)
-			model_err(b, v->pairs[i].key,
-				  "unknown key '%s' %s (did you mean '%s'?)", k,
-				  w, hint);
 		else
-			model_err(b, v->pairs[i].key, "unknown key '%s' %s", k, w);
+			unknown_key(b, v->pairs[i].key, k, keys, w, hint, false);
 		mae_buf_release(&types);
 	}
 
@@ -125,7 +121,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			type_err(b, p, "port", w, "a port name or number");
 			ok = false;
 		} else {
-			c->port = arena_strdup(b->a, p->str);
+			c->port = mae_arena_strdup(b->a, p->str);
 			c->port_pos = model_pos(b, p);
 		}
 		if (c->type == SCHEMA_CHECK_TCP) {
@@ -147,7 +143,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 		if (!c->path)
 			c->path = "/";
 		else if (c->path[0] != '/')
-			c->path = arena_printf(b->a, "/%s", c->path);
+			c->path = mae_arena_printf(b->a, "/%s", c->path);
 		c->scheme = get_str(b, v, "scheme", w, false);
 		if (!c->scheme)
 			c->scheme = "http";
@@ -198,7 +194,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 					ok = false;
 				}
 			ok = check_command_words(b, p, w) && ok;
-			struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
+			struct schema_value *cv = mae_arena_alloc(b->a, sizeof(*cv));
 			copy_value(b, p, cv);
 			c->command = cv;
 		}
@@ -271,7 +267,7 @@ void get_lifecycle(struct builder *b, const struct ynode *map,
 				  k, where, ynode_describe(list));
 			continue;
 		}
-		out[st].v = arena_array(b->a, list->nitems, sizeof(*out[st].v));
+		out[st].v = mae_arena_array(b->a, list->nitems, sizeof(*out[st].v));
 		for (size_t j = 0; j < list->nitems; j++)
 			parse_check(b, list->items[j], (enum schema_state)st, j,
 				    where, from_service, &out[st]);

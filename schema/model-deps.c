@@ -64,7 +64,7 @@ static void resolve_deps(struct builder *b, struct schema_service *svc,
 			 struct schema_service ***ret, size_t *ret_n,
 			 struct model_edges *edges)
 {
-	*ret = arena_array(b->a, names->n, sizeof(**ret));
+	*ret = mae_arena_array(b->a, names->n, sizeof(**ret));
 	*ret_n = 0;
 	unsigned g = marks_next(b);
 	for (size_t i = 0; i < names->n; i++) {
@@ -88,7 +88,7 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 				 struct schema_pos *ret_pos)
 {
 	const struct schema_strlist *names = &c->volumes_from_names;
-	c->volumes_from = arena_array(b->a, names->n, sizeof(*c->volumes_from));
+	c->volumes_from = mae_arena_array(b->a, names->n, sizeof(*c->volumes_from));
 	for (size_t i = 0; i < names->n; i++) {
 		const char *xn = names->v[i].s;
 		const struct schema_pos *p = &names->v[i].pos;
@@ -270,10 +270,10 @@ static void build_service_list(struct builder *b, const struct ynode *v,
 		size_t si = env->nservices++;
 		struct schema_service *svc = &env->services[si];
 		svc_nodes[si] = s;
-		const char *w = arena_printf(b->a, "in service '%s'", name);
-		svc->name = arena_strdup(b->a, name);
+		const char *w = mae_arena_printf(b->a, "in service '%s'", MAE_QUOTE(name));
+		svc->name = mae_arena_strdup(b->a, name);
 		svc->pos = model_pos(b, v->pairs[i].key);
-		name_index_add(env->services_ix, svc->name, svc);
+		mae_map_add(&env->services_ix, svc->name, svc);
 		check_keys(b, s, service_keys, w);
 		svc->image = get_str(b, s, "image", w, true);
 		get_env(b, s, w, &svc->env);
@@ -301,9 +301,9 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 			continue;
 		}
 		const struct ynode *insts = ip->value;
-		if (!want_map(b, insts, "instances", arena_printf(b->a, "in service '%s'", svc->name)))
+		if (!want_map(b, insts, "instances", mae_arena_printf(b->a, "in service '%s'", svc->name)))
 			continue;
-		svc->instances = arena_array(b->a, insts->npairs, sizeof(*svc->instances));
+		svc->instances = mae_arena_array(b->a, insts->npairs, sizeof(*svc->instances));
 		for (size_t j = 0; j < insts->npairs; j++) {
 			const char *name = key_of(&insts->pairs[j]);
 			const struct ynode *in = insts->pairs[j].value;
@@ -322,7 +322,7 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 			}
 			struct schema_instance *c = &env->instances[env->ninstances++];
 			build_instance(b, svc, c, name, insts->pairs[j].key, in);
-			name_index_add(env->instances_ix, c->name, c);
+			mae_map_add(&env->instances_ix, c->name, c);
 			svc->instances[svc->ninstances++] = c;
 		}
 	}
@@ -342,10 +342,10 @@ static void build_graph(struct builder *b, struct schema_strlist *req,
 		resolve_deps(b, svc, &wants[si], "wants_info", &svc->wants_info,
 			     &svc->nwants_info, NULL);
 	}
-	b->vf_pos = arena_array(b->a, env->ninstances + 1, sizeof(*b->vf_pos));
+	b->vf_pos = mae_arena_array(b->a, env->ninstances + 1, sizeof(*b->vf_pos));
 	for (size_t i = 0; i < env->ninstances; i++) {
 		struct schema_instance *c = &env->instances[i];
-		b->vf_pos[i] = arena_array(b->a, c->volumes_from_names.n,
+		b->vf_pos[i] = mae_arena_array(b->a, c->volumes_from_names.n,
 					   sizeof(**b->vf_pos));
 		resolve_volumes_from(b, c, b->vf_pos[i]);
 	}
@@ -359,7 +359,7 @@ static void build_graph(struct builder *b, struct schema_strlist *req,
 		size_t n = 0;
 		for (size_t j = 0; j < svc->ninstances; j++)
 			n += svc->instances[j]->nvolumes_from;
-		svc->implied = arena_array(b->a, n, sizeof(*svc->implied));
+		svc->implied = mae_arena_array(b->a, n, sizeof(*svc->implied));
 		for (size_t j = 0; j < svc->ninstances; j++) {
 			struct schema_instance *c = svc->instances[j];
 			size_t ci = (size_t)(c - env->instances);
@@ -379,7 +379,7 @@ static void build_graph(struct builder *b, struct schema_strlist *req,
 			count[b->edges[o].v[k].to - env->services]++;
 	for (size_t si = 0; si < env->nservices; si++)
 		env->services[si].dependents =
-			arena_array(b->a, count[si], sizeof(struct schema_service *));
+			mae_arena_array(b->a, count[si], sizeof(struct schema_service *));
 	free(count);
 	for (size_t o = 0; o < env->nservices; o++)
 		for (size_t k = 0; k < b->edges[o].n; k++) {
@@ -397,8 +397,8 @@ void build_services(struct builder *b, const struct ynode *root)
 	const struct ynode *v = ynode_get(root, "services");
 	if (!want_map(b, v, "services", "at the top level"))
 		return;
-	env->services = arena_array(b->a, v->npairs, sizeof(*env->services));
-	env->services_ix = name_index_new(b->a, v->npairs);
+	env->services = mae_arena_array(b->a, v->npairs, sizeof(*env->services));
+	mae_map_init(&env->services_ix, b->a);
 	b->edges = mae_xcalloc(v->npairs + 1, sizeof(*b->edges));
 	size_t total = 0;
 	for (size_t i = 0; i < v->npairs; i++) {
@@ -408,8 +408,8 @@ void build_services(struct builder *b, const struct ynode *root)
 		if (insts && insts->kind == YNODE_MAP)
 			total += insts->npairs;
 	}
-	env->instances = arena_array(b->a, total, sizeof(*env->instances));
-	env->instances_ix = name_index_new(b->a, total);
+	env->instances = mae_arena_array(b->a, total, sizeof(*env->instances));
+	mae_map_init(&env->instances_ix, b->a);
 	struct schema_strlist *req = mae_xcalloc(v->npairs + 1, sizeof(*req));
 	struct schema_strlist *wants = mae_xcalloc(v->npairs + 1, sizeof(*wants));
 

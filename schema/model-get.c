@@ -5,6 +5,7 @@
  * (model.c).
  */
 #include "model-priv.h"
+#include "compute.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static const char *intern_file(struct builder *b, const char *f)
 	b->files_dst = mae_xrealloc(b->files_dst,
 				    (b->nfiles + 1) * sizeof(*b->files_dst));
 	b->files_src[b->nfiles] = f;
-	b->files_dst[b->nfiles] = arena_strdup(b->a, f);
+	b->files_dst[b->nfiles] = mae_arena_strdup(b->a, f);
 	return b->files_dst[b->nfiles++];
 }
 
@@ -159,6 +160,7 @@ static const struct {
 	{ service_keys, "in a service" },
 	{ instance_keys, "in an instance" },
 	{ tunnel_keys, "in ssh_tunnel" },
+	{ limits_keys, "in limits" },
 };
 
 const char *schema_state_name(enum schema_state s)
@@ -172,10 +174,68 @@ const char *schema_check_type_name(enum schema_check_type t)
 							  : "?";
 }
 
+/* What every unknown-key message says (INTERFACES.md "Values"). */
+#define SCRATCH_HINT "keys beginning with '_' or 'x-' are free scratch keys"
+
+/* Where keyword k is valid, other than in keys: "in a service or in an
+ * instance", appended to out (empty when nowhere). */
+static void levels_of(const char *k, const char *const *keys,
+		      struct mae_buf *out)
+{
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
+		if (levels[l].keys != keys && in_list(k, levels[l].keys))
+			mae_buf_addf(out, "%s%s", out->len ? " or " : "",
+				     levels[l].where);
+}
+
+void unknown_key(struct builder *b, const struct ynode *keynode,
+		 const char *k, const char *const *keys, const char *where,
+		 const char *hint, bool warn)
+{
+	struct mae_buf note = MAE_BUF_INIT;
+	if (!hint)
+		hint = mae_suggest(k, keys, list_len(keys));
+	if (hint) {
+		mae_buf_addf(&note, "did you mean '%s'? ", hint);
+	} else {
+		/* a keyword of another level, misspelt */
+		const char *best = NULL;
+		size_t best_d = (size_t)-1;
+		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+			const char *c = mae_suggest(k, levels[l].keys,
+						    list_len(levels[l].keys));
+			size_t d = c ? mae_edit_distance(k, c, 8) : (size_t)-1;
+			if (c && d < best_d) {
+				best = c;
+				best_d = d;
+			}
+		}
+		if (best) {
+			struct mae_buf at = MAE_BUF_INIT;
+			levels_of(best, keys, &at);
+			mae_buf_addf(&note, "did you mean '%s'? it belongs %s; ",
+				     best, mae_buf_str(&at));
+			mae_buf_release(&at);
+		}
+	}
+	mae_buf_adds(&note, SCRATCH_HINT);
+	if (warn)
+		model_warn(b, keynode, "unknown key '%s' %s is ignored, as "
+			   "MaestroNG ignored it (%s)", MAE_QUOTE(k), where,
+			   mae_buf_str(&note));
+	else
+		model_err(b, keynode, "unknown key '%s' %s (%s)", MAE_QUOTE(k),
+			  where, mae_buf_str(&note));
+	mae_buf_release(&note);
+}
+
 /*
  * Check the keys of a keyword map: unknown ones are errors with a
- * suggestion, keywords of another level say where they belong, scratch
- * keys are free.  `where` is "in service 'web'" and the like.
+ * suggestion (looked for at every level), keywords of another level say
+ * where they belong, scratch keys are free.  At the top level an unknown
+ * key that is no misspelling of a top-level keyword is a warning, as
+ * MaestroNG ignored it (files keep YAML anchors there).  `where` is "in
+ * service 'web'" and the like.
  */
 void check_keys(struct builder *b, const struct ynode *map,
 		const char *const *keys, const char *where)
@@ -187,25 +247,15 @@ void check_keys(struct builder *b, const struct ynode *map,
 		if (is_scratch(k) || in_list(k, keys))
 			continue;
 		struct mae_buf where_else = MAE_BUF_INIT;
-		for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++)
-			if (levels[l].keys != keys && in_list(k, levels[l].keys))
-				mae_buf_addf(&where_else, "%s%s",
-					     where_else.len ? " or " : "",
-					     levels[l].where);
-		const char *belongs = where_else.len ? mae_buf_str(&where_else) : NULL;
-		const char *hint = mae_suggest(k, (const char *const *)keys,
-					       list_len(keys));
-		if (belongs)
+		levels_of(k, keys, &where_else);
+		if (where_else.len)
 			model_err(b, map->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs %s)", k,
-				  where, belongs);
-		else if (hint)
-			model_err(b, map->pairs[i].key,
-				  "unknown key '%s' %s (did you mean '%s'?)", k,
-				  where, hint);
+				  where, mae_buf_str(&where_else));
 		else
-			model_err(b, map->pairs[i].key, "unknown key '%s' %s", k,
-				  where);
+			unknown_key(b, map->pairs[i].key, k, keys, where, NULL,
+				    keys == top_keys &&
+					    !mae_suggest(k, keys, list_len(keys)));
 		mae_buf_release(&where_else);
 	}
 }
@@ -251,7 +301,7 @@ const char *get_str(struct builder *b, const struct ynode *map,
 		model_err(b, v, "'%s' %s must not be empty", key, where);
 		return NULL;
 	}
-	return arena_strdup(b->a, v->str);
+	return mae_arena_strdup(b->a, v->str);
 }
 
 bool get_bool(struct builder *b, const struct ynode *map,
@@ -345,8 +395,8 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 	if (is_null(v))
 		return false;
 	if (is_texty(v)) {
-		out->v = arena_alloc(b->a, sizeof(*out->v));
-		out->v[0].s = arena_strdup(b->a, v->str);
+		out->v = mae_arena_alloc(b->a, sizeof(*out->v));
+		out->v[0].s = mae_arena_strdup(b->a, v->str);
 		out->v[0].pos = model_pos(b, v);
 		out->n = 1;
 		return true;
@@ -355,7 +405,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		type_err(b, v, key, where, "a string or a list of strings");
 		return false;
 	}
-	out->v = arena_array(b->a, v->nitems, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->nitems, sizeof(*out->v));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
@@ -363,7 +413,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 				  key, where, ynode_describe(it));
 			continue;
 		}
-		out->v[out->n].s = arena_strdup(b->a, it->str);
+		out->v[out->n].s = mae_arena_strdup(b->a, it->str);
 		out->v[out->n].pos = model_pos(b, it);
 		out->n++;
 	}
@@ -384,10 +434,10 @@ bool get_strlist(struct builder *b, const struct ynode *map,
 void copy_map(struct builder *b, const struct ynode *n,
 	      struct schema_map *out)
 {
-	out->v = arena_array(b->a, n->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, n->npairs, sizeof(*out->v));
 	out->n = n->npairs;
 	for (size_t i = 0; i < n->npairs; i++) {
-		out->v[i].key = arena_strdup(b->a, key_of(&n->pairs[i]));
+		out->v[i].key = mae_arena_strdup(b->a, key_of(&n->pairs[i]));
 		out->v[i].key_pos = model_pos(b, n->pairs[i].key);
 		copy_value(b, n->pairs[i].value, &out->v[i].value);
 	}
@@ -418,16 +468,16 @@ void copy_value(struct builder *b, const struct ynode *n,
 		out->i = n->i;
 		out->f = n->f;
 		if (n->type == YSCALAR_STR && !n->timestamp) {
-			out->str = arena_strndup(b->a, n->text, n->text_len);
+			out->str = mae_arena_strndup(b->a, n->text, n->text_len);
 			out->str_len = n->text_len;
 		} else {
-			out->str = arena_strdup(b->a, n->str ? n->str : "");
+			out->str = mae_arena_strdup(b->a, n->str ? n->str : "");
 			out->str_len = strlen(out->str);
 		}
 		break;
 	case YNODE_SEQ:
 		out->kind = SCHEMA_V_LIST;
-		out->items = arena_array(b->a, n->nitems, sizeof(*out->items));
+		out->items = mae_arena_array(b->a, n->nitems, sizeof(*out->items));
 		out->nitems = n->nitems;
 		for (size_t i = 0; i < n->nitems; i++)
 			copy_value(b, n->items[i], &out->items[i]);
@@ -465,6 +515,14 @@ static bool has_map_inside(const struct ynode *n, int depth)
 }
 
 /* env: a map of names to scalars or (nested) lists. */
+const char *control_char_in(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return (const char *)p;
+	return NULL;
+}
+
 void get_env(struct builder *b, const struct ynode *map,
 	     const char *where, struct schema_map *out)
 {
@@ -474,6 +532,12 @@ void get_env(struct builder *b, const struct ynode *map,
 		return;
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
+		const char *why = env_name_problem(key_of(&v->pairs[i]));
+		if (why)
+			model_err(b, v->pairs[i].key,
+				  "environment variable name '%s' %s is not "
+				  "valid: %s", MAE_QUOTE(key_of(&v->pairs[i])),
+				  where, why);
 		if (has_map_inside(val, 0))
 			model_err(b, val,
 				  "environment variable '%s' %s must be a scalar or a list, not a mapping",
@@ -486,8 +550,8 @@ static const char *join_path(struct builder *b, const char *p)
 {
 	const char *base = b->env->base_dir;
 	if (p[0] == '/' || !base || !*base || strcmp(base, ".") == 0)
-		return arena_strdup(b->a, p);
-	return arena_printf(b->a, "%s%s%s", base,
+		return mae_arena_strdup(b->a, p);
+	return mae_arena_printf(b->a, "%s%s%s", base,
 			    mae_endswith(base, "/") ? "" : "/", p);
 }
 
@@ -508,7 +572,7 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 	memset(out, 0, sizeof(*out));
 	if (!want_map(b, v, key, where))
 		return;
-	out->v = arena_array(b->a, v->npairs, sizeof(*out->v));
+	out->v = mae_arena_array(b->a, v->npairs, sizeof(*out->v));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
 		if (!val || val->kind != YNODE_SCALAR) {
@@ -518,8 +582,8 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 			continue;
 		}
 		struct schema_strpair *p = &out->v[out->n++];
-		p->key = arena_strdup(b->a, key_of(&v->pairs[i]));
-		p->value = arena_strdup(b->a, val->str ? val->str : "");
+		p->key = mae_arena_strdup(b->a, key_of(&v->pairs[i]));
+		p->value = mae_arena_strdup(b->a, val->str ? val->str : "");
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
 }
@@ -527,18 +591,22 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 /* ------------------------------------------------------------------ */
 /* Ports                                                                */
 
-/* One atom: PORT, PORT-PORT, with /tcp or /udp. */
+/* One atom: PORT, PORT-PORT, with /tcp or /udp; *why says what is wrong
+ * when it is not one. */
 static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
-		      const char **proto)
+		      const char **proto, const char **why)
 {
 	unsigned long a = 0, z;
 	const char *p = s;
+	*why = NULL;
 	if (*p < '0' || *p > '9')
 		return false;
 	while (*p >= '0' && *p <= '9') {
 		a = a * 10 + (unsigned long)(*p++ - '0');
-		if (a > 65535)
+		if (a > 65535) {
+			*why = "ports are 1 to 65535";
 			return false;
+		}
 	}
 	z = a;
 	if (*p == '-') {
@@ -548,8 +616,10 @@ static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
 		z = 0;
 		while (*p >= '0' && *p <= '9') {
 			z = z * 10 + (unsigned long)(*p++ - '0');
-			if (z > 65535)
+			if (z > 65535) {
+				*why = "ports are 1 to 65535";
 				return false;
+			}
 		}
 	}
 	*proto = "tcp";
@@ -558,13 +628,21 @@ static bool port_atom(const char *s, unsigned *lo, unsigned *hi,
 			*proto = "tcp";
 		else if (strcmp(p + 1, "udp") == 0)
 			*proto = "udp";
-		else
+		else {
+			*why = "the protocol is tcp or udp";
 			return false;
+		}
 	} else if (*p) {
 		return false;
 	}
-	if (a == 0 || z < a)
+	if (a == 0) {
+		*why = "ports are 1 to 65535";
 		return false;
+	}
+	if (z < a) {
+		*why = "a range ends at or above its start";
+		return false;
+	}
 	*lo = (unsigned)a;
 	*hi = (unsigned)z;
 	return true;
@@ -574,8 +652,8 @@ static const char *atom_text(struct builder *b, unsigned lo, unsigned hi,
 			     const char *proto)
 {
 	if (lo == hi)
-		return arena_printf(b->a, "%u/%s", lo, proto);
-	return arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
+		return mae_arena_printf(b->a, "%u/%s", lo, proto);
+	return mae_arena_printf(b->a, "%u-%u/%s", lo, hi, proto);
 }
 
 static void warn_sexagesimal(struct builder *b, const struct ynode *v,
@@ -601,9 +679,11 @@ static bool port_side(struct builder *b, const struct ynode *v,
 		return false;
 	}
 	warn_sexagesimal(b, v, name, where);
-	if (!port_atom(v->str, lo, hi, proto)) {
+	const char *why;
+	if (!port_atom(v->str, lo, hi, proto, &why)) {
 		model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-			  v->str, name, where, PORT_FORMS);
+			  MAE_QUOTE(v->str), MAE_QUOTE(name), where,
+			  why ? why : PORT_FORMS);
 		return false;
 	}
 	return true;
@@ -616,7 +696,7 @@ static bool parse_port(struct builder *b, const char *name,
 	unsigned elo, ehi, xlo, xhi;
 	const char *eproto, *xproto;
 	const struct ynode *errnode = v;
-	out->name = arena_strdup(b->a, name);
+	out->name = mae_arena_strdup(b->a, name);
 	out->pos = model_pos(b, v);
 	out->external_ip = "0.0.0.0";
 	if (is_scalar(v, YSCALAR_STR)) {
@@ -624,21 +704,24 @@ static bool parse_port(struct builder *b, const char *name,
 		const char *colon = strchr(s, ':');
 		if (colon && strchr(colon + 1, ':')) {
 			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  s, name, where, PORT_FORMS);
+				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+				  PORT_FORMS);
 			return false;
 		}
 		char *first = mae_xstrndup(s, colon ? (size_t)(colon - s)
 						    : strlen(s));
-		bool ok = port_atom(first, &elo, &ehi, &eproto);
+		const char *why = NULL;
+		bool ok = port_atom(first, &elo, &ehi, &eproto, &why);
 		free(first);
 		if (ok && colon)
-			ok = port_atom(colon + 1, &xlo, &xhi, &xproto);
+			ok = port_atom(colon + 1, &xlo, &xhi, &xproto, &why);
 		else if (ok) {
 			xlo = elo, xhi = ehi, xproto = eproto;
 		}
 		if (!ok) {
 			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  s, name, where, PORT_FORMS);
+				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+				  why ? why : PORT_FORMS);
 			return false;
 		}
 	} else if (is_scalar(v, YSCALAR_INT)) {
@@ -665,7 +748,7 @@ static bool parse_port(struct builder *b, const char *name,
 					  name, where);
 				return false;
 			}
-			out->external_ip = arena_strdup(b->a, xt->items[0]->str);
+			out->external_ip = mae_arena_strdup(b->a, xt->items[0]->str);
 			xt = xt->items[1];
 		}
 		if (!port_side(b, xt, name, where, &xlo, &xhi, &xproto))
@@ -699,7 +782,7 @@ void get_ports(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "ports");
 	if (!want_map(b, v, "ports", where))
 		return;
-	struct schema_port *ports = arena_array(b->a, v->npairs, sizeof(*ports));
+	struct schema_port *ports = mae_arena_array(b->a, v->npairs, sizeof(*ports));
 	size_t n = 0;
 	for (size_t i = 0; i < v->npairs; i++)
 		if (parse_port(b, key_of(&v->pairs[i]), v->pairs[i].value,

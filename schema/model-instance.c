@@ -18,7 +18,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "volumes");
 	if (!want_map(b, v, "volumes", where))
 		return;
-	c->volumes = arena_array(b->a, v->npairs, sizeof(*c->volumes));
+	c->volumes = mae_arena_array(b->a, v->npairs, sizeof(*c->volumes));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
@@ -33,17 +33,17 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 					  k, where, ynode_describe(val));
 				continue;
 			}
-			bd->target = arena_strdup(b->a, k);
-			bd->host = arena_strdup(b->a, val->str);
+			bd->target = mae_arena_strdup(b->a, k);
+			bd->host = mae_arena_strdup(b->a, val->str);
 		} else if (is_texty(val)) {
-			bd->host = arena_strdup(b->a, k);
-			bd->target = arena_strdup(b->a, val->str);
+			bd->host = mae_arena_strdup(b->a, k);
+			bd->target = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   is_texty(ynode_get(val, "target"))) {
 			char *w = mae_xasprintf("in volume '%s' %s", k, where);
 			check_keys(b, val, volume_map_keys, w);
-			bd->host = arena_strdup(b->a, k);
-			bd->target = arena_strdup(b->a, ynode_get(val, "target")->str);
+			bd->host = mae_arena_strdup(b->a, k);
+			bd->target = mae_arena_strdup(b->a, ynode_get(val, "target")->str);
 			const char *mode = get_str(b, val, "mode", w, false);
 			free(w);
 			if (mode)
@@ -54,8 +54,52 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 				  k, where, ynode_describe(val));
 			continue;
 		}
+		if (control_char_in(bd->host) || control_char_in(bd->target)) {
+			model_err(b, v->pairs[i].key, "invalid volume '%s' %s: "
+				  "a path must not hold a control character",
+				  MAE_QUOTE(k), where);
+			continue;
+		}
 		c->nvolumes++;
 	}
+}
+
+/*
+ * Docker's rule for container names ([a-zA-Z0-9][a-zA-Z0-9_.-]*), a
+ * length maestro bounds, and the hostname an instance also gets unless
+ * `net` says otherwise (Linux: at most 64 bytes).
+ */
+#define CONTAINER_NAME_MAX 255
+#define HOSTNAME_MAX 64
+
+static void check_container_name(struct builder *b, const struct ynode *key,
+				 const char *name, bool hostname)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') ||
+			  (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
+		if (!ok) {
+			model_err(b, key, "instance name '%s' is not a valid "
+				  "container name: Docker's are "
+				  "[a-zA-Z0-9][a-zA-Z0-9_.-]* (%s at offset %zu)",
+				  MAE_QUOTE(name),
+				  ch < 0x20 || ch >= 0x7f ? "a control or non-ASCII "
+				  "character" : mae_arena_printf(b->a, "'%c'", ch), i);
+			return;
+		}
+	}
+	if (n == 0)
+		model_err(b, key, "an instance name is empty");
+	else if (n > CONTAINER_NAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: at most "
+			  "%d", MAE_QUOTE(name), n, CONTAINER_NAME_MAX);
+	else if (hostname && n > HOSTNAME_MAX)
+		model_err(b, key, "instance name '%s' is %zu characters: it is "
+			  "also the container's hostname, at most %d (set 'net' "
+			  "or shorten it)", MAE_QUOTE(name), n, HOSTNAME_MAX);
 }
 
 static void get_restart(struct builder *b, const struct ynode *map,
@@ -75,7 +119,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 	if (is_scalar(v, YSCALAR_STR)) {
 		const char *s = v->str;
 		const char *colon = strchr(s, ':');
-		name = arena_strndup(b->a, s, colon ? (size_t)(colon - s) : strlen(s));
+		name = mae_arena_strndup(b->a, s, colon ? (size_t)(colon - s) : strlen(s));
 		if (colon) {
 			char *end;
 			const char *num = colon + 1;
@@ -89,7 +133,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			r->retries = (int)n;
 		}
 	} else if (v->kind == YNODE_MAP) {
-		const char *w = arena_printf(b->a, "in restart of %s", where + 3);
+		const char *w = mae_arena_printf(b->a, "in restart of %s", where + 3);
 		check_keys(b, v, restart_keys, w);
 		namenode = ynode_get(v, "name");
 		name = get_str(b, v, "name", w, false);
@@ -132,16 +176,16 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "ulimits");
 	if (!want_map(b, v, "ulimits", where))
 		return;
-	c->ulimits = arena_array(b->a, v->npairs, sizeof(*c->ulimits));
+	c->ulimits = mae_arena_array(b->a, v->npairs, sizeof(*c->ulimits));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
 		struct schema_ulimit *u = &c->ulimits[c->nulimits];
-		u->name = arena_strdup(b->a, k);
+		u->name = mae_arena_strdup(b->a, k);
 		u->pos = model_pos(b, v->pairs[i].key);
-		const char *w = arena_printf(b->a, "in ulimit '%s' %s", k, where);
+		const char *w = mae_arena_printf(b->a, "in ulimit '%s' %s", k, where);
 		if (is_scalar(val, YSCALAR_INT)) {
-			const char *uw = arena_printf(b->a, "in ulimits of %s", where + 3);
+			const char *uw = mae_arena_printf(b->a, "in ulimits of %s", where + 3);
 			u->soft = u->hard = node_int(b, val, k, uw, INT64_MIN + 1,
 						     INT64_MAX, 0);
 			if (val->int_fits)
@@ -184,7 +228,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 		c->has_labels = false;
 		return;
 	}
-	c->labels.v = arena_array(b->a, v->nitems, sizeof(*c->labels.v));
+	c->labels.v = mae_arena_array(b->a, v->nitems, sizeof(*c->labels.v));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *it = v->items[i];
 		if (!is_texty(it)) {
@@ -193,7 +237,7 @@ static void get_labels(struct builder *b, const struct ynode *map,
 			continue;
 		}
 		struct schema_strpair *p = &c->labels.v[c->labels.n++];
-		p->key = arena_strdup(b->a, it->str);
+		p->key = mae_arena_strdup(b->a, it->str);
 		p->value = "";
 		p->pos = model_pos(b, it);
 	}
@@ -225,13 +269,13 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 	const struct ynode *v = ynode_get(map, "extra_hosts");
 	if (!want_map(b, v, "extra_hosts", where))
 		return;
-	c->extra_hosts.v = arena_array(b->a, v->npairs, sizeof(*c->extra_hosts.v));
+	c->extra_hosts.v = mae_arena_array(b->a, v->npairs, sizeof(*c->extra_hosts.v));
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		const struct ynode *val = v->pairs[i].value;
 		const char *ip = NULL;
 		if (is_texty(val)) {
-			ip = arena_strdup(b->a, val->str);
+			ip = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   val->npairs == 1 && ynode_get(val, "ship")) {
 			const struct ynode *sn = ynode_get(val, "ship");
@@ -254,7 +298,7 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			continue;
 		}
 		struct schema_strpair *p = &c->extra_hosts.v[c->extra_hosts.n++];
-		p->key = arena_strdup(b->a, k);
+		p->key = mae_arena_strdup(b->a, k);
 		p->value = ip;
 		p->pos = model_pos(b, v->pairs[i].key);
 	}
@@ -267,7 +311,7 @@ static void merge_checks(struct builder *b, const struct schema_service *svc,
 {
 	for (int st = 0; st < SCHEMA_NSTATES; st++) {
 		size_t n = svc->lifecycle[st].n + own[st].n;
-		c->lifecycle[st].v = arena_array(b->a, n, sizeof(struct schema_check));
+		c->lifecycle[st].v = mae_arena_array(b->a, n, sizeof(struct schema_check));
 		if (svc->lifecycle[st].n)
 			memcpy(c->lifecycle[st].v, svc->lifecycle[st].v,
 			       svc->lifecycle[st].n * sizeof(struct schema_check));
@@ -282,19 +326,26 @@ static void merge_ports(struct builder *b, const struct schema_service *svc,
 			struct schema_port *own, size_t nown,
 			struct schema_instance *c)
 {
-	c->ports = arena_array(b->a, svc->nports + nown, sizeof(*c->ports));
+	c->ports = mae_arena_array(b->a, svc->nports + nown, sizeof(*c->ports));
 	for (size_t i = 0; i < svc->nports; i++) {
 		c->ports[c->nports] = svc->ports[i];
 		c->ports[c->nports++].from_service = true;
 	}
+	/* own names are distinct (a YAML map): only the service's are
+	 * looked up, in constant time */
+	struct mae_map ix;
+	mae_map_init(&ix, NULL);
+	if (nown)
+		for (size_t i = 0; i < svc->nports; i++)
+			mae_map_add(&ix, svc->ports[i].name, &c->ports[i]);
 	for (size_t i = 0; i < nown; i++) {
-		size_t j = 0;
-		while (j < c->nports && strcmp(c->ports[j].name, own[i].name))
-			j++;
-		c->ports[j] = own[i];
-		if (j == c->nports)
-			c->nports++;
+		struct schema_port *same = mae_map_get(&ix, own[i].name);
+		if (same)
+			*same = own[i];
+		else
+			c->ports[c->nports++] = own[i];
 	}
+	mae_map_release(&ix);
 }
 
 static void merge_limits(const struct schema_limits *s,
@@ -358,8 +409,8 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		    struct schema_instance *c, const char *name,
 		    const struct ynode *keynode, const struct ynode *v)
 {
-	const char *w = arena_printf(b->a, "in instance '%s'", name);
-	c->name = arena_strdup(b->a, name);
+	const char *w = mae_arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
+	c->name = mae_arena_strdup(b->a, name);
 	c->pos = model_pos(b, keynode);
 	c->service = svc;
 	check_keys(b, v, instance_keys, w);
@@ -399,7 +450,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 					ok = false;
 				}
 			if (ok) {
-				struct schema_value *cv = arena_alloc(b->a, sizeof(*cv));
+				struct schema_value *cv = mae_arena_alloc(b->a, sizeof(*cv));
 				copy_value(b, cmd, cv);
 				c->command = cv;
 			}
@@ -416,6 +467,15 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	size_t nports;
 	get_ports(b, v, w, &ports, &nports);
 	merge_ports(b, svc, ports, nports, c);
+	/* a range is one entry per port in the create body */
+	size_t expanded = 0;
+	for (size_t i = 0; i < c->nports; i++)
+		expanded += c->ports[i].exposed_hi - c->ports[i].exposed_lo + 1u;
+	if (expanded > SCHEMA_PORTS_EXPANDED_MAX)
+		model_err(b, ynode_get(v, "ports") ? ynode_get(v, "ports") : v,
+			  "instance '%s' has %zu ports once ranges are expanded: "
+			  "at most %d (every port of tcp and udp)",
+			  MAE_QUOTE(name), expanded, SCHEMA_PORTS_EXPANDED_MAX);
 
 	get_volumes(b, v, w, c);
 	get_strlist(b, v, "container_volumes", w, &c->container_volumes);
@@ -429,6 +489,7 @@ void build_instance(struct builder *b, struct schema_service *svc,
 	get_strlist(b, v, "cap_drop", w, &c->cap_drop);
 	get_extra_hosts(b, v, w, c);
 	c->net = get_str(b, v, "net", w, false);
+	check_container_name(b, keynode, name, !c->net);
 	get_restart(b, v, w, &c->restart);
 	c->has_dns = get_strlist(b, v, "dns", w, &c->dns);
 	c->stop_timeout = (int)get_int(b, v, "stop_timeout", w, 0, 1000000, 10);

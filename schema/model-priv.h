@@ -10,7 +10,6 @@
 #ifndef MAESTRO_SCHEMA_MODEL_PRIV_H
 #define MAESTRO_SCHEMA_MODEL_PRIV_H
 
-#include "arena.h"
 #include "schema.h"
 #include "yaml-tree.h"
 
@@ -31,7 +30,7 @@ struct model_edges {
 };
 
 struct builder {
-	struct schema_arena *a;
+	struct mae_arena *a;
 	struct schema_env *env;
 	struct mae_diags *d;
 	const struct mae_srcmap *map;
@@ -154,6 +153,17 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 int64_t get_int(struct builder *b, const struct ynode *map,
 		const char *key, const char *where, int64_t lo,
 		int64_t hi, int64_t dflt);
+/*
+ * Report unknown key k of a keyword map (keys: its keywords): a
+ * suggestion (hint, else the closest keyword of this level, else of
+ * another level with where it belongs) and the scratch-key note; a
+ * warning ("ignored, as MaestroNG ignored it") when warn.
+ */
+void unknown_key(struct builder *b, const struct ynode *keynode,
+		 const char *k, const char *const *keys, const char *where,
+		 const char *hint, bool warn);
+/* The first control character of s, or NULL. */
+const char *control_char_in(const char *s);
 /* A number of seconds, 0 to 1e9 (node_seconds) or lo to hi. */
 double node_seconds(struct builder *b, const struct ynode *v,
 		    const char *key, const char *where, double dflt);

@@ -15,12 +15,12 @@ void build_registries(struct builder *b, const struct ynode *root)
 	if (!want_map(b, v, "registries", "at the top level"))
 		return;
 	struct schema_env *env = b->env;
-	env->registries = arena_array(b->a, v->npairs, sizeof(*env->registries));
-	env->registries_ix = name_index_new(b->a, v->npairs);
+	env->registries = mae_arena_array(b->a, v->npairs, sizeof(*env->registries));
+	mae_map_init(&env->registries_ix, b->a);
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *r = v->pairs[i].value;
-		const char *w = arena_printf(b->a, "in registry '%s'", name);
+		const char *w = mae_arena_printf(b->a, "in registry '%s'", MAE_QUOTE(name));
 		if (is_null(r))
 			continue;
 		if (r->kind != YNODE_MAP) {
@@ -30,8 +30,8 @@ void build_registries(struct builder *b, const struct ynode *root)
 		}
 		check_keys(b, r, registry_keys, w);
 		struct schema_registry *reg = &env->registries[env->nregistries++];
-		reg->name = arena_strdup(b->a, name);
-		name_index_add(env->registries_ix, reg->name, reg);
+		reg->name = mae_arena_strdup(b->a, name);
+		mae_map_add(&env->registries_ix, reg->name, reg);
 		reg->pos = model_pos(b, v->pairs[i].key);
 		reg->registry = get_str(b, r, "registry", w, false);
 		reg->username = get_str(b, r, "username", w, false);
@@ -41,7 +41,7 @@ void build_registries(struct builder *b, const struct ynode *root)
 		const struct ynode *rt = ynode_get(r, "retry");
 		if (!want_map(b, rt, "retry", w))
 			continue;
-		const char *rw = arena_printf(b->a, "in retry of registry '%s'", name);
+		const char *rw = mae_arena_printf(b->a, "in retry of registry '%s'", name);
 		check_keys(b, rt, retry_keys, rw);
 		reg->retry_attempts = (int)get_int(b, rt, "attempts", rw, 1, 1000, 3);
 		const struct ynode *when = ynode_get(rt, "when");
@@ -51,7 +51,7 @@ void build_registries(struct builder *b, const struct ynode *root)
 			type_err(b, when, "when", rw, "a list of HTTP status codes");
 			continue;
 		}
-		reg->retry_when = arena_array(b->a, when->nitems, sizeof(int));
+		reg->retry_when = mae_arena_array(b->a, when->nitems, sizeof(int));
 		for (size_t j = 0; j < when->nitems; j++) {
 			int64_t st = node_int(b, when->items[j], "when", rw, 100,
 					      599, 0);
@@ -85,20 +85,48 @@ static const struct ynode *ship_key_(struct builder *b, bool first,
 #define ship_key(v, defaults, key, where, sw) \
 	ship_key_(b, first, v, defaults, key, where, sw)
 
+/*
+ * A ship's endpoint (or its ip, the endpoint by default) is a host name
+ * or an IP address: it becomes the host of a URL, so a scheme, a path, a
+ * query, user info or white space in it would address something else.
+ */
+static void check_host(struct builder *b, const struct ynode *v,
+		       const char *key, const char *where)
+{
+	const struct ynode *x = ynode_get(v, key);
+	if (!is_texty(x))
+		return;
+	const char *h = x->str;
+	for (const unsigned char *p = (const unsigned char *)h; *p; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || strchr(".-_:[]%", *p) ||
+			  *p >= 0x80;
+		if (ok)
+			continue;
+		model_err(b, x, "'%s' %s must be a host name or an IP address, "
+			  "not '%s' (%s at offset %zu)", key, where, MAE_QUOTE(h),
+			  *p < 0x20 || *p == 0x7f ? "a control character" :
+			  mae_arena_printf(b->a, "'%c'", *p),
+			  (size_t)((const char *)p - h));
+		return;
+	}
+}
+
 static void build_ship(struct builder *b, struct schema_ship *s,
 		       const char *name, const struct ynode *keynode,
 		       const struct ynode *v, const struct ynode *defaults)
 {
-	const char *sw = arena_printf(b->a, "in ship '%s'", name);
+	const char *sw = mae_arena_printf(b->a, "in ship '%s'", MAE_QUOTE(name));
 	bool first = !b->ships_seen;
 	b->ships_seen = true;
 	const char *w;
 	const struct ynode *x;
-	s->name = arena_strdup(b->a, name);
+	s->name = mae_arena_strdup(b->a, name);
 	s->pos = model_pos(b, keynode);
 	check_keys(b, v, ship_keys, sw);
 	s->ip = get_str(b, v, "ip", sw, true);
 	s->endpoint = get_str(b, v, "endpoint", sw, false);
+	check_host(b, v, s->endpoint ? "endpoint" : "ip", sw);
 	if (!s->endpoint)
 		s->endpoint = s->ip;
 
@@ -137,7 +165,7 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 			type_err(b, x, path_keys[i], w, "a string");
 			continue;
 		}
-		*path_out[i] = arena_strdup(b->a, x->str);
+		*path_out[i] = mae_arena_strdup(b->a, x->str);
 	}
 	if (s->ssl_version)
 		model_warn(b, ship_key(v, defaults, "ssl_version", &w, sw),
@@ -169,7 +197,7 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		b->mute = false;
 		return;
 	}
-	const char *tw = arena_printf(b->a, "in ssh_tunnel of ship '%s'", name);
+	const char *tw = mae_arena_printf(b->a, "in ssh_tunnel of ship '%s'", name);
 	check_keys(b, x, tunnel_keys, tw);
 	s->has_ssh_tunnel = true;
 	s->ssh_tunnel.pos = model_pos(b, x);
@@ -200,8 +228,8 @@ void build_ships(struct builder *b, const struct ynode *root)
 	if (!want_map(b, v, "ships", "at the top level"))
 		return;
 	struct schema_env *env = b->env;
-	env->ships = arena_array(b->a, v->npairs, sizeof(*env->ships));
-	env->ships_ix = name_index_new(b->a, v->npairs);
+	env->ships = mae_arena_array(b->a, v->npairs, sizeof(*env->ships));
+	mae_map_init(&env->ships_ix, b->a);
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *s = v->pairs[i].value;
@@ -213,7 +241,7 @@ void build_ships(struct builder *b, const struct ynode *root)
 		}
 		struct schema_ship *ship = &env->ships[env->nships++];
 		build_ship(b, ship, name, v->pairs[i].key, s, defaults);
-		name_index_add(env->ships_ix, ship->name, ship);
+		mae_map_add(&env->ships_ix, ship->name, ship);
 	}
 }
 
@@ -235,10 +263,10 @@ void build_audit(struct builder *b, const struct ynode *root)
 		{ "script", NULL }, { NULL },
 	};
 	struct schema_env *env = b->env;
-	env->audit = arena_array(b->a, v->nitems, sizeof(*env->audit));
+	env->audit = mae_arena_array(b->a, v->nitems, sizeof(*env->audit));
 	for (size_t i = 0; i < v->nitems; i++) {
 		const struct ynode *a = v->items[i];
-		const char *w = arena_printf(b->a, "in auditor %zu", i + 1);
+		const char *w = mae_arena_printf(b->a, "in auditor %zu", i + 1);
 		if (!a || a->kind != YNODE_MAP) {
 			model_err(b, a, "auditor %zu must be a mapping, not %s",
 				  i + 1, ynode_describe(a));
@@ -263,7 +291,7 @@ void build_audit(struct builder *b, const struct ynode *root)
 					  type);
 			continue;
 		}
-		w = arena_printf(b->a, "in %s auditor %zu", type, i + 1);
+		w = mae_arena_printf(b->a, "in %s auditor %zu", type, i + 1);
 		bool ok = true;
 		for (int j = 0; required[t][j]; j++)
 			if (is_null(ynode_get(a, required[t][j]))) {
@@ -271,7 +299,7 @@ void build_audit(struct builder *b, const struct ynode *root)
 				ok = false;
 			}
 		struct schema_audit *au = &env->audit[env->naudit];
-		au->type = arena_strdup(b->a, type);
+		au->type = mae_arena_strdup(b->a, type);
 		au->level = get_str(b, a, "level", w, false);
 		if (!au->level)
 			au->level = "info";

@@ -66,7 +66,7 @@ void model_build(struct builder *b, const struct ynode *root)
 	else if (!*name->str)
 		model_err(b, name, "'name' at the top level must not be empty");
 	else
-		env->name = arena_strdup(b->a, name->str);
+		env->name = mae_arena_strdup(b->a, name->str);
 
 	build_schema_version(b, root);
 	const struct ynode *sp = ynode_get(root, "ship_provider");

@@ -162,6 +162,10 @@ struct schema_ssh_tunnel {
 	struct schema_pos pos;
 };
 
+/* The most ports an instance may have once its ranges are expanded
+ * (each is an entry of the create body): every port, tcp and udp. */
+#define SCHEMA_PORTS_EXPANDED_MAX 131070
+
 /* The range of a ship's `timeout` and `ssh_timeout`, in seconds: at
  * least a millisecond (the executor counts in milliseconds), at most a
  * day. */
@@ -435,8 +439,7 @@ struct schema_audit {
 /* ------------------------------------------------------------------ */
 /* The environment                                                      */
 
-struct schema_arena;
-struct name_index;
+struct mae_arena;
 
 struct schema_env {
 	const char *name;
@@ -460,11 +463,11 @@ struct schema_env {
 	struct schema_audit *audit;
 	size_t naudit;
 
-	struct schema_arena *arena;   /* private */
-	struct name_index *ships_ix;  /* private: lookups by name */
-	struct name_index *services_ix;
-	struct name_index *instances_ix;
-	struct name_index *registries_ix;
+	struct mae_arena *arena;   /* private */
+	struct mae_map ships_ix;  /* private: lookups by name */
+	struct mae_map services_ix;
+	struct mae_map instances_ix;
+	struct mae_map registries_ix;
 };
 
 /*

@@ -32,10 +32,7 @@
 /* Pool                                                                 */
 
 struct tpool {
-	struct tchunk *chunks;
-	char *ptr;                /* free space of the current chunk */
-	size_t avail;
-	size_t bytes;             /* everything allocated so far */
+	struct mae_arena arena;   /* base's, limited to TMPL_MAX_MEMORY */
 };
 
 void *tpool_alloc(struct tpool *p, size_t n);  /* zeroed; NULL past the limit */

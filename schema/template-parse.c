@@ -88,11 +88,11 @@ static struct tok *lex_push(struct lexer *lx, enum tok_kind k, size_t p)
 		 * but counted against its budget while they live */
 		size_t cap = lx->cap ? 2 * lx->cap : 256;
 		size_t more = (cap - lx->cap) * sizeof(struct tok);
-		if (lx->pool->bytes + more > TMPL_MAX_MEMORY) {
+		if (lx->pool->arena.bytes + more > TMPL_MAX_MEMORY) {
 			lex_error(lx, line, "template too large (memory limit)");
 			return NULL;
 		}
-		lx->pool->bytes += more;
+		lx->pool->arena.bytes += more;
 		lx->toks = mae_xrealloc(lx->toks, cap * sizeof(struct tok));
 		lx->cap = cap;
 	}
@@ -711,7 +711,7 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 	}
 	struct tok *e = lx.failed ? NULL : lex_push(&lx, TK_EOF, len);
 	/* the budget counts what is kept */
-	pool->bytes -= (lx.cap - (e ? lx.n : 0)) * sizeof(struct tok);
+	pool->arena.bytes -= (lx.cap - (e ? lx.n : 0)) * sizeof(struct tok);
 	if (!e) {
 		free(lx.toks);
 		return -1;
@@ -724,7 +724,7 @@ int tmpl_lex(struct tfile *tf, const char *src, size_t len,
 void tmpl_toks_free(struct tpool *pool, struct tok *toks, size_t n)
 {
 	if (toks)
-		pool->bytes -= n * sizeof(*toks);
+		pool->arena.bytes -= n * sizeof(*toks);
 	free(toks);
 }
 

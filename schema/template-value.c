@@ -18,42 +18,20 @@
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
 
-struct tchunk {
-	struct tchunk *next;
-	max_align_t data[];
-};
-
-#define CHUNK_SIZE ((size_t)64 << 10)
-
+/*
+ * The render's pool is base's arena with the template limit; each block
+ * carries its size in front (16 bytes, keeping the alignment) for
+ * tpool_realloc.
+ */
 void *tpool_alloc(struct tpool *p, size_t n)
 {
-	size_t need = ((n + 15) & ~(size_t)15) + 16;
-	if (p->bytes + need > TMPL_MAX_MEMORY)
+	p->arena.max = TMPL_MAX_MEMORY;
+	if (n > TMPL_MAX_MEMORY)
 		return NULL;
-	if (need > p->avail) {
-		size_t sz = need > CHUNK_SIZE / 4 ? need : CHUNK_SIZE;
-		struct tchunk *ch = mae_xmalloc(sizeof(*ch) + sz);
-		ch->next = p->chunks;
-		p->chunks = ch;
-		if (sz == need && p->avail > 0) {
-			/* a big block: keep the current chunk for small ones */
-			ch->next = p->chunks->next;
-			p->chunks = ch;
-			size_t *h = (size_t *)(void *)ch->data;
-			*h = n;
-			p->bytes += need;
-			memset(h + 2, 0, n);
-			return h + 2;
-		}
-		p->ptr = (char *)ch->data;
-		p->avail = sz;
-	}
-	size_t *h = (size_t *)(void *)p->ptr;
+	size_t *h = mae_arena_alloc(&p->arena, n + 2 * sizeof(size_t));
+	if (!h)
+		return NULL;
 	*h = n;
-	p->ptr += need;
-	p->avail -= need;
-	p->bytes += need;
-	memset(h + 2, 0, n);
 	return h + 2;
 }
 
@@ -78,13 +56,7 @@ char *tpool_strndup(struct tpool *p, const char *s, size_t n)
 
 void tpool_release(struct tpool *p)
 {
-	struct tchunk *ch = p->chunks;
-	while (ch) {
-		struct tchunk *next = ch->next;
-		free(ch);
-		ch = next;
-	}
-	memset(p, 0, sizeof(*p));
+	mae_arena_release(&p->arena);
 }
 
 /* ------------------------------------------------------------------ */

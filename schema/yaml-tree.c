@@ -35,18 +35,8 @@ struct xnode {
 };
 
 struct ydoc {
-	void **allocs;          /* everything freed by ydoc_free() */
-	size_t nallocs, capallocs;
-	char *block;            /* the bump-allocated block in use */
-	size_t used, avail;
+	struct mae_arena arena; /* everything, freed by ydoc_free() */
 	struct ynode *root;
-};
-
-#define DOC_BLOCK ((size_t)64 << 10)
-
-struct anchor {
-	const char *name;
-	struct xnode *node;
 };
 
 /* A pair as written, before merge keys are flattened. */
@@ -80,8 +70,7 @@ struct composer {
 	size_t nsecret;
 	struct frame *stack;
 	size_t depth, capstack;
-	struct anchor *anchors; /* open addressing */
-	size_t nanchors, capanchors;
+	struct mae_map anchors; /* name -> struct xnode */
 	uint64_t created;
 	int limit_hit; /* MAE_ERR_LIMIT once a limit stopped us */
 };
@@ -89,50 +78,22 @@ struct composer {
 /* ------------------------------------------------------------------ */
 /* Memory                                                               */
 
-static void *doc_own(struct ydoc *doc, void *p)
-{
-	if (doc->nallocs == doc->capallocs) {
-		doc->capallocs = doc->capallocs ? doc->capallocs * 2 : 64;
-		doc->allocs = mae_xrealloc(doc->allocs,
-					   doc->capallocs * sizeof(void *));
-	}
-	doc->allocs[doc->nallocs++] = p;
-	return p;
-}
-
 /* Zeroed memory that lives as long as the document. */
 static void *doc_alloc(struct ydoc *doc, size_t n)
 {
-	n = (n + 15) & ~(size_t)15;
-	if (n == 0)
-		n = 16;
-	if (n > DOC_BLOCK / 16)
-		return doc_own(doc, mae_xcalloc(1, n));
-	if (doc->used + n > doc->avail) {
-		doc->block = doc_own(doc, mae_xcalloc(1, DOC_BLOCK));
-		doc->used = 0;
-		doc->avail = DOC_BLOCK;
-	}
-	void *p = doc->block + doc->used;
-	doc->used += n;
-	return p;
+	return mae_arena_alloc(&doc->arena, n);
 }
 
 static char *doc_strndup(struct ydoc *doc, const char *s, size_t n)
 {
-	char *r = doc_alloc(doc, n + 1);
-	if (n)
-		memcpy(r, s, n);
-	return r;
+	return mae_arena_strndup(&doc->arena, s, n);
 }
 
 void ydoc_free(struct ydoc *doc)
 {
 	if (!doc)
 		return;
-	for (size_t i = 0; i < doc->nallocs; i++)
-		free(doc->allocs[i]);
-	free(doc->allocs);
+	mae_arena_release(&doc->arena);
 	free(doc);
 }
 
@@ -263,51 +224,15 @@ char *ynode_quote(const struct ynode *n)
 /* ------------------------------------------------------------------ */
 /* Anchors                                                              */
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-static struct anchor *anchor_slot(struct composer *c, const char *name)
-{
-	if (c->capanchors == 0)
-		return NULL;
-	size_t mask = c->capanchors - 1;
-	for (size_t i = hash_str(name) & mask;; i = (i + 1) & mask) {
-		struct anchor *a = &c->anchors[i];
-		if (!a->name || strcmp(a->name, name) == 0)
-			return a;
-	}
-}
-
 static void anchor_put(struct composer *c, const char *name,
 		       struct xnode *node)
 {
-	if (2 * (c->nanchors + 1) > c->capanchors) {
-		struct anchor *old = c->anchors;
-		size_t oldcap = c->capanchors;
-		c->capanchors = oldcap ? oldcap * 2 : 16;
-		c->anchors = mae_xcalloc(c->capanchors, sizeof(*c->anchors));
-		c->nanchors = 0;
-		for (size_t i = 0; i < oldcap; i++)
-			if (old[i].name)
-				anchor_put(c, old[i].name, old[i].node);
-		free(old);
-	}
-	struct anchor *a = anchor_slot(c, name);
-	if (!a->name)
-		c->nanchors++;
-	a->name = name;
-	a->node = node;
+	mae_map_set(&c->anchors, name, node);
 }
 
 static struct xnode *anchor_get(struct composer *c, const char *name)
 {
-	struct anchor *a = anchor_slot(c, name);
-	return a && a->name ? a->node : NULL;
+	return mae_map_get(&c->anchors, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -969,7 +894,7 @@ int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
 	while (c.depth > 0)
 		frame_release(&c.stack[--c.depth]);
 	free(c.stack);
-	free(c.anchors);
+	mae_map_release(&c.anchors);
 	free(c.secret);
 	yaml_parser_delete(&p);
 	if (rc < 0) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Terminal injection (issue 11 item 14): names from the description and
 # strings from a daemon (Version, Docker's error message) reach the
-# terminal escaped, one table row per ship, widths bounded.  The daemons
+# terminal escaped, one table row per ship, widths bounded; and `ships`
+# output that cannot be written is a failure (item 6).  The daemons
 # are tests/cli/hostile-daemon.py on unix sockets in a temporary directory.
 # usage: escape.sh MAESTRO SOURCE_ROOT
 set -u
@@ -50,6 +51,19 @@ import json, sys
 v = [s for s in json.load(sys.stdin)["ships"] if s["name"] == "evil"][0]["docker_version"]
 sys.exit(0 if v == "20.10\x1b[31m\r\nfake  unix  reachable\x1b[0m" else 1)' \
   || { echo "FAIL: --json does not carry the version exactly"; fail=1; }
+# ships output that cannot be written fails, as every command's
+sed '/^  err:/d' "$tmp/m.yaml" >"$tmp/one.yaml"
+"$maestro" -f "$tmp/one.yaml" ships >/dev/null 2>&1 || { echo "FAIL ships (one ship): exit $?"; fail=1; }
+for args in ships "ships --json"; do
+  # shellcheck disable=SC2086
+  "$maestro" -f "$tmp/one.yaml" $args >/dev/full 2>"$tmp/err"; rc=$?
+  { [ $rc -eq 1 ] && grep -q '^maestro: error: write failure on standard output: No space left on device$' "$tmp/err"; } \
+    || { echo "FAIL $args >/dev/full: exit $rc"; cat "$tmp/err"; fail=1; }
+  # shellcheck disable=SC2086
+  "$maestro" -f "$tmp/one.yaml" $args >&- 2>"$tmp/err"; rc=$?
+  { [ $rc -eq 1 ] && grep -q '^maestro: error: write failure on standard output: Bad file descriptor$' "$tmp/err"; } \
+    || { echo "FAIL $args, stdout closed: exit $rc"; cat "$tmp/err"; fail=1; }
+done
 stop_daemon
 
 # a huge Version is cut in the table, not padded into every line

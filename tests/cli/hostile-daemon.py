@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""A Docker daemon that lies, on unix sockets, for tests/cli/escape.sh.
+"""Docker daemons that lie, on unix sockets, for tests/cli/escape.sh and
+tests/cli/ships-exit.sh.
 
 usage: hostile-daemon.py DIR
 Serves DIR/evil.sock (a Version with ESC, CR and LF, or with
-EVIL_VERSION_SIZE=N one of N bytes) and DIR/err.sock (every call fails
-with a message that draws on the terminal), writes DIR/ready, and runs
-until killed.
+EVIL_VERSION_SIZE=N one of N bytes), DIR/err.sock (every call fails
+with a message that draws on the terminal), and daemons that answer
+/_ping and then fail one later call: DIR/badjson.sock (/version is
+malformed JSON), DIR/html.sock (/version is an HTML page), DIR/old.sock
+(API 1.12), DIR/auth.sock (/info answers 401), DIR/list.sock (the
+container list answers 500); DIR/good.sock answers everything.  Writes
+DIR/ready, and runs until killed.
 """
 import json
 import os
@@ -43,13 +48,23 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.mode == "err":
             self.send(500, json.dumps({"message": MESSAGE}))
             return
+        mode = self.server.mode
         if p == "/_ping":
             self.send(200, "OK", "text/plain")
+        elif p.endswith("/version") and mode == "badjson":
+            self.send(200, '{"Version": "20.10", "ApiVersion": ')
+        elif p.endswith("/version") and mode == "html":
+            self.send(200, "<html><body>proxy login</body></html>", "text/html")
         elif p.endswith("/version"):
-            self.send(200, json.dumps({"Version": VERSION, "ApiVersion": "1.41",
+            self.send(200, json.dumps({"Version": VERSION if mode == "evil" else "20.10",
+                                       "ApiVersion": "1.12" if mode == "old" else "1.41",
                                        "MinAPIVersion": "1.12"}))
+        elif p.endswith("/info") and mode == "auth":
+            self.send(401, json.dumps({"message": "authentication required"}))
         elif p.endswith("/info"):
             self.send(200, json.dumps({"Containers": 3}))
+        elif "/containers/json" in p and mode == "list":
+            self.send(500, json.dumps({"message": "database is locked"}))
         elif "/containers/json" in p:
             self.send(200, "[]")
         else:
@@ -69,7 +84,7 @@ def serve(path, mode):
 
 
 d = sys.argv[1]
-serve(os.path.join(d, "evil.sock"), "evil")
-serve(os.path.join(d, "err.sock"), "err")
+for m in ["evil", "err", "good", "badjson", "html", "old", "auth", "list"]:
+    serve(os.path.join(d, m + ".sock"), m)
 open(os.path.join(d, "ready"), "w").close()
 threading.Event().wait()

@@ -4,29 +4,7 @@
 # option), `COMMAND --help` for every command, and write failures
 # (/dev/full, stdout closed) that must not exit 0.
 # usage: options.sh MAESTRO SOURCE_ROOT
-set -u
-maestro=$(realpath "$1")
-root=$(realpath "$2")
-fx=$root/tests/fixtures/env
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-
-check() { # name, expected exit, expected stdout file, expected stderr file, args...
-  local name=$1 want_rc=$2 want_out=$3 want_err=$4
-  shift 4
-  "$maestro" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -ne "$want_rc" ]; then
-    echo "FAIL $name: exit $rc, expected $want_rc"; cat "$tmp/err"; fail=1; return
-  fi
-  if [ -n "$want_out" ] && ! diff -u "$want_out" "$tmp/out"; then
-    echo "FAIL $name: stdout differs"; fail=1
-  fi
-  if [ -n "$want_err" ] && ! diff -u "$want_err" "$tmp/err"; then
-    echo "FAIL $name: stderr differs"; fail=1
-  fi
-}
+. "$(dirname "$0")/lib.sh" "$@"
 
 # -fFILE and --file=FILE are -f FILE; -- ends the options
 printf 'app\n \\- kafka\n   \\- zk-ensemble\n' >"$tmp/t1"
@@ -74,19 +52,30 @@ check missing-value 2 /dev/null "$tmp/e6" -f
 { [ $rc -eq 2 ] && grep -qF "maestro: unknown option '--\rx'" "$tmp/err"; } \
   || { echo "FAIL unknown-option-escaped: exit $rc"; cat -v "$tmp/err"; fail=1; }
 
-# every command has --help (exit 0, on stdout, its usage first); -h too
-for c in validate config dump deptree ships; do
+# every command of `maestro --help` has --help (exit 0, on stdout, its
+# usage first, lines of at most 79 columns but the usage); -h too
+commands=$("$maestro" --help | sed -n '/^Commands:/,$p' | awk 'NR > 1 {print $1}')
+[ -n "$commands" ] || { echo "FAIL: maestro --help lists no command"; fail=1; }
+for c in $commands dump; do
   "$maestro" "$c" --help >"$tmp/out" 2>"$tmp/err" || { echo "FAIL $c --help: exit $?"; fail=1; }
   head -1 "$tmp/out" | grep -q '^usage: maestro ' || { echo "FAIL $c --help: no usage"; fail=1; }
   [ -s "$tmp/err" ] && { echo "FAIL $c --help: stderr"; cat "$tmp/err"; fail=1; }
+  tail -n +2 "$tmp/out" | awk 'length > 79 {exit 1}' || { echo "FAIL $c --help: a line past 79 columns"; fail=1; }
   "$maestro" "$c" -h | cmp -s - "$tmp/out" || { echo "FAIL $c -h differs from --help"; fail=1; }
 done
-# every option of --help is one the command takes, and in its docs page
-for c in config deptree ships; do
+# every option of a command's --help is in its docs page (docs/cmd-NAME.md,
+# or the page whose title names it) or, a shared flag, in docs/selection.md
+for c in $commands; do
+  page=$root/docs/cmd-$c.md
+  [ -e "$page" ] || page=$(grep -lE "^# maestro .*\b$c\b" "$root"/docs/cmd-*.md | head -1)
+  [ -n "$page" ] || { echo "FAIL $c: no docs/cmd-*.md page"; fail=1; continue; }
   for o in $("$maestro" "$c" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+$'); do
     [ "$o" = --help ] && continue
-    grep -q -- "$o" "$root/docs/cmd-$c.md" || { echo "FAIL $c: $o not in docs/cmd-$c.md"; fail=1; }
+    # the shared flags are documented once, in docs/selection.md
+    grep -q -- "$o" "$page" "$root/docs/selection.md" \
+      || { echo "FAIL $c: $o not in ${page#"$root"/} or docs/selection.md"; fail=1; }
   done
+  grep -q "^| \`$c" "$root/docs/usage.md" || { echo "FAIL $c: not in docs/usage.md's commands"; fail=1; }
 done
 
 # output is complete or the command fails (exit 1, saying why)

@@ -51,22 +51,36 @@ static const struct cli_command one_cmd = {
 /* stderr of the last parse */
 static char err[4096];
 
+/* stderr into a temporary file from err_begin() to err_end() */
+static FILE *err_file;
+static int err_saved = -1;
+
+static void err_begin(void)
+{
+	fflush(stderr);
+	err_file = tmpfile();
+	assert_non_null(err_file);
+	err_saved = dup(2);
+	dup2(fileno(err_file), 2);
+}
+
+static void err_end(void)
+{
+	fflush(stderr);
+	dup2(err_saved, 2);
+	close(err_saved);
+	rewind(err_file);
+	size_t n = fread(err, 1, sizeof(err) - 1, err_file);
+	err[n] = '\0';
+	fclose(err_file);
+}
+
 static int parse_v(const struct cli_command *cmd, struct cli_args *a,
 		   char **argv, int argc)
 {
-	fflush(stderr);
-	FILE *tmp = tmpfile();
-	assert_non_null(tmp);
-	int saved = dup(2);
-	dup2(fileno(tmp), 2);
+	err_begin();
 	int rc = cli_args_parse(cmd, argc, argv, a);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	size_t n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	fclose(tmp);
+	err_end();
 	return rc;
 }
 
@@ -286,17 +300,20 @@ static void actions(void **state)
 				 : PARSE(&plan_cmd, &a, (char *)cases[i].action,
 					 (char *)cases[i].flag);
 		assert_int_equal(rc, 0);
-		fflush(stderr);
-		FILE *tmp = tmpfile();
-		int saved = dup(2);
-		dup2(fileno(tmp), 2);
+		err_begin();
 		rc = cli_args_check_action(&plan_cmd, &a, cases[i].action);
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		fclose(tmp);
+		err_end();
 		assert_int_equal(rc, cases[i].ok ? 0 : CLI_EXIT_USAGE);
+		if (!cases[i].ok)
+			assert_non_null(strstr(err, "is not an option of '"));
 	}
+	assert_int_equal(PARSE(&plan_cmd, &a, "strat"), 0);
+	err_begin();
+	assert_int_equal(cli_args_check_action(&plan_cmd, &a, "strat"),
+			 CLI_EXIT_USAGE);
+	err_end();
+	assert_non_null(strstr(err, "unknown action 'strat' (did you mean "
+				    "'start'?)"));
 	assert_int_equal(cli_action_flags("strat"), 0);
 	assert_int_equal(cli_action_flags("restart"), CLI_F_RESTART);
 	cli_args_release(&a);
@@ -307,18 +324,9 @@ static int globals(char **argv, int argc, struct cli_globals *g, int *next)
 	memset(g, 0, sizeof(*g));
 	g->file = "maestro.yaml";
 	g->color = true;
-	fflush(stderr);
-	FILE *tmp = tmpfile();
-	int saved = dup(2);
-	dup2(fileno(tmp), 2);
+	err_begin();
 	int rc = cli_globals_parse(argc, argv, g, next);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	size_t n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	fclose(tmp);
+	err_end();
 	return rc;
 }
 

@@ -37,6 +37,9 @@ static void test_docker_lists(void **state)
 	mae_error_clear(&e);
 	assert_int_equal(obs_ship_add_docker_containers(s, cs, &e), 0);
 	assert_int_equal(obs_ship_add_docker_images(s, ims, &e), 0);
+	assert_int_equal(obs_ship_add_inspect(s, "web-1", json_pack("{s:{}}", "Config")), 0);
+	assert_int_equal(obs_ship_add_inspect(s, "nobody", json_object()),
+			 MAE_ERR_NOTFOUND);
 	assert_int_equal(observed_seal(o, &e), 0);
 
 	const struct obs_ship *sh = observed_ship(o, "ship1");
@@ -48,6 +51,7 @@ static void test_docker_lists(void **state)
 	assert_string_equal(w->id, "aa");
 	assert_string_equal(w->spec, "s1");
 	assert_string_equal(w->image_id, "sha256:11");
+	assert_non_null(json_object_get(w->inspect, "Config"));
 	const struct obs_container *d = obs_ship_container(sh, "db-1");
 	assert_non_null(d);
 	assert_false(d->running);

@@ -1,0 +1,118 @@
+/*
+ * test-blocks.c - base's building blocks: the arena, the string map and
+ * the UTF-8 decoder.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+
+static void test_arena(void **state)
+{
+	(void)state;
+	struct mae_arena a = MAE_ARENA_INIT;
+	/* zeroed, aligned for any type, small and big blocks alike */
+	for (size_t n = 0; n < 70000; n += n < 64 ? 1 : 4097) {
+		unsigned char *p = mae_arena_alloc(&a, n);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(p[i], 0);
+		memset(p, 0xa5, n);
+	}
+	/* a big block does not end the current chunk: a small one after it
+	 * lands next to the small one before */
+	char *s1 = mae_arena_alloc(&a, 16);
+	mae_arena_alloc(&a, 1 << 20);
+	char *s2 = mae_arena_alloc(&a, 16);
+	assert_ptr_equal(s2, s1 + 16);
+	char *d = mae_arena_strndup(&a, "ab\0cd", 5);
+	assert_memory_equal(d, "ab\0cd", 6);
+	assert_null(mae_arena_strdup(&a, NULL));
+	assert_string_equal(mae_arena_printf(&a, "%s-%d", "x", 7), "x-7");
+	mae_arena_release(&a);
+	assert_int_equal(a.bytes, 0);
+
+	/* with a limit, past it is NULL and the arena stays usable */
+	a.max = 1000;
+	assert_non_null(mae_arena_alloc(&a, 900));
+	assert_null(mae_arena_alloc(&a, 200));
+	assert_null(mae_arena_array(&a, SIZE_MAX / 4, 8));
+	assert_non_null(mae_arena_alloc(&a, 50));
+	mae_arena_release(&a);
+	assert_int_equal(a.max, 1000);
+
+	struct mae_arena *h = mae_arena_new();
+	assert_non_null(mae_arena_array(h, 10, sizeof(double)));
+	mae_arena_free(h);
+	mae_arena_free(NULL);
+}
+
+static void test_map(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	static char keys[N][16];
+	struct mae_map m;
+	mae_map_init(&m, NULL);
+	assert_null(mae_map_get(&m, "absent"));
+	assert_null(mae_map_get(NULL, "absent"));
+	for (size_t i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "key-%zu", i);
+		assert_true(mae_map_add(&m, keys[i], (void *)(i + 1)));
+	}
+	assert_int_equal(m.n, N);
+	assert_true(m.cap >= 2 * N);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal((size_t)mae_map_get(&m, keys[i]), i + 1);
+	assert_null(mae_map_get(&m, "key-5000"));
+	assert_null(mae_map_get(&m, ""));
+	/* add keeps the first value; set replaces */
+	assert_false(mae_map_add(&m, "key-7", (void *)99));
+	assert_int_equal((size_t)mae_map_get(&m, "key-7"), 8);
+	mae_map_set(&m, "key-7", (void *)99);
+	assert_int_equal((size_t)mae_map_get(&m, "key-7"), 99);
+	mae_map_set(&m, "", (void *)3);
+	assert_int_equal((size_t)mae_map_get(&m, ""), 3);
+	assert_int_equal(m.n, N + 1);
+	bool added;
+	struct mae_map_slot *s = mae_map_slot(&m, "new", &added);
+	assert_true(added);
+	assert_null(s->val);
+	s = mae_map_slot(&m, "new", &added);
+	assert_false(added);
+	size_t seen = 0;
+	for (size_t i = 0; i < m.cap; i++)
+		seen += m.slots[i].key != NULL;
+	assert_int_equal(seen, N + 2);
+	mae_map_release(&m);
+	assert_null(mae_map_get(&m, "key-1"));
+
+	/* in an arena: nothing to free but the arena */
+	struct mae_arena a = MAE_ARENA_INIT;
+	mae_map_init(&m, &a);
+	for (size_t i = 0; i < 100; i++)
+		mae_map_add(&m, keys[i], keys[i]);
+	assert_ptr_equal(mae_map_get(&m, "key-42"), keys[42]);
+	mae_map_release(&m);
+	mae_arena_release(&a);
+
+	/* FNV-1a, 64-bit, as published */
+	assert_int_equal((uint64_t)mae_str_hash(""), 0xcbf29ce484222325ULL);
+	assert_int_equal((uint64_t)mae_str_hash("a"), 0xaf63dc4c8601ec8cULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_map),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
