@@ -3,8 +3,10 @@
  *
  * What is here: error values with a located message (struct mae_error),
  * a list of diagnostics that keeps going after the first problem
- * (struct mae_diags), a bounded growable string (struct mae_buf), string
- * helpers, "did you mean" suggestions, canonical JSON, SHA-256 and base64.
+ * (struct mae_diags), a bounded growable string (struct mae_buf), the
+ * arena (struct mae_arena), the string map (struct mae_map), UTF-8,
+ * string helpers, "did you mean" suggestions, canonical JSON, SHA-256,
+ * HMAC, base64 and the fault-injection seam of test builds.
  *
  * What must not be here: anything that prints, exits, touches the network
  * or a database.  Third-party types never appear in this header: the JSON
@@ -321,6 +323,28 @@ struct mae_map_slot *mae_map_slot(struct mae_map *m, const char *key,
 				  bool *added);
 /* The value of key, or NULL.  m may be NULL. */
 void *mae_map_get(const struct mae_map *m, const char *key);
+
+/* ------------------------------------------------------------------ */
+/* UTF-8                                                                */
+
+/*
+ * The one decoder: the code point of the UTF-8 sequence at the start of
+ * text[0..n) in *cp and its length (1-4), or 0 when there is none (an
+ * invalid or continuation lead byte, a truncated sequence, a bad
+ * continuation byte, an overlong form, a surrogate, past U+10FFFF).
+ * Reads no byte past a bad one, so NUL-terminated text is safe with a
+ * generous n.
+ */
+size_t mae_utf8_decode(const void *text, size_t n, uint32_t *cp);
+/* Encode c (at most U+10FFFF) into out; returns its length (1-4). */
+size_t mae_utf8_encode(uint32_t c, char out[4]);
+void mae_buf_add_utf8(struct mae_buf *b, uint32_t c);
+/* The length of the longest valid UTF-8 prefix of text[0..n) (NUL is a
+ * character); valid: all of it. */
+size_t mae_utf8_valid_prefix(const void *text, size_t n);
+bool mae_utf8_valid(const void *text, size_t n);
+/* Characters in valid UTF-8 text[0..n) (lead bytes counted). */
+size_t mae_utf8_count(const void *text, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Strings                                                              */

@@ -479,6 +479,43 @@ void cli_args_release(struct cli_args *a)
 	a->noperands = 0;
 }
 
+static char *delay_text(uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		return mae_xasprintf("%llu", (unsigned long long)(ms / 1000));
+	char frac[8];
+	snprintf(frac, sizeof(frac), "%03u", (unsigned)(ms % 1000));
+	for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
+		frac[n - 1] = '\0';
+	return mae_xasprintf("%llu.%s", (unsigned long long)(ms / 1000), frac);
+}
+
+char *cli_args_flag_text(const struct cli_args *a, enum cli_opt_id id)
+{
+	if ((unsigned)id >= CLI_OPT_NSHARED || !(a->given & (UINT64_C(1) << id)))
+		return NULL;
+	const char *name = shared[id].name;
+	char *v = NULL, *text;
+	switch (id) {
+	case CLI_OPT_CONTAINER_FILTER: v = mae_xstrdup(a->container_filter); break;
+	case CLI_OPT_SHIP_FILTER: v = mae_xstrdup(a->ship_filter); break;
+	case CLI_OPT_STEP_DELAY: v = delay_text(a->step_delay_ms); break;
+	case CLI_OPT_STOP_START_DELAY: v = delay_text(a->stop_start_delay_ms); break;
+	case CLI_OPT_BATCH:
+		v = mae_xasprintf("%u%s", a->batch, a->batch_percent ? "%" : "");
+		break;
+	case CLI_OPT_CONCURRENCY: v = mae_xasprintf("%u", a->concurrency); break;
+	case CLI_OPT_SHIP_CONCURRENCY:
+		v = mae_xasprintf("%u", a->ship_concurrency);
+		break;
+	default:
+		break;
+	}
+	text = v ? mae_xasprintf("--%s=%s", name, v) : mae_xasprintf("--%s", name);
+	free(v);
+	return text;
+}
+
 static const struct {
 	const char *name;
 	uint64_t flags;

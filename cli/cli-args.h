@@ -189,6 +189,13 @@ int cli_args_check_action(const struct cli_command *cmd,
 /* The flags an action takes (CLI_F_START...), 0 for an unknown action. */
 uint64_t cli_action_flags(const char *action);
 
+/*
+ * A given shared option as one argument that parses back to the same
+ * value ("--step-delay=1.5", "--batch=25%", "--all"), newly allocated;
+ * NULL when it was not given.  For the record of what was asked.
+ */
+char *cli_args_flag_text(const struct cli_args *a, enum cli_opt_id id);
+
 /* The long name of a shared option ("with-dependencies"). */
 const char *cli_opt_name(enum cli_opt_id id);
 

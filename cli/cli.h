@@ -99,11 +99,6 @@ char *cli_escaped(const char *s, size_t max);
 /* Characters a terminal acts on, or that reorder or break lines: what
  * cli_escape escapes (besides bytes that are not UTF-8). */
 bool cli_char_unsafe(uint32_t c);
-/*
- * One UTF-8 sequence at s (n bytes left): its length and code point, or
- * 0 when it is not well-formed (overlong, surrogate, past U+10FFFF, cut).
- */
-size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* prefix, then the formatted message escaped, then a newline, on stderr. */
 void cli_vmessage(const char *prefix, const char *fmt, va_list ap);

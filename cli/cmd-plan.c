@@ -71,34 +71,11 @@ static void record_args(struct plan *p, const struct cli_args *a)
 	for (size_t i = 1; i < a->noperands; i++)
 		plan_add_arg(p, a->operands[i]);
 	for (int id = 0; id < CLI_OPT_NSHARED; id++) {
-		if (!(a->given & (UINT64_C(1) << id)) || id == CLI_OPT_JSON ||
-		    id == CLI_OPT_DOT)
+		if (id == CLI_OPT_JSON || id == CLI_OPT_DOT)
 			continue;
-		char *arg = NULL;
-		const char *name = cli_opt_name((enum cli_opt_id)id);
-		switch (id) {
-		case CLI_OPT_CONTAINER_FILTER:
-			arg = mae_xasprintf("--%s=%s", name, a->container_filter);
-			break;
-		case CLI_OPT_SHIP_FILTER:
-			arg = mae_xasprintf("--%s=%s", name, a->ship_filter);
-			break;
-		case CLI_OPT_STEP_DELAY:
-			arg = mae_xasprintf("--%s=%g", name, a->step_delay_ms / 1000.0);
-			break;
-		case CLI_OPT_STOP_START_DELAY:
-			arg = mae_xasprintf("--%s=%g", name,
-					    a->stop_start_delay_ms / 1000.0);
-			break;
-		case CLI_OPT_BATCH:
-			arg = mae_xasprintf("--%s=%u%s", name, a->batch,
-					    a->batch_percent ? "%" : "");
-			break;
-		default:
-			arg = mae_xasprintf("--%s", name);
-			break;
-		}
-		plan_add_arg(p, arg);
+		char *arg = cli_args_flag_text(a, (enum cli_opt_id)id);
+		if (arg)
+			plan_add_arg(p, arg);
 		free(arg);
 	}
 }

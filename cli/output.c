@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,31 +79,15 @@ int cli_out_finish(void)
 		out_failed();
 	if (!out_errno)
 		return 0;
+	if (out_errno == EPIPE) {
+		/* the reader left (`| head`): end as SIGPIPE does, quietly,
+		 * even when it was ignored (as git does) */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		return -1;
+	}
 	cli_error("write failure on standard output: %s", strerror(out_errno));
 	return -1;
-}
-
-size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len = s[0] < 0x80   ? 1
-		     : s[0] < 0xc2 ? 0
-		     : s[0] < 0xe0 ? 2
-		     : s[0] < 0xf0 ? 3
-		     : s[0] < 0xf5 ? 4
-				   : 0;
-	if (len == 0 || len > n)
-		return 0;
-	uint32_t c = len == 1 ? s[0] : s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 bool cli_char_unsafe(uint32_t c)
@@ -128,7 +113,7 @@ static size_t escape_upto(struct mae_buf *b, const char *s, size_t limit,
 	while (n) {
 		char esc[16];
 		uint32_t c = 0;
-		size_t len = cli_utf8_char(p, n, &c);
+		size_t len = mae_utf8_decode(p, n, &c);
 		const char *piece = (const char *)p;
 		size_t plen = len, cols = 1;
 		if (len == 0) {

@@ -88,7 +88,7 @@ static void yaml_quoted(struct yout *y, const char *p, const char *q)
 		if (s >= e)
 			break;
 		uint32_t cp = *s;
-		size_t len = cli_utf8_char(s, (size_t)(e - s), &cp);
+		size_t len = mae_utf8_decode(s, (size_t)(e - s), &cp);
 		if (len == 0)
 			len = 1; /* not UTF-8: not canonical text; copied as it is */
 		if (cli_char_unsafe(cp) || cp == 0xfffe || cp == 0xffff) {

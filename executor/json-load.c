@@ -53,22 +53,10 @@ static bool hex4(struct scan *c, unsigned *v)
 /* One UTF-8 sequence at c->i (not ASCII); false when invalid. */
 static bool utf8(struct scan *c)
 {
-	unsigned char b = c->s[c->i];
-	size_t len = (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3
-					   : (b & 0xf8) == 0xf0 ? 4 : 0;
-	if (!len || c->i + len > c->n)
-		return false;
-	unsigned long cp = b & (0xff >> (len + 1));
-	for (size_t k = 1; k < len; k++) {
-		if ((c->s[c->i + k] & 0xc0) != 0x80)
-			return false;
-		cp = (cp << 6) | (c->s[c->i + k] & 0x3f);
-	}
-	static const unsigned long min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return false;
+	uint32_t cp;
+	size_t len = mae_utf8_decode(c->s + c->i, c->n - c->i, &cp);
 	c->i += len;
-	return true;
+	return len > 0;
 }
 
 static bool string(struct scan *c)

@@ -19,59 +19,7 @@
 /* ------------------------------------------------------------------ */
 /* N(x)                                                                 */
 
-/* Decode one UTF-8 sequence at s; returns its length, 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len;
-	unsigned long c;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	static const unsigned long min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static void utf8_encode(struct mae_buf *b, unsigned long c)
-{
-	if (c < 0x80) {
-		mae_buf_addc(b, (char)c);
-	} else if (c < 0x800) {
-		mae_buf_addc(b, (char)(0xc0 | (c >> 6)));
-		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		mae_buf_addc(b, (char)(0xe0 | (c >> 12)));
-		mae_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else {
-		mae_buf_addc(b, (char)(0xf0 | (c >> 18)));
-		mae_buf_addc(b, (char)(0x80 | ((c >> 12) & 0x3f)));
-		mae_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		mae_buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	}
-}
-
-static bool is_word(unsigned long c)
+static bool is_word(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -83,7 +31,7 @@ static bool is_word(unsigned long c)
 	return true;
 }
 
-static void add_upper(struct mae_buf *b, unsigned long c)
+static void add_upper(struct mae_buf *b, uint32_t c)
 {
 	if (c >= 'a' && c <= 'z')
 		c -= 32;
@@ -96,7 +44,7 @@ static void add_upper(struct mae_buf *b, unsigned long c)
 		c = 0x178;
 	else if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
 		c -= 32;
-	utf8_encode(b, c);
+	mae_buf_add_utf8(b, c);
 }
 
 char *env_name_normalise(const char *name)
@@ -104,8 +52,9 @@ char *env_name_normalise(const char *name)
 	struct mae_buf b = MAE_BUF_INIT;
 	const unsigned char *s = (const unsigned char *)name;
 	while (*s) {
-		unsigned long c;
-		size_t len = utf8_decode(s, &c);
+		uint32_t c;
+		/* NUL-terminated: the decoder stops at the NUL */
+		size_t len = mae_utf8_decode(s, 4, &c);
 		if (!len) {
 			mae_buf_addc(&b, '_');
 			s++;
@@ -251,31 +200,6 @@ void env_map_update(struct env_map *m, const struct env_map *src)
 /* ------------------------------------------------------------------ */
 /* Env files                                                            */
 
-static bool utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		unsigned long c;
-		if (p[i] == 0)
-			return false;
-		/* utf8_decode reads at most 4 bytes; stop at the end */
-		if (p[i] >= 0x80) {
-			size_t need = (p[i] & 0xe0) == 0xc0   ? 2
-				      : (p[i] & 0xf0) == 0xe0 ? 3
-				      : (p[i] & 0xf8) == 0xf0 ? 4
-							      : 0;
-			if (!need || i + need > n)
-				return false;
-		}
-		size_t len = utf8_decode(p + i, &c);
-		if (!len)
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 static bool is_space(char c)
 {
 	/* what Python's str.strip() removes, in ASCII */
@@ -298,7 +222,7 @@ const char *env_name_problem(const char *k)
 int envfile_parse(const char *path, const char *data, size_t len,
 		  struct env_map *m, struct mae_error *e)
 {
-	if (!utf8_valid(data, len))
+	if (memchr(data, 0, len) || !mae_utf8_valid(data, len))
 		return mae_error_set(e, MAE_ERR_INVALID,
 				     "environment file '%s' is not UTF-8 text", path);
 	int lineno = 0;

@@ -349,7 +349,19 @@ int tv_json(struct rctx *c, const struct tvalue *v, int indent,
 /* Python float repr. */
 void tv_float_repr(double x, struct mae_buf *b);
 size_t tmpl_space_len(const char *s, size_t n);
-size_t tmpl_utf8_get(const char *s, uint32_t *c);
-size_t tmpl_utf8_count(const char *s, size_t n);
+/*
+ * The character at s in text the pass has checked (valid UTF-8, so the
+ * decoder never stops early); a byte that is not UTF-8 counts as one
+ * character of its own value, so a loop over text always advances.
+ */
+static inline size_t tmpl_utf8_get(const char *s, uint32_t *c)
+{
+	size_t l = mae_utf8_decode(s, 4, c);
+	if (!l) {
+		*c = (unsigned char)*s;
+		l = 1;
+	}
+	return l;
+}
 
 #endif

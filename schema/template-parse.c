@@ -275,50 +275,6 @@ static size_t match_int(const char *s, size_t n, size_t pos, int *base)
 	return 0;
 }
 
-static void utf8_put(char **o, uint32_t c)
-{
-	unsigned char *p = (unsigned char *)*o;
-	if (c < 0x80) {
-		*p++ = (unsigned char)c;
-	} else if (c < 0x800) {
-		*p++ = (unsigned char)(0xc0 | (c >> 6));
-		*p++ = (unsigned char)(0x80 | (c & 0x3f));
-	} else if (c < 0x10000) {
-		*p++ = (unsigned char)(0xe0 | (c >> 12));
-		*p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		*p++ = (unsigned char)(0x80 | (c & 0x3f));
-	} else {
-		*p++ = (unsigned char)(0xf0 | (c >> 18));
-		*p++ = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
-		*p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-		*p++ = (unsigned char)(0x80 | (c & 0x3f));
-	}
-	*o = (char *)p;
-}
-
-/* Decode one UTF-8 sequence (input is valid UTF-8); returns its length. */
-size_t tmpl_utf8_get(const char *s, uint32_t *c);
-size_t tmpl_utf8_get(const char *s, uint32_t *c)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	if (u[0] < 0x80) {
-		*c = u[0];
-		return 1;
-	}
-	if (u[0] < 0xe0) {
-		*c = ((uint32_t)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
-		return 2;
-	}
-	if (u[0] < 0xf0) {
-		*c = ((uint32_t)(u[0] & 0x0f) << 12) |
-		     ((uint32_t)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
-		return 3;
-	}
-	*c = ((uint32_t)(u[0] & 0x07) << 18) | ((uint32_t)(u[1] & 0x3f) << 12) |
-	     ((uint32_t)(u[2] & 0x3f) << 6) | (u[3] & 0x3f);
-	return 4;
-}
-
 static int hexval(char c)
 {
 	if (is_dec(c))
@@ -412,7 +368,7 @@ put:
 				  (unsigned)cp);
 			return false;
 		}
-		utf8_put(&o, cp);
+		o += mae_utf8_encode(cp, o);
 	}
 	*o = '\0';
 	t->s = out;

@@ -387,14 +387,6 @@ int64_t tv_range_item(const struct tvalue *v, uint64_t i)
 			 i * (uint64_t)v->u.range.step);
 }
 
-size_t tmpl_utf8_count(const char *s, size_t n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return k;
-}
-
 bool tv_truthy(const struct tvalue *v)
 {
 	switch (v->k) {
@@ -417,7 +409,7 @@ int64_t tv_len(struct rctx *c, const struct tvalue *v)
 	case TV_STR:
 		if (tmpl_work(c, 1 + (int64_t)(v->u.str.n / 64)) < 0)
 			return -1;
-		return (int64_t)tmpl_utf8_count(v->u.str.s, v->u.str.n);
+		return (int64_t)mae_utf8_count(v->u.str.s, v->u.str.n);
 	case TV_LIST: case TV_TUPLE: case TV_VIEW: return (int64_t)v->u.seq.n;
 	case TV_DICT: return (int64_t)v->u.dict.n;
 	case TV_RANGE:

@@ -260,35 +260,6 @@ static const char *intern_path(struct rctx *c, const char *p)
 	return c->paths[c->npaths++];
 }
 
-/* The length of the valid UTF-8 sequence at s[0..n), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *u, size_t n)
-{
-	unsigned char b = u[0];
-	size_t l;
-	uint32_t cp;
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xc2 && b <= 0xdf)
-		l = 2, cp = b & 0x1f;
-	else if (b >= 0xe0 && b <= 0xef)
-		l = 3, cp = b & 0x0f;
-	else if (b >= 0xf0 && b <= 0xf4)
-		l = 4, cp = b & 0x07;
-	else
-		return 0;
-	if (l > n)
-		return 0;
-	for (size_t k = 1; k < l; k++) {
-		if ((u[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (u[k] & 0x3f);
-	}
-	if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return l;
-}
-
 /*
  * Refuse a NUL character or bytes that are not UTF-8 (Jinja2 reads str),
  * at their line and column: lines end at \n, \r\n or \r as the lexer
@@ -299,7 +270,8 @@ static int check_text(struct rctx *c, const char *src, size_t len)
 	const unsigned char *u = (const unsigned char *)src;
 	int line = 1, col = 1;
 	for (size_t i = 0; i < len; col++) {
-		size_t l = utf8_seq(u + i, len - i);
+		uint32_t cp;
+		size_t l = mae_utf8_decode(u + i, len - i, &cp);
 		if (l == 0 || u[i] == 0) {
 			c->pos = (struct tpos){ line, col };
 			if (l == 0)

@@ -93,6 +93,18 @@ for args in "config --json" "config" "deptree" "deptree --dot" "validate --help"
     echo "FAIL closed-$args: exit $rc"; cat "$tmp/err"; fail=1
   fi
 done
+# a reader that leaves early ends maestro as SIGPIPE does, quietly, even
+# when SIGPIPE is ignored (the output is far more than a pipe holds)
+{ printf '__maestro: {schema: 2}\nname: big\nships: {s: {ip: h}}\nservices:\n'
+  printf '  s%d: {image: x, env: {A: %0500d}, instances: {s%d-1: {ship: s}}}\n' $(seq 400 | sed 's/.*/& 0 &/'); } >"$tmp/big.yaml"
+for ign in "" "trap '' PIPE;"; do
+  bash -c "$ign"' "$1" -f "$2" config --json 2>"$3"; echo $? >"$4"' _ \
+    "$maestro" "$tmp/big.yaml" "$tmp/err" "$tmp/rc" | head -c 1 >/dev/null
+  rc=$(cat "$tmp/rc")
+  { [ "$rc" -eq 141 ] && [ ! -s "$tmp/err" ]; } \
+    || { echo "FAIL pipe closed early (${ign:-default}): exit $rc"; cat "$tmp/err"; fail=1; }
+done
+
 # nothing written: nothing to fail
 "$maestro" -f "$fx/links.yaml" validate >&- 2>"$tmp/err" || { echo "FAIL validate with stdout closed"; fail=1; }
 

@@ -111,4 +111,17 @@ run 0 -f "$tmp/empty/m.yaml" plan kill -a --offline
 [ "$(stat -c %a "$tmp/empty/.maestro")" = 700 ] && [ -f "$tmp/empty/.maestro/state.db" ] ||
   { echo "FAIL default location"; fail=1; }
 
+# the record of the flags parses back to what was asked (a delay kept
+# exact, not "%g"'s six digits)
+run 0 -f "$gp/chain.yaml" --state "$db" plan restart app -s --offline --json \
+    --step-delay 1234.567 --stop-start-delay=0.05 --batch 25% -C 'app-*' &&
+python3 - "$tmp/out" <<'PY' || { echo "FAIL args of restart"; fail=1; }
+import json, sys
+got = json.load(open(sys.argv[1]))["args"]
+want = ["app", "--container-filter=app-*", "--expand-services",
+        "--step-delay=1234.567", "--stop-start-delay=0.05", "--batch=25%",
+        "--offline"]
+assert got == want, got
+PY
+
 exit $fail

@@ -1,6 +1,6 @@
 /*
  * test-blocks.c - base's building blocks: the arena, the string map and
- * the UTF-8 decoder.
+ * the UTF-8 decoder (valid, invalid, overlong, surrogates, cut).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,11 +108,98 @@ static void test_map(void **state)
 	assert_int_equal((uint64_t)mae_str_hash("a"), 0xaf63dc4c8601ec8cULL);
 }
 
+static size_t dec(const char *s, size_t n, uint32_t *cp)
+{
+	*cp = 0xdeadbeef;
+	return mae_utf8_decode(s, n, cp);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	uint32_t cp;
+	/* valid: each length, the edges of each range */
+	assert_int_equal(dec("A", 1, &cp), 1);
+	assert_int_equal(cp, 'A');
+	assert_int_equal(dec("\0", 1, &cp), 1);
+	assert_int_equal(cp, 0);
+	assert_int_equal(dec("\xc2\x80", 2, &cp), 2);
+	assert_int_equal(cp, 0x80);
+	assert_int_equal(dec("\xdf\xbf", 2, &cp), 2);
+	assert_int_equal(cp, 0x7ff);
+	assert_int_equal(dec("\xe0\xa0\x80", 3, &cp), 3);
+	assert_int_equal(cp, 0x800);
+	assert_int_equal(dec("\xed\x9f\xbf", 3, &cp), 3);
+	assert_int_equal(cp, 0xd7ff);
+	assert_int_equal(dec("\xee\x80\x80", 3, &cp), 3);
+	assert_int_equal(cp, 0xe000);
+	assert_int_equal(dec("\xe2\x80\xa8", 3, &cp), 3);
+	assert_int_equal(cp, 0x2028);
+	assert_int_equal(dec("\xef\xbf\xbf", 3, &cp), 3);
+	assert_int_equal(cp, 0xffff);
+	assert_int_equal(dec("\xf0\x90\x80\x80", 4, &cp), 4);
+	assert_int_equal(cp, 0x10000);
+	assert_int_equal(dec("\xf4\x8f\xbf\xbf", 4, &cp), 4);
+	assert_int_equal(cp, 0x10ffff);
+	/* more bytes than the sequence: only the sequence is read */
+	assert_int_equal(dec("\xc3\xa9xyz", 5, &cp), 2);
+	assert_int_equal(cp, 0xe9);
+
+	/* invalid: nothing, stray continuation, bad lead bytes */
+	assert_int_equal(dec("", 0, &cp), 0);
+	assert_int_equal(dec("\x80", 1, &cp), 0);
+	assert_int_equal(dec("\xbf", 1, &cp), 0);
+	assert_int_equal(dec("\xf5\x80\x80\x80", 4, &cp), 0);
+	assert_int_equal(dec("\xff", 1, &cp), 0);
+	/* overlong forms of '/', U+07FF and U+FFFF */
+	assert_int_equal(dec("\xc0\xaf", 2, &cp), 0);
+	assert_int_equal(dec("\xc1\xbf", 2, &cp), 0);
+	assert_int_equal(dec("\xe0\x9f\xbf", 3, &cp), 0);
+	assert_int_equal(dec("\xf0\x8f\xbf\xbf", 4, &cp), 0);
+	/* surrogates, and past U+10FFFF */
+	assert_int_equal(dec("\xed\xa0\x80", 3, &cp), 0);
+	assert_int_equal(dec("\xed\xbf\xbf", 3, &cp), 0);
+	assert_int_equal(dec("\xf4\x90\x80\x80", 4, &cp), 0);
+	/* truncated (by n, or by a NUL or ASCII in place of a continuation) */
+	assert_int_equal(dec("\xe2\x82\xac", 2, &cp), 0);
+	assert_int_equal(dec("\xf0\x9f\x98", 3, &cp), 0);
+	assert_int_equal(dec("\xe2\0\xac", 4, &cp), 0);
+	assert_int_equal(dec("\xc3(", 2, &cp), 0);
+	assert_int_equal(cp, 0xdeadbeef); /* untouched on failure */
+
+	/* every scalar value round-trips through the encoder */
+	for (uint32_t c = 0; c <= 0x10ffff; c++) {
+		if (c >= 0xd800 && c <= 0xdfff)
+			continue;
+		char out[4];
+		size_t l = mae_utf8_encode(c, out);
+		assert_int_equal(l, c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4);
+		assert_int_equal(mae_utf8_decode(out, l, &cp), l);
+		assert_int_equal(cp, c);
+	}
+	struct mae_buf b = MAE_BUF_INIT;
+	mae_buf_add_utf8(&b, 0x1f600);
+	mae_buf_add_utf8(&b, 'x');
+	assert_string_equal(mae_buf_str(&b), "\xf0\x9f\x98\x80x");
+	mae_buf_release(&b);
+
+	/* whole texts */
+	const char *t = "caf\xc3\xa9 \xf0\x9f\x98\x80";
+	assert_true(mae_utf8_valid(t, strlen(t)));
+	assert_int_equal(mae_utf8_count(t, strlen(t)), 6);
+	assert_true(mae_utf8_valid("a\0b", 3)); /* NUL is a character */
+	assert_false(mae_utf8_valid("ok\xed\xa0\x80", 5));
+	assert_int_equal(mae_utf8_valid_prefix("ok\xed\xa0\x80", 5), 2);
+	assert_int_equal(mae_utf8_valid_prefix("ok\xc3", 3), 2);
+	assert_true(mae_utf8_valid("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,56 @@ static void actions(void **state)
 	cli_args_release(&a);
 }
 
+/* Each given flag's text parses back to the same values. */
+static void flag_text(void **state)
+{
+	(void)state;
+	static const char *const delays[] = { "1234.567", "0.5", "0.05", "7",
+					      "0.001", "86400" };
+	for (size_t k = 0; k < sizeof(delays) / sizeof(*delays); k++) {
+		struct cli_args a = { 0 }, b = { 0 };
+		assert_int_equal(PARSE(&restart_cmd, &a, "-di", "-C", "w=*",
+				       "-Sship-[ab]", "-a", "-r",
+				       "--only-if-changed", "--step-delay",
+				       (char *)delays[k], "--stop-start-delay=0.25",
+				       "--batch=25%", "--recreate-unmanaged",
+				       "-c", "3", "--ship-concurrency=2",
+				       "--keep-going", "--break-lock", "--json"),
+				 0);
+		char *argv[CLI_OPT_NSHARED + 2] = { "restart" };
+		int argc = 1;
+		for (int id = 0; id < CLI_OPT_NSHARED; id++) {
+			char *t = cli_args_flag_text(&a, (enum cli_opt_id)id);
+			assert_true((t != NULL) == !!(a.given & (UINT64_C(1) << id)));
+			if (t)
+				argv[argc++] = t;
+		}
+		assert_int_equal(parse_v(&restart_cmd, &b, argv, argc), 0);
+		assert_int_equal(b.given, a.given);
+		assert_int_equal(b.step_delay_ms, a.step_delay_ms);
+		assert_int_equal(b.stop_start_delay_ms, 250);
+		assert_int_equal(b.batch, 25);
+		assert_true(b.batch_percent);
+		assert_int_equal(b.concurrency, 3);
+		assert_int_equal(b.ship_concurrency, 2);
+		assert_string_equal(b.container_filter, "w=*");
+		assert_string_equal(b.ship_filter, "ship-[ab]");
+		assert_true(b.all && b.expand_services && b.refresh_images);
+		for (int i = 1; i < argc; i++)
+			free(argv[i]);
+		cli_args_release(&a);
+		cli_args_release(&b);
+	}
+	struct cli_args a = { 0 };
+	assert_int_equal(PARSE(&restart_cmd, &a, "--step-delay=1234.567"), 0);
+	char *t = cli_args_flag_text(&a, CLI_OPT_STEP_DELAY);
+	assert_string_equal(t, "--step-delay=1234.567");
+	free(t);
+	assert_null(cli_args_flag_text(&a, CLI_OPT_BATCH));
+	assert_null(cli_args_flag_text(&a, CLI_OPT_NSHARED));
+	cli_args_release(&a);
+}
+
 static int globals(char **argv, int argc, struct cli_globals *g, int *next)
 {
 	memset(g, 0, sizeof(*g));
@@ -416,6 +466,7 @@ int main(void)
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(actions),
+		cmocka_unit_test(flag_text),
 		cmocka_unit_test(global_options),
 		cmocka_unit_test(declarations),
 	};
