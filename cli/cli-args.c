@@ -68,9 +68,12 @@ static const struct cli_option shared[CLI_OPT_NSHARED] = {
 /* The options of `maestro` itself, before the command. */
 enum { G_FILE, G_STATE, G_DEBUG, G_NO_COLOR, G_VERSION, G_HELP };
 static const struct cli_option global_options[] = {
-	[G_FILE] = { "file", 'f', "FILE", "the environment description" },
-	[G_STATE] = { "state", 0, "DB", "the state database" },
-	[G_DEBUG] = { "debug", 0, NULL, "trace API calls and timings" },
+	[G_FILE] = { "file", 'f', "FILE", "the environment description (default "
+		"maestro.yaml; '-' reads standard input)" },
+	[G_STATE] = { "state", 0, "DB", "the state database (default "
+		"$MAESTRO_STATE, else .maestro/state.db beside the "
+		"description)" },
+	[G_DEBUG] = { "debug", 0, NULL, "trace API calls and timings on stderr" },
 	[G_NO_COLOR] = { "no-color", 0, NULL, "never colour the output" },
 	[G_VERSION] = { "version", 'v', NULL, "print the version" },
 	[G_HELP] = { "help", 'h', NULL, "this help" },
@@ -561,26 +564,14 @@ int cli_args_check_action(const struct cli_command *cmd,
 	return 0;
 }
 
-/* One option of --help: its names in 26 columns, then its help wrapped
- * at 79 columns. */
-static void option_help(const struct cli_option *o)
+void cli_help_row(const char *left, const char *help)
 {
 	enum { LEFT = 26, WIDTH = 79 };
-	char left[64];
-	int n = 0;
-	if (o->letter && o->name)
-		n = snprintf(left, sizeof(left), "-%c, --%s", o->letter, o->name);
-	else if (o->letter)
-		n = snprintf(left, sizeof(left), "-%c", o->letter);
-	else
-		n = snprintf(left, sizeof(left), "--%s", o->name);
-	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
-		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
 	if (strlen(left) > LEFT - 4)
 		cli_outf("  %s\n%*s", left, LEFT, "");
 	else
 		cli_outf("  %-*s", LEFT - 2, left);
-	const char *h = o->help;
+	const char *h = help;
 	while (*h) {
 		size_t room = WIDTH - LEFT, len = strlen(h);
 		if (len > room) {
@@ -599,6 +590,22 @@ static void option_help(const struct cli_option *o)
 	}
 }
 
+/* One option of --help: its names, then its help. */
+static void option_help(const struct cli_option *o)
+{
+	char left[64];
+	int n = 0;
+	if (o->letter && o->name)
+		n = snprintf(left, sizeof(left), "-%c, --%s", o->letter, o->name);
+	else if (o->letter)
+		n = snprintf(left, sizeof(left), "-%c", o->letter);
+	else
+		n = snprintf(left, sizeof(left), "--%s", o->name);
+	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
+		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+	cli_help_row(left, o->help);
+}
+
 void cli_options_help(const struct cli_command *cmd)
 {
 	bool any = (cmd->options && cmd->options[0].help) || cmd->shared;
@@ -612,6 +619,12 @@ void cli_options_help(const struct cli_command *cmd)
 			option_help(&shared[id]);
 	static const struct cli_option help = { "help", 'h', NULL, "this help" };
 	option_help(&help);
+}
+
+void cli_globals_help(void)
+{
+	for (int i = 0; global_options[i].help; i++)
+		option_help(&global_options[i]);
 }
 
 int cli_globals_parse(int argc, char **argv, struct cli_globals *g,

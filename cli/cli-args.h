@@ -216,6 +216,13 @@ void cli_options_help(const struct cli_command *cmd);
  * operand (the command's name), whose index is returned in *ret_next.
  */
 struct cli_globals;
+/*
+ * One row of a help list: left (names) in 26 columns, then help wrapped
+ * at 79 columns.
+ */
+void cli_help_row(const char *left, const char *help);
+/* Print the global options for `maestro --help`. */
+void cli_globals_help(void);
 int cli_globals_parse(int argc, char **argv, struct cli_globals *g,
 		      int *ret_next);
 

@@ -54,21 +54,15 @@ static void print_main_help(void)
 	cli_outs(global_usage);
 	cli_outs("\nmaestro deploys Docker containers across a fleet of hosts from one\n"
 	      "description of an environment (maestro.yaml).\n\n"
-	      "Global options:\n"
-	      "  -f, --file FILE   the environment description (default maestro.yaml;\n"
-	      "                    '-' reads standard input)\n"
-	      "  --state DB        the state database (default $MAESTRO_STATE, else\n"
-	      "                    .maestro/state.db beside the description)\n"
-	      "  --debug           trace API calls and timings on stderr\n"
-	      "  --no-color        never colour the output\n"
-	      "  -v, --version     print the version\n"
-	      "  -h, --help        this help\n\n"
-	      "Commands:\n");
+	      "Global options:\n");
+	cli_globals_help();
+	cli_outs("\nCommands:\n");
 	for (size_t i = 0; cli_commands[i]; i++) {
 		const struct cli_command *c = cli_commands[i];
-		cli_outf("  %-10s %s%s%s%s\n", c->name, c->summary,
-		       c->alias ? " (alias: " : "", c->alias ? c->alias : "",
-		       c->alias ? ")" : "");
+		char *left = c->alias ? mae_xasprintf("%s, %s", c->name, c->alias)
+				      : mae_xstrdup(c->name);
+		cli_help_row(left, c->summary);
+		free(left);
 	}
 }
 

@@ -52,10 +52,12 @@ check missing-value 2 /dev/null "$tmp/e6" -f
 { [ $rc -eq 2 ] && grep -qF "maestro: unknown option '--\rx'" "$tmp/err"; } \
   || { echo "FAIL unknown-option-escaped: exit $rc"; cat -v "$tmp/err"; fail=1; }
 
-# every command of `maestro --help` has --help (exit 0, on stdout, its
-# usage first, lines of at most 79 columns but the usage); -h too
-commands=$("$maestro" --help | sed -n '/^Commands:/,$p' | awk 'NR > 1 {print $1}')
-[ -n "$commands" ] || { echo "FAIL: maestro --help lists no command"; fail=1; }
+# maestro --help fits 79 columns; every command it lists has --help (exit
+# 0, on stdout, its usage first, lines of at most 79 columns but the
+# usage); -h too
+commands=$("$maestro" --help | sed -n '/^Commands:/,$p' | grep -E '^  [a-z]' | awk '{sub(",", "", $1); print $1}')
+[ "$(echo "$commands" | wc -w)" -ge 4 ] || { echo "FAIL: maestro --help lists commands: $commands"; fail=1; }
+"$maestro" --help | tail -n +2 | awk 'length > 79 {exit 1}' || { echo "FAIL: maestro --help past 79 columns"; fail=1; }
 for c in $commands dump; do
   "$maestro" "$c" --help >"$tmp/out" 2>"$tmp/err" || { echo "FAIL $c --help: exit $?"; fail=1; }
   head -1 "$tmp/out" | grep -q '^usage: maestro ' || { echo "FAIL $c --help: no usage"; fail=1; }
