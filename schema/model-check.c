@@ -97,7 +97,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 		if (types.len)
 			model_err(b, v->pairs[i].key,
 				  "key '%s' is not valid %s (it belongs in %s checks)",
-				  k, w, mae_buf_str(&types));
+				  MAE_QUOTE(k), w, mae_buf_str(&types));
 		else
 			unknown_key(b, v->pairs[i].key, k, keys, w, hint, false);
 		mae_buf_release(&types);
@@ -252,11 +252,11 @@ void get_lifecycle(struct builder *b, const struct ynode *map,
 			if (hint)
 				model_err(b, v->pairs[i].key,
 					  "unknown lifecycle state '%s' %s (did you mean '%s'?)",
-					  k, where, hint);
+					  MAE_QUOTE(k), where, hint);
 			else
 				model_err(b, v->pairs[i].key,
 					  "unknown lifecycle state '%s' %s (one of pre-start, running, pre-stop, stopped)",
-					  k, where);
+					  MAE_QUOTE(k), where);
 			continue;
 		}
 		const struct ynode *list = v->pairs[i].value;
@@ -264,7 +264,7 @@ void get_lifecycle(struct builder *b, const struct ynode *map,
 			continue;
 		if (list->kind != YNODE_SEQ) {
 			model_err(b, list, "%s lifecycle checks %s must be a list of checks, not %s",
-				  k, where, ynode_describe(list));
+				  MAE_QUOTE(k), where, ynode_describe(list));
 			continue;
 		}
 		out[st].v = mae_arena_array(b->a, list->nitems, sizeof(*out[st].v));
