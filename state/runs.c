@@ -328,3 +328,146 @@ int state_runs_list(struct state *st, const char *environment,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* A run's story                                                        */
+
+/* rows of one query bound to run_id, each read by `row` into v[i] */
+static int rows(struct state *st, const char *sql, int64_t run_id,
+		size_t size, void (*row)(sqlite3_stmt *, void *), void **ret,
+		size_t *n, struct mae_error *e)
+{
+	*ret = NULL;
+	*n = 0;
+	if (st->empty)
+		return 0;
+	sqlite3_stmt *s;
+	int rc = state_prep(st, sql, &s, e);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	char *v = NULL;
+	size_t cnt = 0;
+	int src;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		v = mae_xrealloc(v, (cnt + 1) * size);
+		memset(v + cnt * size, 0, size);
+		row(s, v + cnt * size);
+		cnt++;
+	}
+	if (src != SQLITE_DONE)
+		rc = state_fail(st, src, "reading a run", e);
+	sqlite3_finalize(s);
+	*ret = v;
+	*n = cnt;
+	return rc;
+}
+
+static void attempt_row(sqlite3_stmt *s, void *out)
+{
+	struct state_attempt *a = out;
+	a->step = sqlite3_column_int(s, 0);
+	a->attempt = sqlite3_column_int(s, 1);
+	a->started_ms = sqlite3_column_int64(s, 2);
+	a->finished_ms = sqlite3_column_int64(s, 3);
+	int st = step_status_parse(state_col_str(s, 4));
+	a->status = st < 0 ? STEP_FAILED : (enum step_status)st;
+	a->detail = state_col_dup(s, 5);
+	a->result = state_col_dup(s, 6);
+}
+
+int state_run_attempts(struct state *st, int64_t run_id,
+		       struct state_attempt **ret, size_t *n,
+		       struct mae_error *e)
+{
+	void *v;
+	int rc = rows(st, "SELECT step, attempt, started_at, finished_at, "
+			  "status, detail, result FROM step_attempts WHERE "
+			  "run_id = ? ORDER BY id",
+		      run_id, sizeof(**ret), attempt_row, &v, n, e);
+	*ret = v;
+	if (rc < 0) {
+		state_attempts_free(*ret, *n);
+		*ret = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void state_attempts_free(struct state_attempt *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].detail);
+		free(v[i].result);
+	}
+	free(v);
+}
+
+static void check_row(sqlite3_stmt *s, void *out)
+{
+	struct state_check *c = out;
+	c->step = sqlite3_column_int(s, 0);
+	c->check = sqlite3_column_int(s, 1);
+	c->passed = sqlite3_column_int(s, 2) != 0;
+	c->error = state_col_dup(s, 3);
+	c->count = sqlite3_column_int64(s, 4);
+	c->first_ms = sqlite3_column_int64(s, 5);
+	c->last_ms = sqlite3_column_int64(s, 6);
+}
+
+int state_run_checks(struct state *st, int64_t run_id,
+		     struct state_check **ret, size_t *n, struct mae_error *e)
+{
+	void *v;
+	int rc = rows(st, "SELECT step, check_index, passed, error, count, "
+			  "first_at, last_at FROM check_attempts WHERE "
+			  "run_id = ? ORDER BY id",
+		      run_id, sizeof(**ret), check_row, &v, n, e);
+	*ret = v;
+	if (rc < 0) {
+		state_checks_free(*ret, *n);
+		*ret = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void state_checks_free(struct state_check *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].error);
+	free(v);
+}
+
+static void note_row(sqlite3_stmt *s, void *out)
+{
+	struct state_note *nt = out;
+	nt->at_ms = sqlite3_column_int64(s, 0);
+	nt->kind = state_col_dup(s, 1);
+	nt->message = state_col_dup(s, 2);
+}
+
+int state_run_notes(struct state *st, int64_t run_id, struct state_note **ret,
+		    size_t *n, struct mae_error *e)
+{
+	void *v;
+	int rc = rows(st, "SELECT at, kind, message FROM run_notes WHERE "
+			  "run_id = ? ORDER BY id",
+		      run_id, sizeof(**ret), note_row, &v, n, e);
+	*ret = v;
+	if (rc < 0) {
+		state_notes_free(*ret, *n);
+		*ret = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void state_notes_free(struct state_note *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].kind);
+		free(v[i].message);
+	}
+	free(v);
+}

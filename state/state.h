@@ -217,6 +217,44 @@ int state_runs_list(struct state *st, const char *environment,
 		    struct mae_error *e);
 void state_run_infos_free(struct state_run_info *v, size_t n);
 
+/* What a run recorded, for `show` and `runs`: its attempts, in order. */
+struct state_attempt {
+	int step;
+	int attempt;             /* 1, 2, ... per step within the run */
+	int64_t started_ms, finished_ms;  /* finished 0: never finished */
+	enum step_status status;
+	char *detail;            /* or NULL */
+	char *result;            /* JSON text, or NULL */
+};
+int state_run_attempts(struct state *st, int64_t run_id,
+		       struct state_attempt **ret, size_t *n,
+		       struct mae_error *e);
+void state_attempts_free(struct state_attempt *v, size_t n);
+
+/* Its check attempts, in order (a row may count identical failures). */
+struct state_check {
+	int step;
+	int check;
+	bool passed;
+	char *error;             /* or NULL */
+	int64_t count;
+	int64_t first_ms, last_ms;
+};
+int state_run_checks(struct state *st, int64_t run_id,
+		     struct state_check **ret, size_t *n,
+		     struct mae_error *e);
+void state_checks_free(struct state_check *v, size_t n);
+
+/* Its notes, in order. */
+struct state_note {
+	int64_t at_ms;
+	char *kind;
+	char *message;
+};
+int state_run_notes(struct state *st, int64_t run_id, struct state_note **ret,
+		    size_t *n, struct mae_error *e);
+void state_notes_free(struct state_note *v, size_t n);
+
 /* Record that a step's key is realised on a ship, with its result. */
 int state_realise(struct state *st, const char *environment,
 		  const char *ship, const char *key, int64_t run_id,
