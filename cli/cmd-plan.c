@@ -88,8 +88,33 @@ static void now_rfc3339(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The peak resident set so far, in KiB (0: unknown). */
+static long peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* --debug: how long each part took, and the peak memory after it */
+static void timing(const struct cli_globals *g, const char *what, int64_t *t)
+{
+	int64_t now = mae_now_ms();
+	if (g->debug)
+		fprintf(stderr, "maestro: debug: plan: %s %lld ms (peak RSS %ld MiB)\n",
+			what, (long long)(now - *t), peak_rss_kib() / 1024);
+	*t = now;
+}
+
 int plan_run(const struct cli_globals *g, const struct cli_args *a)
 {
+	int64_t t = mae_now_ms();
 	const char *action = a->operands[0];
 	if (cli_args_check_action(&cmd_plan, a, action) != 0)
 		return CLI_EXIT_USAGE;
@@ -97,6 +122,7 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	int rc = cli_model_load(g, CLI_MODEL_SPECS, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	timing(g, "load and compute the model", &t);
 
 	char *cwd = getcwd(NULL, 0);
 	struct compile_opts o = {
@@ -145,7 +171,9 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 		o.secret_key_len = sizeof(key);
 	}
 	obs = o.offline ? NULL : cli_observe(m.env, g->debug);
+	timing(g, "observe the ships", &t);
 	int crc = compile_plan(m.env, m.specs, &o, obs, &r, &e);
+	timing(g, "compile", &t);
 	if (crc < 0) {
 		cli_error("%s", e.msg);
 		rc = crc == MAE_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
@@ -180,6 +208,7 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 		compile_result_release(&r);
 		goto out;
 	}
+	timing(g, "store", &t);
 	if (a->json)
 		cli_plan_print_json(p);
 	else if (a->dot)
@@ -187,6 +216,7 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	else
 		cli_plan_print_text(p, r.notes, r.nnotes, true, false);
 	compile_result_release(&r);
+	timing(g, "print", &t);
 	rc = CLI_EXIT_OK;
 out:
 	memset(key, 0, sizeof(key));

@@ -272,38 +272,34 @@ void cli_plan_print_dot(const struct plan *p)
  * Secrets are stored as "hmac-sha256:HEX" (their keyed digests); what is
  * printed says <secret> (INTERFACES.md "Secrets").
  */
+static void unmask(json_t *v);
+
+/* One member or item: a string shown unmasked, anything else walked. */
+static json_t *unmasked(json_t *x)
+{
+	if (!json_is_string(x)) {
+		unmask(x);
+		return NULL;
+	}
+	char *m = cli_secrets_shown(json_string_value(x));
+	json_t *r = m ? json_string(m) : NULL;
+	free(m);
+	return r;
+}
+
 static void unmask(json_t *v)
 {
 	size_t i;
 	const char *k;
-	json_t *x;
-	switch (json_typeof(v)) {
-	case JSON_ARRAY:
-		json_array_foreach(v, i, x) {
-			if (json_is_string(x)) {
-				char *m = cli_secrets_shown(json_string_value(x));
-				if (m)
-					json_array_set_new(v, i, json_string(m));
-				free(m);
-			} else {
-				unmask(x);
-			}
-		}
-		break;
-	case JSON_OBJECT:
-		json_object_foreach(v, k, x) {
-			if (json_is_string(x)) {
-				char *m = cli_secrets_shown(json_string_value(x));
-				if (m)
-					json_object_set_new(v, k, json_string(m));
-				free(m);
-			} else {
-				unmask(x);
-			}
-		}
-		break;
-	default:
-		break;
+	json_t *x, *r;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if ((r = unmasked(x)))
+				json_array_set_new(v, i, r);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+			if ((r = unmasked(x)))
+				json_object_set_new(v, k, r);
 	}
 }
 

@@ -217,12 +217,53 @@ static json_t *document_without_hash(const struct schema_env *env,
 	return doc;
 }
 
+static int cmp_spec_name(const void *a, const void *b)
+{
+	const struct container_spec *x = *(const struct container_spec *const *)a;
+	const struct container_spec *y = *(const struct container_spec *const *)b;
+	return strcmp(x->inst->name, y->inst->name);
+}
+
+/*
+ * The hash of the masked document without model_hash, streamed: the
+ * containers one at a time (so that a large environment is never held
+ * twice), then the rest; the same bytes as the canonical document, whose
+ * keys sort "containers" first.
+ */
 void model_hash(const struct schema_env *env, const struct container_specs *s,
 		char out[MAE_SHA256_HEX_LEN + 1])
 {
-	json_t *doc = document_without_hash(env, s, true);
-	mae_json_sha256_hex(doc, out);
-	json_decref(doc);
+	struct container_specs none = { NULL, 0, false };
+	json_t *rest = document_without_hash(env, &none, true);
+	json_object_del(rest, "containers");
+	const struct container_spec **v = mae_xcalloc(s->n + 1, sizeof(*v));
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = &s->v[i];
+	qsort(v, s->n, sizeof(*v), cmp_spec_name);
+	struct mae_sha256 h;
+	mae_sha256_init(&h);
+	mae_sha256_update(&h, "{\"containers\":{", 15);
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			mae_sha256_update(&h, ",", 1);
+		json_t *name = json_string(v[i]->inst->name);
+		mae_sha256_add_json(&h, name);
+		json_decref(name);
+		mae_sha256_update(&h, ":", 1);
+		json_t *c = container_json(v[i], true);
+		mae_sha256_add_json(&h, c);
+		json_decref(c);
+	}
+	mae_sha256_update(&h, "}", 1);
+	size_t rlen;
+	char *r = mae_json_canonical_n(rest, &rlen);
+	/* rest is an object with keys besides containers: ",..." */
+	mae_sha256_update(&h, ",", 1);
+	mae_sha256_update(&h, r + 1, rlen - 1);
+	mae_sha256_final_hex(&h, out);
+	free(r);
+	free(v);
+	json_decref(rest);
 }
 
 struct outbuf {

@@ -23,9 +23,9 @@ static void unknown_service(struct builder *b, const struct schema_pos *p,
 				    : mae_suggest(name, names, b->env->nservices);
 	if (hint)
 		pos_err(b, p, "unknown service '%s' in %s of service '%s' (did you mean '%s'?)",
-			name, list, svc, hint);
+			MAE_QUOTE(name), list, svc, hint);
 	else
-		pos_err(b, p, "unknown service '%s' in %s of service '%s'", name,
+		pos_err(b, p, "unknown service '%s' in %s of service '%s'", MAE_QUOTE(name),
 			list, svc);
 	free(names);
 }
@@ -104,20 +104,20 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 				: mae_suggest(xn, cands, ncands);
 			if (hint)
 				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s' (did you mean '%s'?)",
-					xn, c->name, hint);
+					MAE_QUOTE(xn), MAE_QUOTE(c->name), hint);
 			else
 				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s'",
-					xn, c->name);
+					MAE_QUOTE(xn), MAE_QUOTE(c->name));
 			free(cands);
 			continue;
 		}
 		if (x == c) {
-			pos_err(b, p, "instance '%s' takes volumes from itself", c->name);
+			pos_err(b, p, "instance '%s' takes volumes from itself", MAE_QUOTE(c->name));
 			continue;
 		}
 		if (x->ship && c->ship && x->ship != c->ship) {
 			pos_err(b, p, "volumes_from '%s' of instance '%s' must be on the same ship ('%s'), not on '%s'",
-				xn, c->name, c->ship->name, x->ship->name);
+				MAE_QUOTE(xn), MAE_QUOTE(c->name), MAE_QUOTE(c->ship->name), MAE_QUOTE(x->ship->name));
 			continue;
 		}
 		/* both containers' volume targets must not overlap */
@@ -137,7 +137,7 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 		}
 		if (clash.len)
 			pos_err(b, p, "volume conflicts between instance '%s' and instance '%s': %s",
-				c->name, x->name, mae_buf_str(&clash));
+				MAE_QUOTE(c->name), x->name, mae_buf_str(&clash));
 		mae_buf_release(&clash);
 		bool dup = false;
 		for (size_t j = 0; j < c->nvolumes_from && !dup; j++)
@@ -263,7 +263,7 @@ static void build_service_list(struct builder *b, const struct ynode *v,
 		const struct ynode *s = v->pairs[i].value;
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
-				  "service '%s' must be a mapping, not %s", name,
+				  "service '%s' must be a mapping, not %s", MAE_QUOTE(name),
 				  ynode_describe(s));
 			continue;
 		}
@@ -297,7 +297,7 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 		const struct ynode *s = svc_nodes[si];
 		const struct ypair *ip = ynode_get_pair(s, "instances");
 		if (!ip) {
-			model_err(b, s, "missing 'instances' in service '%s'", svc->name);
+			model_err(b, s, "missing 'instances' in service '%s'", MAE_QUOTE(svc->name));
 			continue;
 		}
 		const struct ynode *insts = ip->value;
@@ -310,14 +310,14 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 			if (!in || in->kind != YNODE_MAP) {
 				model_err(b, in ? in : insts->pairs[j].key,
 					  "instance '%s' of service '%s' must be a mapping, not %s",
-					  name, svc->name, ynode_describe(in));
+					  MAE_QUOTE(name), MAE_QUOTE(svc->name), ynode_describe(in));
 				continue;
 			}
 			struct schema_instance *other = schema_env_instance(env, name);
 			if (other) {
 				model_err(b, insts->pairs[j].key,
 					  "instance '%s' of service '%s' is already defined in service '%s'",
-					  name, svc->name, other->service->name);
+					  MAE_QUOTE(name), MAE_QUOTE(svc->name), MAE_QUOTE(other->service->name));
 				continue;
 			}
 			struct schema_instance *c = &env->instances[env->ninstances++];

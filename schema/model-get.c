@@ -250,7 +250,7 @@ void check_keys(struct builder *b, const struct ynode *map,
 		levels_of(k, keys, &where_else);
 		if (where_else.len)
 			model_err(b, map->pairs[i].key,
-				  "key '%s' is not valid %s (it belongs %s)", k,
+				  "key '%s' is not valid %s (it belongs %s)", MAE_QUOTE(k),
 				  where, mae_buf_str(&where_else));
 		else
 			unknown_key(b, map->pairs[i].key, k, keys, where, NULL,
@@ -328,7 +328,7 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 	}
 	if (!v->int_fits || v->i < lo || v->i > hi) {
 		model_err(b, v, "'%s' %s must be between %lld and %lld, not %s",
-			  key, where, (long long)lo, (long long)hi, v->str);
+			  key, where, (long long)lo, (long long)hi, MAE_QUOTE(v->str));
 		return dflt;
 	}
 	return v->i;
@@ -541,7 +541,7 @@ void get_env(struct builder *b, const struct ynode *map,
 		if (has_map_inside(val, 0))
 			model_err(b, val,
 				  "environment variable '%s' %s must be a scalar or a list, not a mapping",
-				  key_of(&v->pairs[i]), where);
+				  MAE_QUOTE(key_of(&v->pairs[i])), where);
 	}
 	copy_map(b, v, out);
 }
@@ -577,7 +577,7 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 		const struct ynode *val = v->pairs[i].value;
 		if (!val || val->kind != YNODE_SCALAR) {
 			model_err(b, val, "value of '%s' in '%s' %s must be a scalar, not %s",
-				  key_of(&v->pairs[i]), key, where,
+				  MAE_QUOTE(key_of(&v->pairs[i])), key, where,
 				  ynode_describe(val));
 			continue;
 		}
@@ -663,7 +663,7 @@ static void warn_sexagesimal(struct builder *b, const struct ynode *v,
 	    memchr(v->text, ':', v->text_len))
 		model_warn(b, v,
 			   "port '%s' %s: '%s' is the YAML 1.1 sexagesimal number %s; quote it to map one port to another",
-			   name, where, v->text, v->str);
+			   MAE_QUOTE(name), where, MAE_QUOTE(v->text), MAE_QUOTE(v->str));
 }
 
 #define PORT_FORMS "expected PORT, PORT-PORT or PORT/tcp|udp, or EXPOSED:EXTERNAL"
@@ -675,7 +675,7 @@ static bool port_side(struct builder *b, const struct ynode *v,
 {
 	if (!v || !(is_scalar(v, YSCALAR_INT) || is_scalar(v, YSCALAR_STR))) {
 		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  name, where, PORT_FORMS, ynode_describe(v));
+			  MAE_QUOTE(name), where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
 	warn_sexagesimal(b, v, name, where);
@@ -736,7 +736,7 @@ static bool parse_port(struct builder *b, const char *name,
 		const struct ynode *xt = ynode_get(v, "external");
 		if (!ex || !xt) {
 			model_err(b, v, "missing '%s' in port '%s' %s",
-				  ex ? "external" : "exposed", name, where);
+				  ex ? "external" : "exposed", MAE_QUOTE(name), where);
 			return false;
 		}
 		if (!port_side(b, ex, name, where, &elo, &ehi, &eproto))
@@ -745,7 +745,7 @@ static bool parse_port(struct builder *b, const char *name,
 			if (xt->nitems != 2 || !is_texty(xt->items[0])) {
 				model_err(b, xt,
 					  "invalid external spec for port '%s' %s: expected [HOST_IP, PORT]",
-					  name, where);
+					  MAE_QUOTE(name), where);
 				return false;
 			}
 			out->external_ip = mae_arena_strdup(b->a, xt->items[0]->str);
@@ -756,7 +756,7 @@ static bool parse_port(struct builder *b, const char *name,
 		errnode = xt;
 	} else {
 		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  name, where, PORT_FORMS, ynode_describe(v));
+			  MAE_QUOTE(name), where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
 	out->exposed = atom_text(b, elo, ehi, eproto);
@@ -764,7 +764,7 @@ static bool parse_port(struct builder *b, const char *name,
 	if (strcmp(eproto, xproto) != 0) {
 		model_err(b, errnode,
 			  "mismatched protocols between '%s' and '%s' for port '%s' %s",
-			  out->exposed, out->external, name, where);
+			  out->exposed, out->external, MAE_QUOTE(name), where);
 		return false;
 	}
 	out->exposed_lo = elo, out->exposed_hi = ehi;
@@ -801,7 +801,7 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 {
 	if (is_scalar(v, YSCALAR_INT)) {
 		if (!v->int_fits || v->i < 0) {
-			model_err(b, v, "invalid %s limit '%s' %s", key, v->str,
+			model_err(b, v, "invalid %s limit '%s' %s", key, MAE_QUOTE(v->str),
 				  where);
 			return false;
 		}
@@ -829,7 +829,7 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 			break;
 		default:
 			model_err(b, v, "unknown unit suffix '%c' in %s limit '%s' %s (use k, m or g)",
-				  s[len - 1], key, s, where);
+				  s[len - 1], key, MAE_QUOTE(s), where);
 			return false;
 		}
 		ndig = len - 1;
@@ -850,7 +850,7 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 	return true;
 bad:
 	model_err(b, v, "invalid %s limit '%s' %s (expected a whole number with an optional k, m or g suffix)",
-		  key, s, where);
+		  key, MAE_QUOTE(s), where);
 	return false;
 }
 

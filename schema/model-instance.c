@@ -30,7 +30,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			if (!is_texty(val)) {
 				model_err(b, val,
 					  "invalid volume '%s' %s: schema 1 maps a container path to a host path, not %s",
-					  k, where, ynode_describe(val));
+					  MAE_QUOTE(k), where, ynode_describe(val));
 				continue;
 			}
 			bd->target = mae_arena_strdup(b->a, k);
@@ -51,7 +51,7 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "invalid volume '%s' %s: expected a container path or {target, mode}, not %s",
-				  k, where, ynode_describe(val));
+				  MAE_QUOTE(k), where, ynode_describe(val));
 			continue;
 		}
 		if (control_char_in(bd->host) || control_char_in(bd->target)) {
@@ -127,7 +127,7 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			if (!*num || *end || n < 0 || n > 1000000 ||
 			    !(num[0] >= '0' && num[0] <= '9')) {
 				model_err(b, v, "invalid restart policy format '%s' %s (expected NAME or NAME:RETRIES)",
-					  s, where);
+					  MAE_QUOTE(s), where);
 				return;
 			}
 			r->retries = (int)n;
@@ -160,11 +160,11 @@ static void get_restart(struct builder *b, const struct ynode *map,
 		if (hint)
 			model_err(b, namenode ? namenode : v,
 				  "invalid restart policy '%s' %s (did you mean '%s'?)",
-				  name, where, hint);
+				  MAE_QUOTE(name), where, hint);
 		else
 			model_err(b, namenode ? namenode : v,
 				  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
-				  name, where);
+				  MAE_QUOTE(name), where);
 		return;
 	}
 	r->name = name;
@@ -195,7 +195,7 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		if (!val || val->kind != YNODE_MAP) {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "ulimit '%s' %s must be an integer or {soft, hard}, not %s",
-				  k, where, ynode_describe(val));
+				  MAE_QUOTE(k), where, ynode_describe(val));
 			continue;
 		}
 		check_keys(b, val, ulimit_keys, w);
@@ -256,10 +256,10 @@ static void unknown_ship(struct builder *b, const struct ynode *n,
 		names[j] = b->env->ships[j].name;
 	const char *hint = quiet(b) ? NULL : mae_suggest(name, names, b->env->nships);
 	if (hint)
-		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", name,
+		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", MAE_QUOTE(name),
 			  where, hint);
 	else
-		model_err(b, n, "unknown ship '%s' %s", name, where);
+		model_err(b, n, "unknown ship '%s' %s", MAE_QUOTE(name), where);
 	free(names);
 }
 
@@ -294,7 +294,7 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
 				  "extra host '%s' %s must be an address or {ship: NAME}, not %s",
-				  k, where, ynode_describe(val));
+				  MAE_QUOTE(k), where, ynode_describe(val));
 			continue;
 		}
 		struct schema_strpair *p = &c->extra_hosts.v[c->extra_hosts.n++];
@@ -385,19 +385,19 @@ static void resolve_checks(struct builder *b, struct schema_instance *c)
 			if (!p) {
 				pos_err(b, &k->port_pos,
 					"port '%s' of %s check (%s) is not defined by instance '%s'",
-					k->port, tn, state_names[st], c->name);
+					k->port, tn, state_names[st], MAE_QUOTE(c->name));
 				continue;
 			}
 			if (strcmp(p->proto, "tcp") != 0) {
 				pos_err(b, &k->port_pos,
 					"port '%s' of %s check (%s) of instance '%s' is not TCP",
-					k->port, tn, state_names[st], c->name);
+					k->port, tn, state_names[st], MAE_QUOTE(c->name));
 				continue;
 			}
 			if (p->external_lo != p->external_hi) {
 				pos_err(b, &k->port_pos,
 					"port '%s' of %s check (%s) of instance '%s' is a range; a check needs one port",
-					k->port, tn, state_names[st], c->name);
+					k->port, tn, state_names[st], MAE_QUOTE(c->name));
 				continue;
 			}
 			k->port_ref = p;
@@ -505,10 +505,10 @@ void build_instance(struct builder *b, struct schema_service *svc,
 					       list_len(log_drivers));
 		if (hint)
 			model_err(b, ld, "unknown log_driver '%s' %s (did you mean '%s'?)",
-				  c->log_driver, w, hint);
+				  MAE_QUOTE(c->log_driver), w, hint);
 		else
 			model_err(b, ld, "unknown log_driver '%s' %s (one of json-file, syslog, journald, gelf, fluentd, awslogs, splunk, etwlogs, gcplogs, logentries, local, none)",
-				  c->log_driver, w);
+				  MAE_QUOTE(c->log_driver), w);
 		c->log_driver = NULL;
 	}
 	get_strpairs(b, ynode_get(v, "log_opt"), "log_opt", w, &c->log_opt);
@@ -543,5 +543,5 @@ void build_instance(struct builder *b, struct schema_service *svc,
 				   c->container_volumes.v[j].s) == 0)
 				pos_err(b, &c->container_volumes.v[j].pos,
 					"conflict in instance '%s' between bind-mounted volume and container-only volume on '%s'",
-					c->name, c->volumes[i].target);
+					MAE_QUOTE(c->name), c->volumes[i].target);
 }

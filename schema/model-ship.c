@@ -25,7 +25,7 @@ void build_registries(struct builder *b, const struct ynode *root)
 			continue;
 		if (r->kind != YNODE_MAP) {
 			model_err(b, r, "registry '%s' must be a mapping, not %s",
-				  name, ynode_describe(r));
+				  MAE_QUOTE(name), ynode_describe(r));
 			continue;
 		}
 		check_keys(b, r, registry_keys, w);
@@ -235,7 +235,7 @@ void build_ships(struct builder *b, const struct ynode *root)
 		const struct ynode *s = v->pairs[i].value;
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
-				  "ship '%s' must be a mapping, not %s", name,
+				  "ship '%s' must be a mapping, not %s", MAE_QUOTE(name),
 				  ynode_describe(s));
 			continue;
 		}

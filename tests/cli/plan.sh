@@ -5,13 +5,8 @@
 # check-plan.py), exit statuses, nothing stored on refusal, read-only
 # commands creating nothing, a damaged database and an unobservable ship.
 # usage: plan.sh MAESTRO SOURCE_ROOT
-set -u
-maestro=$(realpath "$1")
-root=$(realpath "$2")
+. "$(dirname "$0")/lib.sh"
 gp=$root/tests/golden/plans
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
 db=$tmp/state/s.db
 mkdir -p "$tmp/state"
 
