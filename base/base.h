@@ -134,9 +134,22 @@ struct mae_srcloc {
 	int line;
 };
 
+/* A byte range [off, off + len) of a text. */
+struct mae_span {
+	size_t off, len;
+};
+
 struct mae_srcmap {
 	struct mae_srcloc *lines;
 	size_t n;
+	/*
+	 * The byte ranges of the rendered text that hold text of the
+	 * process environment (a template's {{ env.NAME }}), in order and
+	 * disjoint: a message about a value there must not quote it (the
+	 * YAML reader marks such nodes `secret`).
+	 */
+	struct mae_span *secret;
+	size_t nsecret;
 };
 
 enum mae_severity {

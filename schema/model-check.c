@@ -44,26 +44,10 @@ static bool check_command_words(struct builder *b, const struct ynode *p,
 	return true;
 }
 
-static void parse_check(struct builder *b, const struct ynode *v,
-			enum schema_state st, size_t idx, const char *where,
-			bool from_service, struct schema_checks *out)
+/* The check type named by t (a string), or -1 after the message. */
+static int check_type(struct builder *b, const struct ynode *t,
+		      const char *where)
 {
-	if (!v || v->kind != YNODE_MAP) {
-		model_err(b, v, "lifecycle check %zu (%s) %s must be a mapping, not %s",
-			  idx + 1, state_names[st], where, ynode_describe(v));
-		return;
-	}
-	const struct ynode *t = ynode_get(v, "type");
-	if (!t) {
-		model_err(b, v, "missing 'type' in lifecycle check %zu (%s) %s",
-			  idx + 1, state_names[st], where);
-		return;
-	}
-	if (!is_scalar(t, YSCALAR_STR)) {
-		model_err(b, t, "'type' of lifecycle check %zu (%s) %s must be a string, not %s",
-			  idx + 1, state_names[st], where, ynode_describe(t));
-		return;
-	}
 	int type = -1;
 	for (int i = 0; check_type_names[i]; i++)
 		if (strcmp(check_type_names[i], t->str) == 0)
@@ -77,11 +61,16 @@ static void parse_check(struct builder *b, const struct ynode *v,
 		else
 			model_err(b, t, "unknown lifecycle check type '%s' %s (one of tcp, http, exec, rexec, sleep, docker_health)",
 				  t->str, where);
-		return;
+		return -1;
 	}
-	const char *w = check_where(b, st, idx, t->str, where);
-	const char *const *keys = check_keys_by_type[type];
-	/* options of another check type: say which types take them */
+	return type;
+}
+
+/* Keys of a check of this type that are not its own: which types take
+ * them, or a suggestion. */
+static void check_foreign_keys(struct builder *b, const struct ynode *v,
+			       const char *const *keys, const char *w)
+{
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *k = key_of(&v->pairs[i]);
 		if (is_scratch(k) || in_list(k, keys))
@@ -102,6 +91,131 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			unknown_key(b, v->pairs[i].key, k, keys, w, hint, false);
 		mae_buf_release(&types);
 	}
+}
+
+/* An http check's own keys; false when one is wrong. */
+static bool http_options(struct builder *b, const struct ynode *v,
+			 const char *w, struct schema_check *c)
+{
+	bool ok = true;
+	c->host = get_str(b, v, "host", w, false);
+	c->match_regex = get_str(b, v, "match_regex", w, false);
+	struct mae_error rerr;
+	mae_error_clear(&rerr);
+	if (c->match_regex &&
+	    schema_regex_compile(c->match_regex, NULL, &rerr) != 0) {
+		model_err(b, ynode_get(v, "match_regex"),
+			  "bad regex '%s' %s: %s",
+			  MAE_QUOTE(c->match_regex), w, rerr.msg);
+		ok = false;
+	}
+	c->path = get_str(b, v, "path", w, false);
+	if (!c->path)
+		c->path = "/";
+	else if (c->path[0] != '/')
+		c->path = mae_arena_printf(b->a, "/%s", c->path);
+	c->scheme = get_str(b, v, "scheme", w, false);
+	if (!c->scheme)
+		c->scheme = "http";
+	else if (strcmp(c->scheme, "http") && strcmp(c->scheme, "https")) {
+		model_err(b, ynode_get(v, "scheme"),
+			  "unknown scheme '%s' %s (http or https)",
+			  c->scheme, w);
+		ok = false;
+	}
+	c->method = get_str(b, v, "method", w, false);
+	if (!c->method) {
+		c->method = "get";
+	} else {
+		char *m = (char *)c->method;
+		for (; *m; m++)
+			if (*m >= 'A' && *m <= 'Z')
+				*m = (char)(*m - 'A' + 'a');
+		static const char *const methods[] = {
+			"get", "head", "post", "put", "delete",
+			"options", "patch", NULL,
+		};
+		if (!in_list(c->method, methods)) {
+			model_err(b, ynode_get(v, "method"),
+				  "unknown HTTP method '%s' %s", c->method, w);
+			ok = false;
+		}
+	}
+	c->max_wait = get_seconds(b, v, "max_wait", w, 300);
+	const struct ynode *p = ynode_get(v, "requests_options");
+	if (want_map(b, p, "requests_options", w))
+		copy_map(b, p, &c->requests_options);
+	return ok;
+}
+
+/* An exec or rexec check's own keys; false when one is wrong. */
+static bool exec_options(struct builder *b, const struct ynode *v,
+			 const char *w, struct schema_check *c)
+{
+	bool ok = true;
+	const struct ynode *p = ynode_get(v, "command");
+	if (is_null(p)) {
+		model_err(b, v, "missing 'command' %s", w);
+		ok = false;
+	} else if (!(is_texty(p) || p->kind == YNODE_SEQ)) {
+		type_err(b, p, "command", w, "a string or a list");
+		ok = false;
+	} else {
+		for (size_t i = 0; p->kind == YNODE_SEQ && i < p->nitems; i++)
+			if (!is_texty(p->items[i])) {
+				model_err(b, p->items[i],
+					  "'command' %s must list strings, not %s",
+					  w, ynode_describe(p->items[i]));
+				ok = false;
+			}
+		ok = check_command_words(b, p, w) && ok;
+		struct schema_value *cv = mae_arena_alloc(b->a, sizeof(*cv));
+		copy_value(b, p, cv);
+		c->command = cv;
+	}
+	c->attempts = (int)get_int(b, v, "attempts", w, 1, 1000000, 180);
+	if (c->type == SCHEMA_CHECK_EXEC) {
+		const char *ef = get_str(b, v, "envfrom", w, false);
+		if (!ef || strcmp(ef, "env") == 0) {
+			c->envfrom = SCHEMA_ENVFROM_ENV;
+		} else if (strcmp(ef, "stdin") == 0) {
+			c->envfrom = SCHEMA_ENVFROM_STDIN;
+		} else {
+			model_err(b, ynode_get(v, "envfrom"),
+				  "unknown envfrom '%s' %s (env or stdin)",
+				  ef, w);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static void parse_check(struct builder *b, const struct ynode *v,
+			enum schema_state st, size_t idx, const char *where,
+			bool from_service, struct schema_checks *out)
+{
+	if (!v || v->kind != YNODE_MAP) {
+		model_err(b, v, "lifecycle check %zu (%s) %s must be a mapping, not %s",
+			  idx + 1, state_names[st], where, ynode_describe(v));
+		return;
+	}
+	const struct ynode *t = ynode_get(v, "type");
+	if (!t) {
+		model_err(b, v, "missing 'type' in lifecycle check %zu (%s) %s",
+			  idx + 1, state_names[st], where);
+		return;
+	}
+	if (!is_scalar(t, YSCALAR_STR)) {
+		model_err(b, t, "'type' of lifecycle check %zu (%s) %s must be a string, not %s",
+			  idx + 1, state_names[st], where, ynode_describe(t));
+		return;
+	}
+	int type = check_type(b, t, where);
+	if (type < 0)
+		return;
+	const char *w = check_where(b, st, idx, t->str, where);
+	const char *const *keys = check_keys_by_type[type];
+	check_foreign_keys(b, v, keys, w);
 
 	struct schema_check *c = &out->v[out->n];
 	memset(c, 0, sizeof(*c));
@@ -128,90 +242,11 @@ static void parse_check(struct builder *b, const struct ynode *v,
 			c->max_wait = get_seconds(b, v, "max_wait", w, 180);
 			break;
 		}
-		c->host = get_str(b, v, "host", w, false);
-		c->match_regex = get_str(b, v, "match_regex", w, false);
-		struct mae_error rerr;
-		mae_error_clear(&rerr);
-		if (c->match_regex &&
-		    schema_regex_compile(c->match_regex, NULL, &rerr) != 0) {
-			model_err(b, ynode_get(v, "match_regex"),
-				  "bad regex '%s' %s: %s",
-				  MAE_QUOTE(c->match_regex), w, rerr.msg);
-			ok = false;
-		}
-		c->path = get_str(b, v, "path", w, false);
-		if (!c->path)
-			c->path = "/";
-		else if (c->path[0] != '/')
-			c->path = mae_arena_printf(b->a, "/%s", c->path);
-		c->scheme = get_str(b, v, "scheme", w, false);
-		if (!c->scheme)
-			c->scheme = "http";
-		else if (strcmp(c->scheme, "http") && strcmp(c->scheme, "https")) {
-			model_err(b, ynode_get(v, "scheme"),
-				  "unknown scheme '%s' %s (http or https)",
-				  c->scheme, w);
-			ok = false;
-		}
-		c->method = get_str(b, v, "method", w, false);
-		if (!c->method) {
-			c->method = "get";
-		} else {
-			char *m = (char *)c->method;
-			for (; *m; m++)
-				if (*m >= 'A' && *m <= 'Z')
-					*m = (char)(*m - 'A' + 'a');
-			static const char *const methods[] = {
-				"get", "head", "post", "put", "delete",
-				"options", "patch", NULL,
-			};
-			if (!in_list(c->method, methods)) {
-				model_err(b, ynode_get(v, "method"),
-					  "unknown HTTP method '%s' %s", c->method, w);
-				ok = false;
-			}
-		}
-		c->max_wait = get_seconds(b, v, "max_wait", w, 300);
-		p = ynode_get(v, "requests_options");
-		if (want_map(b, p, "requests_options", w))
-			copy_map(b, p, &c->requests_options);
+		ok = http_options(b, v, w, c) && ok;
 		break;
 	case SCHEMA_CHECK_EXEC:
 	case SCHEMA_CHECK_REXEC:
-		p = ynode_get(v, "command");
-		if (is_null(p)) {
-			model_err(b, v, "missing 'command' %s", w);
-			ok = false;
-		} else if (!(is_texty(p) || p->kind == YNODE_SEQ)) {
-			type_err(b, p, "command", w, "a string or a list");
-			ok = false;
-		} else {
-			for (size_t i = 0; p->kind == YNODE_SEQ && i < p->nitems; i++)
-				if (!is_texty(p->items[i])) {
-					model_err(b, p->items[i],
-						  "'command' %s must list strings, not %s",
-						  w, ynode_describe(p->items[i]));
-					ok = false;
-				}
-			ok = check_command_words(b, p, w) && ok;
-			struct schema_value *cv = mae_arena_alloc(b->a, sizeof(*cv));
-			copy_value(b, p, cv);
-			c->command = cv;
-		}
-		c->attempts = (int)get_int(b, v, "attempts", w, 1, 1000000, 180);
-		if (c->type == SCHEMA_CHECK_EXEC) {
-			const char *ef = get_str(b, v, "envfrom", w, false);
-			if (!ef || strcmp(ef, "env") == 0) {
-				c->envfrom = SCHEMA_ENVFROM_ENV;
-			} else if (strcmp(ef, "stdin") == 0) {
-				c->envfrom = SCHEMA_ENVFROM_STDIN;
-			} else {
-				model_err(b, ynode_get(v, "envfrom"),
-					  "unknown envfrom '%s' %s (env or stdin)",
-					  ef, w);
-				ok = false;
-			}
-		}
+		ok = exec_options(b, v, w, c);
 		break;
 	case SCHEMA_CHECK_SLEEP:
 		p = ynode_get(v, "wait");

@@ -162,13 +162,13 @@ enum tval_kind {
 struct tseq {
 	struct tvalue **v;
 	size_t n, cap;
-	bool tainted;                     /* holds a tainted value (below) */
+	uint8_t taint;                    /* what its items carry (below) */
 };
 
 struct tdict {
 	struct tvalue **keys, **vals;
 	size_t n, cap;
-	bool tainted;
+	uint8_t taint;
 };
 
 struct scope;
@@ -183,6 +183,20 @@ struct tmacro {
 struct tloop {
 	int64_t index0, length;
 };
+
+/*
+ * Where a value came from, as far as secrets go.  Whatever an expression
+ * computes from a value carries its bits too (eval()), and so does a
+ * container holding it.
+ *   TAINT_WHOLE: derived from the `env` mapping as a whole (iterated,
+ *     viewed, filtered, indexed by such a key) rather than one variable
+ *     read by name: it may be computed with, never printed;
+ *   TAINT_ENV: holds text of an environment variable (env.NAME too): it
+ *     prints, but the output records where (tmpl_output.map.secret), so
+ *     that no message about that text quotes it.
+ */
+#define TAINT_WHOLE 1u
+#define TAINT_ENV 2u
 
 struct tvalue {
 	enum tval_kind k;
@@ -205,13 +219,7 @@ struct tvalue {
 	bool gen_cs;                      /* TV_GEN: unique(case_sensitive) */
 	struct tvalue *gen_src;           /* TV_GEN: what unique() reads */
 	bool environ;                     /* the `env` mapping */
-	/*
-	 * Derived from the `env` mapping as a whole (iterated, viewed,
-	 * filtered, indexed by a tainted key) rather than read one variable
-	 * by name: it may be computed with, never printed.  Whatever an
-	 * expression derives from a tainted value is tainted too (eval()).
-	 */
-	bool tainted;
+	uint8_t taint;                    /* TAINT_* bits */
 	const char *view;                 /* TV_VIEW: "dict_items" ... */
 };
 
@@ -236,6 +244,9 @@ struct sink {
 	size_t n, cap;
 	bool pending;              /* a line was ended, the next is not started */
 	struct mae_srcloc after;   /* where the pending line would start */
+	struct mae_span *secret;   /* mapped: where environment text went */
+	size_t nsecret, capsecret;
+	bool has_secret;           /* a capture: environment text went in */
 };
 
 struct level; /* one render of a template file: extends chain, blocks */
@@ -251,8 +262,8 @@ struct rctx {
 	bool failed;
 	int64_t iterations;
 	int64_t work;
-	bool taint_in;              /* a value eval() produced since the node
-	                               being evaluated began is tainted */
+	unsigned taint_in;          /* TAINT_* of the values eval() produced
+	                               since the node being evaluated began */
 	bool taint_exempt;          /* ... but it only named one variable */
 	int call_depth;
 	int value_depth;
@@ -299,12 +310,14 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 struct tvalue *tdict_get(struct rctx *c, struct tdict *d,
 			 const struct tvalue *k, bool *err);
 bool tv_hashable(const struct tvalue *v);
-/* v is tainted, or a container or generator holding tainted values. */
-bool tv_tainted(const struct tvalue *v);
-/* ... or the `env` mapping itself (or one of its methods). */
-bool tv_taints(const struct tvalue *v);
-/* A tainted copy of v (containers get their own arrays). */
-struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v);
+/* v's TAINT_* bits, with those of what it holds (containers,
+ * generators, a method's object). */
+unsigned tv_taint(const struct tvalue *v);
+/* ... and TAINT_WHOLE for the `env` mapping itself (or its methods). */
+unsigned tv_taint_src(const struct tvalue *v);
+/* A copy of v with the bits added (containers get their own arrays). */
+struct tvalue *tv_marked(struct rctx *c, const struct tvalue *v,
+			 unsigned bits);
 
 const char *tv_type_name(const struct tvalue *v);
 bool tv_truthy(const struct tvalue *v);

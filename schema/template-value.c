@@ -192,42 +192,44 @@ int tseq_push(struct rctx *c, struct tseq *q, struct tvalue *v)
 		q->cap = cap;
 	}
 	q->v[q->n++] = v;
-	if (tv_taints(v))
-		q->tainted = true;
+	q->taint |= (uint8_t)tv_taint_src(v);
 	return 0;
 }
 
-bool tv_tainted(const struct tvalue *v)
+unsigned tv_taint(const struct tvalue *v)
 {
-	if (v->tainted)
-		return true;
+	unsigned t = v->taint;
 	switch (v->k) {
 	case TV_LIST: case TV_TUPLE: case TV_VIEW:
-		return v->u.seq.tainted;
+		return t | v->u.seq.taint;
 	case TV_DICT: case TV_NS:
-		return v->u.dict.tainted;
+		return t | v->u.dict.taint;
 	case TV_GEN:
-		return v->gen_src && tv_taints(v->gen_src);
+		return v->gen_src ? t | tv_taint_src(v->gen_src) : t;
 	case TV_METHOD:
-		return tv_tainted(v->u.method.self);
+		return t | tv_taint(v->u.method.self);
 	default:
-		return false;
+		return t;
 	}
 }
 
-bool tv_taints(const struct tvalue *v)
+unsigned tv_taint_src(const struct tvalue *v)
 {
-	return v->environ || tv_tainted(v) ||
-	       (v->k == TV_METHOD && v->u.method.self->environ);
+	bool whole = v->environ ||
+		     (v->k == TV_METHOD && v->u.method.self->environ);
+	return tv_taint(v) | (whole ? TAINT_WHOLE : 0);
 }
 
-struct tvalue *tv_taint(struct rctx *c, const struct tvalue *v)
+struct tvalue *tv_marked(struct rctx *c, const struct tvalue *v,
+			 unsigned bits)
 {
 	struct tvalue *r = tv_new(c, v->k);
 	if (!r)
 		return NULL;
 	*r = *v;
-	r->tainted = true;
+	r->taint |= (uint8_t)bits;
+	if (v->environ)
+		r->taint |= TAINT_WHOLE;
 	r->environ = false;
 	size_t n = 0;
 	struct tvalue ***arrs[2] = { NULL, NULL };
@@ -307,8 +309,7 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 			return -1;
 		if (eq) {
 			d->vals[i] = v;
-			if (tv_taints(v))
-				d->tainted = true;
+			d->taint |= (uint8_t)tv_taint_src(v);
 			return 0;
 		}
 	}
@@ -327,8 +328,7 @@ int tdict_set(struct rctx *c, struct tdict *d, struct tvalue *k,
 	}
 	d->keys[d->n] = k;
 	d->vals[d->n++] = v;
-	if (tv_taints(k) || tv_taints(v))
-		d->tainted = true;
+	d->taint |= (uint8_t)(tv_taint_src(k) | tv_taint_src(v));
 	return 0;
 }
 
@@ -1043,7 +1043,8 @@ static struct tseq *items_of(struct rctx *c, struct tvalue *v);
 struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 {
 	struct tseq *q = items_of(c, v);
-	if (!q || !tv_taints(v) || !q->n)
+	unsigned bits = tv_taint_src(v);
+	if (!q || !bits || !q->n)
 		return q;
 	struct tseq *t = tpool_alloc(&c->pool, sizeof(*t));
 	struct tvalue **a = t ? tpool_alloc(&c->pool, q->n * sizeof(*a)) : NULL;
@@ -1054,9 +1055,10 @@ struct tseq *tv_items(struct rctx *c, struct tvalue *v)
 	}
 	t->v = a;
 	t->n = t->cap = q->n;
-	t->tainted = true;
+	t->taint = (uint8_t)bits;
 	for (size_t i = 0; i < q->n; i++)
-		if (!(a[i] = tv_tainted(q->v[i]) ? q->v[i] : tv_taint(c, q->v[i])))
+		if (!(a[i] = (tv_taint(q->v[i]) & bits) == bits ? q->v[i] :
+			     tv_marked(c, q->v[i], bits)))
 			return NULL;
 	return t;
 }

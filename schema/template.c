@@ -212,6 +212,39 @@ static void sink_release(struct sink *o)
 {
 	mae_buf_release(&o->buf);
 	free(o->lines);
+	free(o->secret);
+}
+
+/* Text of the environment was emitted at [from, buf.len). */
+static void sink_secret(struct sink *o, size_t from)
+{
+	if (o->discard || o->buf.len <= from)
+		return;
+	o->has_secret = true;
+	if (!o->mapped)
+		return;
+	struct mae_span *last = o->nsecret ? &o->secret[o->nsecret - 1] : NULL;
+	if (last && last->off + last->len == from) {
+		last->len = o->buf.len - last->off;
+		return;
+	}
+	if (o->nsecret == o->capsecret) {
+		o->capsecret = o->capsecret ? 2 * o->capsecret : 16;
+		o->secret = mae_xrealloc(o->secret,
+					 o->capsecret * sizeof(*o->secret));
+	}
+	o->secret[o->nsecret++] = (struct mae_span){ from, o->buf.len - from };
+}
+
+/* A capture's text as a string: environment text in it taints it. */
+static struct tvalue *sink_value(struct rctx *c, struct sink *o)
+{
+	struct mae_buf b = o->buf;
+	mae_buf_init(&o->buf);
+	struct tvalue *v = tv_str_buf(c, &b);
+	if (v && o->has_secret)
+		v->taint |= TAINT_ENV;
+	return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -400,7 +433,7 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 			     tv_type_name(names[i]));
 			return NULL;
 		}
-		if (tv_tainted(names[i])) {
+		if (tv_taint(names[i]) & TAINT_WHOLE) {
 			/* "template 'VALUE' not found" would print it */
 			terr(c, "unsupported: a template name derived from 'env' "
 			     "as a whole");
@@ -415,7 +448,10 @@ static struct tfile *load_value(struct rctx *c, struct tvalue *v,
 		*skipped = true;
 		return NULL;
 	}
-	if (n == 1 && c->missing_why)
+	if (n == 1 && (tv_taint(v) & TAINT_ENV))
+		terr(c, "template not found (its name is a value from the "
+		     "environment, not shown)");
+	else if (n == 1 && c->missing_why)
 		terr(c, "template '%s' not found: %s", v->u.str.s,
 		     c->missing_why);
 	else if (n == 1)
@@ -810,6 +846,11 @@ static struct tvalue *str_format(struct rctx *c, struct tvalue *fmt,
 				if (strlen(a->kwn[k]) == fl &&
 				    !memcmp(a->kwn[k], f, fl))
 					v = a->kwv[k];
+			if (!v && (tv_taint(fmt) & TAINT_ENV)) {
+				terr(c, "a format key not given (the format is a "
+				     "value from the environment, not shown)");
+				goto fail;
+			}
 			if (!v) {
 				terr(c, "format key '%.*s' not given", (int)fl, f);
 				goto fail;
@@ -1180,11 +1221,8 @@ static struct tvalue *call_macro(struct rctx *c, struct tmacro *m,
 	}
 	sink_init(&cap, false);
 	c->out = &cap;
-	if (exec_body(c, def->d, s) == 0) {
-		struct mae_buf b = cap.buf;
-		mae_buf_init(&cap.buf);
-		ret = tv_str_buf(c, &b);
-	}
+	if (exec_body(c, def->d, s) == 0)
+		ret = sink_value(c, &cap);
 	sink_release(&cap);
 out:
 	c->out = saved_out;
@@ -1205,7 +1243,7 @@ static struct tvalue *view(struct rctx *c, struct tvalue *d, const char *kind)
 	if (!r)
 		return NULL;
 	r->view = kind;
-	r->tainted = tv_taints(d);
+	r->taint = (uint8_t)tv_taint_src(d);
 	for (size_t i = 0; i < d->u.dict.n; i++) {
 		struct tvalue *x;
 		if (kind[5] == 'k') {
@@ -1237,7 +1275,7 @@ static struct tvalue *call_method(struct rctx *c, struct tvalue *self,
 				terr(c, "append() takes no keyword arguments");
 			return NULL;
 		}
-		if (tv_taints(p[0])) {
+		if (tv_taint_src(p[0]) & TAINT_WHOLE) {
 			/* a list another one holds would not know */
 			terr(c, "unsupported: appending a value derived from "
 			     "'env' as a whole to a list");
@@ -2229,15 +2267,15 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 	case N_GETITEM: {
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
-		bool a_t = c->taint_in;
-		c->taint_in = false;
+		unsigned a_t = c->taint_in;
+		c->taint_in = 0;
 		if (!(b = eval(c, n->b, s)))
 			return NULL;
 		c->pos = n->pos;
 		r = get_item(c, a, b, describe(c, n));
 		/* env['NAME'] with a key that is not itself derived from env */
-		c->taint_exempt = a->environ && !c->taint_in;
-		c->taint_in = c->taint_in || a_t;
+		c->taint_exempt = a->environ && !(c->taint_in & TAINT_WHOLE);
+		c->taint_in |= a_t;
 		return r;
 	}
 	case N_CALL: {
@@ -2252,16 +2290,17 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		}
 		if (!(a = eval(c, n->a, s)))
 			return NULL;
-		bool a_t = c->taint_in;
-		c->taint_in = false;
+		unsigned a_t = c->taint_in;
+		c->taint_in = 0;
 		if (eval_args(c, n, s, &args) < 0)
 			return NULL;
 		c->pos = n->pos;
 		r = call_value(c, a, &args, NULL);
 		/* env.get('NAME'[, default]) */
 		c->taint_exempt = a->k == TV_METHOD && a->u.method.self->environ &&
-				  !strcmp(a->u.method.name, "get") && !c->taint_in;
-		c->taint_in = c->taint_in || a_t;
+				  !strcmp(a->u.method.name, "get") &&
+				  !(c->taint_in & TAINT_WHOLE);
+		c->taint_in |= a_t;
 		return r;
 	}
 	case N_FILTER: {
@@ -2313,8 +2352,8 @@ static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 		return NULL;
 	}
 	struct tvalue *v;
-	bool outer = c->taint_in;
-	c->taint_in = false;
+	unsigned outer = c->taint_in;
+	c->taint_in = 0;
 	c->taint_exempt = false;
 	if (n->k == N_CALL && n->a->k == N_NAME && !strcmp(n->a->name, "super") &&
 	    !scope_find(s, "super") && c->level && c->level->block_name &&
@@ -2322,11 +2361,11 @@ static struct tvalue *eval(struct rctx *c, struct node *n, struct scope *s)
 		v = render_super(c);
 	else
 		v = eval_inner(c, n, s);
-	if (v && c->taint_in && !c->taint_exempt && derives(n->k) &&
-	    !tv_tainted(v))
-		v = tv_taint(c, v);
+	unsigned bits = c->taint_in & ~(c->taint_exempt ? TAINT_WHOLE : 0u);
+	if (v && derives(n->k) && (bits & ~tv_taint(v)))
+		v = tv_marked(c, v, bits);
 	c->taint_exempt = false;
-	c->taint_in = outer || (v && tv_taints(v));
+	c->taint_in = outer | (v ? tv_taint_src(v) : 0);
 	c->eval_depth--;
 	if (!v && !c->failed)
 		terr(c, "internal error evaluating an expression");
@@ -2371,7 +2410,7 @@ static void warn_undef(struct rctx *c, const struct tvalue *v)
 
 static int print_value(struct rctx *c, struct tvalue *v, int line)
 {
-	if (tv_tainted(v))
+	if (tv_taint(v) & TAINT_WHOLE)
 		return terr(c, "unsupported: printing a value derived from 'env' "
 			    "as a whole (print one variable: env.NAME, "
 			    "env['NAME'] or env.get('NAME'))");
@@ -2379,14 +2418,20 @@ static int print_value(struct rctx *c, struct tvalue *v, int line)
 		warn_undef(c, v);
 		return 0;
 	}
-	if (v->k == TV_STR)
-		return emit(c, v->u.str.s, v->u.str.n, line, false);
-	struct mae_buf b = MAE_BUF_INIT;
-	b.max = TMPL_MAX_OUTPUT;
-	int rc = tv_to_str(c, v, &b);
-	if (rc == 0)
-		rc = emit(c, mae_buf_str(&b), b.len, line, false);
-	mae_buf_release(&b);
+	size_t from = c->out->buf.len;
+	int rc;
+	if (v->k == TV_STR) {
+		rc = emit(c, v->u.str.s, v->u.str.n, line, false);
+	} else {
+		struct mae_buf b = MAE_BUF_INIT;
+		b.max = TMPL_MAX_OUTPUT;
+		rc = tv_to_str(c, v, &b);
+		if (rc == 0)
+			rc = emit(c, mae_buf_str(&b), b.len, line, false);
+		mae_buf_release(&b);
+	}
+	if (rc == 0 && (tv_taint(v) & TAINT_ENV))
+		sink_secret(c->out, from);
 	return rc;
 }
 
@@ -2491,11 +2536,8 @@ static struct tvalue *render_super(struct rctx *c)
 	struct tvalue *r = NULL;
 	sink_init(&cap, false);
 	c->out = &cap;
-	if (render_block(c, l->block_name, l->block_idx + 1, l->top) == 0) {
-		struct mae_buf b = cap.buf;
-		mae_buf_init(&cap.buf);
-		r = tv_str_buf(c, &b);
-	}
+	if (render_block(c, l->block_name, l->block_idx + 1, l->top) == 0)
+		r = sink_value(c, &cap);
 	c->out = saved;
 	sink_release(&cap);
 	return r;
@@ -2635,9 +2677,7 @@ static int exec_node(struct rctx *c, struct node *n, struct scope *s)
 		c->out_check = saved_check;
 		c->out = saved;
 		if (rc == 0) {
-			struct mae_buf b = cap.buf;
-			mae_buf_init(&cap.buf);
-			v = tv_str_buf(c, &b);
+			v = sink_value(c, &cap);
 			rc = v ? assign(c, n->a, v, s) : -1;
 		}
 		sink_release(&cap);
@@ -2788,7 +2828,10 @@ static int setup_globals(struct rctx *c, char *const *envp)
 			continue;
 		struct tvalue *k = tv_str(c, envp[i], (size_t)(eq - envp[i]));
 		struct tvalue *v = tv_str(c, eq + 1, strlen(eq + 1));
-		if (!k || !v || tdict_set(c, &c->env->u.dict, k, v) < 0)
+		if (!k || !v)
+			return -1;
+		v->taint = TAINT_ENV;
+		if (tdict_set(c, &c->env->u.dict, k, v) < 0)
 			return -1;
 	}
 	if (scope_set(c, c->globals, "env", c->env) < 0)
@@ -2834,6 +2877,9 @@ int tmpl_render(const char *name, const char *text, size_t len,
 		out->text = mae_buf_detach(&doc.buf);
 		out->map.lines = doc.lines;
 		out->map.n = doc.n;
+		out->map.secret = doc.secret;
+		out->map.nsecret = doc.nsecret;
+		doc.secret = NULL;
 		doc.lines = NULL;
 		out->files = c->paths;
 		out->nfiles = c->npaths;
@@ -2859,6 +2905,7 @@ void tmpl_output_release(struct tmpl_output *out)
 		return;
 	free(out->text);
 	free(out->map.lines);
+	free(out->map.secret);
 	for (size_t i = 0; i < out->nfiles; i++)
 		free(out->files[i]);
 	free(out->files);

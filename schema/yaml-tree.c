@@ -58,9 +58,16 @@ struct frame {
 	uint64_t size;
 };
 
+/* A secret range of the text in characters, as libyaml's mark.index. */
+struct cspan {
+	size_t a, b;
+};
+
 struct composer {
 	struct ydoc *doc;
 	struct mae_diags *d;
+	struct cspan *secret;   /* in order, disjoint */
+	size_t nsecret;
 	struct frame *stack;
 	size_t depth, capstack;
 	struct mae_map anchors; /* name -> struct xnode */
@@ -154,6 +161,67 @@ static void nodes_limit(struct composer *c, int line, int col)
 }
 
 /* ------------------------------------------------------------------ */
+/* Text from the environment                                            */
+
+/* The map's secret byte ranges as character indices (libyaml's marks
+ * count characters; the text is UTF-8 or libyaml refuses it). */
+static void secret_init(struct composer *c, const char *text, size_t len,
+			const struct mae_srcmap *map)
+{
+	if (!map || !map->nsecret)
+		return;
+	c->secret = mae_xcalloc(map->nsecret, sizeof(*c->secret));
+	size_t bi = 0, ci = 0;
+	for (size_t k = 0; k < map->nsecret; k++) {
+		size_t off = map->secret[k].off, end = off + map->secret[k].len;
+		for (; bi < off && bi < len; bi++)
+			ci += ((unsigned char)text[bi] & 0xc0) != 0x80;
+		size_t a = ci;
+		for (; bi < end && bi < len; bi++)
+			ci += ((unsigned char)text[bi] & 0xc0) != 0x80;
+		c->secret[c->nsecret++] = (struct cspan){ a, ci };
+	}
+}
+
+/* Characters [a, b) (at least one) overlap text from the environment. */
+static bool secret_at(const struct composer *c, size_t a, size_t b)
+{
+	if (b <= a)
+		b = a + 1;
+	size_t lo = 0, hi = c->nsecret; /* first span ending after a */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->secret[mid].b <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->nsecret && c->secret[lo].a < b;
+}
+
+/* Bytes [off, off + 1) of the text came from the environment. */
+static bool secret_byte(const struct mae_srcmap *map, size_t off)
+{
+	for (size_t k = 0; map && k < map->nsecret; k++)
+		if (off >= map->secret[k].off &&
+		    off < map->secret[k].off + map->secret[k].len)
+			return true;
+	return false;
+}
+
+char *ynode_quote(const struct ynode *n)
+{
+	if (n->secret)
+		return mae_xstrdup(YNODE_SECRET_TEXT);
+	char *q = n->type == YSCALAR_STR || !n->str
+		  ? pyscalar_quote(n->text, n->text_len)
+		  : pyscalar_quote(n->str, strlen(n->str));
+	char *r = mae_xasprintf("'%s'", q);
+	free(q);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 /* Anchors                                                              */
 
 static void anchor_put(struct composer *c, const char *name,
@@ -171,18 +239,25 @@ static struct xnode *anchor_get(struct composer *c, const char *name)
 /* Nodes                                                                */
 
 static struct xnode *node_new(struct composer *c, enum ynode_kind kind,
-			      const yaml_mark_t *m, const yaml_char_t *anchor)
+			      const yaml_mark_t *m, const yaml_mark_t *end,
+			      const yaml_char_t *anchor)
 {
 	struct xnode *x = doc_alloc(c->doc, sizeof(*x));
 	x->n.kind = kind;
 	x->n.line = (int)m->line + 1;
 	x->n.col = (int)m->column + 1;
+	x->n.secret = c->nsecret && secret_at(c, m->index, end->index);
 	x->size = 1;
 	c->created++;
 	if (anchor) {
 		const char *name = (const char *)anchor;
 		struct xnode *prev = anchor_get(c, name);
-		if (prev)
+		if (prev && x->n.secret)
+			mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+				    "duplicate anchor in a value from the "
+				    "environment, not shown (first at line %d; "
+				    "%s)", prev->n.line, YNODE_SECRET_HINT);
+		else if (prev)
 			mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
 				    "duplicate anchor '%s' (first at line %d)",
 				    name, prev->n.line);
@@ -202,7 +277,7 @@ static void scalar_as_text(struct composer *c, struct xnode *x)
 static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 {
 	struct xnode *x = node_new(c, YNODE_SCALAR, &ev->start_mark,
-				   ev->data.scalar.anchor);
+				   &ev->end_mark, ev->data.scalar.anchor);
 	const char *text = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	x->n.text = doc_strndup(c->doc, text, len);
@@ -225,8 +300,14 @@ static struct xnode *scalar_new(struct composer *c, const yaml_event_t *ev)
 	char *err = NULL;
 	if (pyscalar_resolve(text, len, plain && !tag, tag, &ps, &err) < 0) {
 		char *q = pyscalar_quote(text, len);
-		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
-			    "invalid scalar '%s': %s", q, err);
+		if (x->n.secret) /* the reason quotes it (its tag, digits) */
+			mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+				    "invalid scalar in a value from the "
+				    "environment, not shown (%s)",
+				    YNODE_SECRET_HINT);
+		else
+			mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+				    "invalid scalar '%s': %s", q, err);
 		free(q);
 		free(err);
 		scalar_as_text(c, x);
@@ -325,14 +406,6 @@ static void keyids_free(struct keyid *ids, size_t n)
 	free(ids);
 }
 
-/* A printable key for messages. */
-static char *key_for_msg(const struct ynode *k)
-{
-	if (k->type == YSCALAR_STR)
-		return pyscalar_quote(k->text, k->text_len);
-	return pyscalar_quote(k->str, strlen(k->str));
-}
-
 /* ------------------------------------------------------------------ */
 /* Closing collections                                                  */
 
@@ -375,9 +448,9 @@ static void check_duplicates(struct composer *c, struct frame *f)
 	qsort(dups, ndups, sizeof(*dups), size_cmp);
 	for (size_t i = 0; i < ndups; i++) {
 		struct rawpair *p = &f->pairs[dups[i].idx];
-		char *k = key_for_msg(p->key);
+		char *k = ynode_quote(p->key);
 		mae_diag_at(c->d, MAE_SEV_ERROR, p->line, p->col,
-			    "duplicate key '%s' in mapping (first at line %d)",
+			    "duplicate key %s in mapping (first at line %d)",
 			    k, dups[i].first_line);
 		free(k);
 		p->drop = true;
@@ -608,14 +681,19 @@ static void frame_release(struct frame *f)
 
 /* A list or mapping begins: check its tag, open its frame. */
 static void collection_start(struct composer *c, enum ynode_kind kind,
-			     const yaml_mark_t *mark,
+			     const yaml_mark_t *mark, const yaml_mark_t *end,
 			     const yaml_char_t *anchor, const yaml_char_t *tag)
 {
-	struct xnode *x = node_new(c, kind, mark, anchor);
+	struct xnode *x = node_new(c, kind, mark, end, anchor);
 	const char *allowed = kind == YNODE_SEQ ? "tag:yaml.org,2002:seq"
 						: "tag:yaml.org,2002:map";
 	const char *t = (const char *)tag;
-	if (t && strcmp(t, "!") && strcmp(t, allowed)) {
+	if (t && strcmp(t, "!") && strcmp(t, allowed) && x->n.secret) {
+		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
+			    "unsupported tag on %s in a value from the "
+			    "environment, not shown (%s)",
+			    ynode_describe(&x->n), YNODE_SECRET_HINT);
+	} else if (t && strcmp(t, "!") && strcmp(t, allowed)) {
 		char *st = short_tag(t);
 		mae_diag_at(c->d, MAE_SEV_ERROR, x->n.line, x->n.col,
 			    "unsupported tag '%s' on %s", st,
@@ -643,8 +721,16 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 	case YAML_ALIAS_EVENT: {
 		const char *name = (const char *)ev->data.alias.anchor;
 		struct xnode *x = anchor_get(c, name);
+		bool secret = c->nsecret && secret_at(c, ev->start_mark.index,
+						      ev->end_mark.index);
 		if (!x || x->open) {
-			if (!x)
+			if (secret)
+				mae_diag_at(c->d, MAE_SEV_ERROR, line, col,
+					    "%s alias in a value from the "
+					    "environment, not shown (%s)",
+					    x ? "recursive" : "undefined",
+					    YNODE_SECRET_HINT);
+			else if (!x)
 				mae_diag_at(c->d, MAE_SEV_ERROR, line, col,
 					    "undefined alias '%s'", name);
 			else
@@ -660,18 +746,19 @@ static void event_handle(struct composer *c, yaml_event_t *ev)
 			x->n.type = YSCALAR_NULL;
 			x->n.text = "";
 			x->n.str = "None";
+			x->n.secret = secret;
 			x->size = 1;
 		}
 		node_add(c, x, line, col);
 		break;
 	}
 	case YAML_SEQUENCE_START_EVENT:
-		collection_start(c, YNODE_SEQ, &ev->start_mark,
+		collection_start(c, YNODE_SEQ, &ev->start_mark, &ev->end_mark,
 				 ev->data.sequence_start.anchor,
 				 ev->data.sequence_start.tag);
 		break;
 	case YAML_MAPPING_START_EVENT:
-		collection_start(c, YNODE_MAP, &ev->start_mark,
+		collection_start(c, YNODE_MAP, &ev->start_mark, &ev->end_mark,
 				 ev->data.mapping_start.anchor,
 				 ev->data.mapping_start.tag);
 		break;
@@ -720,7 +807,8 @@ static void syntax_error(yaml_parser_t *p, const char *text, size_t len,
 	const char *problem = p->problem ? p->problem : "cannot read YAML";
 	if (p->error == YAML_READER_ERROR) {
 		offset_position(text, len, p->problem_offset, &line, &col);
-		if (p->problem_value != -1)
+		if (p->problem_value != -1 &&
+		    !secret_byte(d->map, p->problem_offset))
 			mae_diag_at(d, MAE_SEV_ERROR, line, col,
 				    "%s (byte 0x%02x)", problem,
 				    (unsigned)p->problem_value & 0xffu);
@@ -772,6 +860,7 @@ int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	struct composer c = { 0 };
 	c.d = d;
+	secret_init(&c, text, len, d->map);
 	c.doc = mae_xcalloc(1, sizeof(*c.doc));
 	int rc = 0;
 	int docs = 0;
@@ -806,6 +895,7 @@ int ydoc_parse(const char *text, size_t len, struct ydoc **ret,
 		frame_release(&c.stack[--c.depth]);
 	free(c.stack);
 	mae_map_release(&c.anchors);
+	free(c.secret);
 	yaml_parser_delete(&p);
 	if (rc < 0) {
 		ydoc_free(c.doc);

@@ -71,6 +71,13 @@ struct ynode {
 	const char *text;     /* the scalar's value as written (escapes done) */
 	size_t text_len;      /* never holds a NUL: U+0000 is refused */
 	bool quoted;          /* written quoted or as a block scalar */
+	/*
+	 * Some of its text (or its tag, anchor, alias name) came from the
+	 * process environment through the template pass (mae_srcmap.secret):
+	 * a message must not quote it (ynode_quote()).  Also set on
+	 * collections whose tag or anchor did.
+	 */
+	bool secret;
 	bool b;               /* YSCALAR_BOOL */
 	bool int_fits;        /* YSCALAR_INT: the value fits in `i` */
 	int64_t i;            /* YSCALAR_INT when int_fits */
@@ -101,7 +108,9 @@ struct ydoc;
 
 /*
  * Parse text (len bytes, need not be NUL-terminated) as one YAML document.
- * Problems are added to d, positioned in the text; parsing goes on after
+ * Problems are added to d, positioned in the text; d->map, when set, says
+ * which bytes came from the environment (never quoted, nodes marked
+ * secret).  Parsing goes on after
  * errors where libyaml allows, so that all of them are reported.  Returns
  * 0 and the document, or a negative code when the text could not be read
  * as YAML at all (then *ret is NULL and d says why).  An empty document
@@ -120,5 +129,18 @@ const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
 
 /* Printable kind for messages: "a mapping", "a list", "a string", ... */
 const char *ynode_describe(const struct ynode *n);
+
+/*
+ * A scalar's text for a message, malloc'd: in single quotes, control
+ * bytes escaped and long text cut (pyscalar_quote()), or, when the node
+ * is secret, YNODE_SECRET_TEXT instead.  So: "invalid port %s", never
+ * "'%s'" around it.
+ */
+char *ynode_quote(const struct ynode *n);
+#define YNODE_SECRET_TEXT "(a value from the environment, not shown)"
+/* What to add to a message about a secret node: how to stop the
+ * environment's text from being read as YAML syntax. */
+#define YNODE_SECRET_HINT \
+	"quote it in the template: {{ env.NAME|tojson }}"
 
 #endif

@@ -5,13 +5,17 @@
  * picks the parser (low 2 bits) and the piece size the bytes arrive in
  * (the rest), so frame and line boundaries fall anywhere.  Besides "no
  * crash, no leak, no hang": an error always comes with a message naming
- * the ship.
+ * the ship.  The same bytes go to ship_json_load() (executor/json-load.c),
+ * which must agree with jansson: what it accepts jansson parsed, and what
+ * jansson parses (without a NUL byte, within the depth budget) it accepts.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client-int.h"
+
+#include <jansson.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,5 +38,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  piece, &e);
 	if (rc && kind != SHIP_FEED_TIME && strncmp(e.msg, "fuzz: ", 6) != 0)
 		abort();
+
+	const char *text = (const char *)data + 1;
+	size_t n = size - 1;
+	json_t *j = NULL;
+	char why[160];
+	rc = ship_json_load(text, n, 0, &j, why, sizeof(why));
+	json_t *k = json_loadb(text, n, 0, NULL);
+	if (rc == 0 && (!j || !k))
+		abort();
+	if (rc == MAE_ERR_PROTOCOL && k && !memchr(text, 0, n))
+		abort();
+	if (rc && rc != MAE_ERR_PROTOCOL &&
+	    !(rc == MAE_ERR_LIMIT && strstr(why, "deeper than")))
+		abort();
+	json_decref(j);
+	json_decref(k);
 	return 0;
 }

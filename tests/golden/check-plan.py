@@ -12,6 +12,7 @@ the compiler's output there (after the same checks) for a human to read
 and review before it is committed; it never passes a test by itself.
 """
 import hashlib
+import hmac
 import json
 import subprocess
 import sys
@@ -97,6 +98,17 @@ def main():
         want = json.load(f)
     if "plan" in want:
         errors += check_plan(want["plan"], expected_path)
+    # secrets (a case's "secret_values"): never in the plan, and each
+    # digest is the HMAC-SHA256 under plan-golden's fixed key
+    case_doc = json.load(open(case))
+    key = b"0123456789abcdef0123456789abcdef"
+    text = json.dumps(got, ensure_ascii=False)
+    for v in case_doc.get("secret_values", []):
+        d = "hmac-sha256:" + hmac.new(key, v.encode(), hashlib.sha256).hexdigest()
+        if v in text or json.dumps(v)[1:-1] in text:
+            errors.append("the plan holds the secret %r" % v)
+        if d not in text:
+            errors.append("the plan lacks the digest %s of a secret" % d)
     if got != want:
         errors.append("the plan differs from %s:" % expected_path)
         a = json.dumps(want, indent=2, sort_keys=True).splitlines()

@@ -33,7 +33,7 @@ static void test_diag_format_and_map(void **state)
 {
 	(void)state;
 	struct mae_srcloc locs[] = { { "top.yaml", 1 }, { "inc.yaml", 7 } };
-	struct mae_srcmap map = { locs, 2 };
+	struct mae_srcmap map = { .lines = locs, .n = 2 };
 	struct mae_diags d;
 	mae_diags_init(&d, "maestro.yaml");
 	mae_diag_at(&d, MAE_SEV_ERROR, 12, 7,

@@ -150,6 +150,34 @@ static void test_include_map_and_files(void **state)
 	done(&r);
 }
 
+/* Where environment text went: tmpl_output.map.secret (for the YAML
+ * reader's and the model's messages) */
+static void test_secret_spans(void **state)
+{
+	(void)state;
+	struct result r;
+	render(&r, "a: {{ env.BAR }} b {{ env.BAR|upper }}{{ env.HOME }}\n"
+		   "{% set s %}<{{ env['BAR'] }}>{% endset %}c: {{ s }} "
+		   "{{ 'x' }} {{ [env.get('BAR')] }} {{ env.BAR is defined }}");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out.text, "a: bar b BAR/home/t\nc: <bar> x "
+			    "['bar'] True");
+	struct { size_t off, len; } want[] = { { 3, 3 }, { 9, 10 }, { 23, 5 },
+					      { 31, 7 } };
+	assert_int_equal(r.out.map.nsecret, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(r.out.map.secret[i].off, want[i].off);
+		assert_int_equal(r.out.map.secret[i].len, want[i].len);
+	}
+	done(&r);
+	check_error("{% include env.BAR %}", "t.yaml:1:4: error: template not "
+		    "found (its name is a value from the environment, not "
+		    "shown)");
+	check_error("{{ (env.BAR ~ '{x}').format() }}", "t.yaml:1:28: error: a "
+		    "format key not given (the format is a value from the "
+		    "environment, not shown)");
+}
+
 static void test_undefined_warnings(void **state)
 {
 	(void)state;
@@ -378,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_plain_text_and_newlines),
 		cmocka_unit_test(test_line_map),
 		cmocka_unit_test(test_include_map_and_files),
+		cmocka_unit_test(test_secret_spans),
 		cmocka_unit_test(test_undefined_warnings),
 		cmocka_unit_test(test_errors_located),
 		cmocka_unit_test(test_limits),

@@ -412,7 +412,7 @@ static void test_positions_through_source_map(void **state)
 {
 	(void)state;
 	struct mae_srcloc locs[] = { { "top.yaml", 1 }, { "inc.yaml", 9 } };
-	struct mae_srcmap map = { locs, 2 };
+	struct mae_srcmap map = { .lines = locs, .n = 2 };
 	struct mae_diags d;
 	mae_diags_init(&d, "rendered");
 	d.map = &map;
@@ -423,6 +423,58 @@ static void test_positions_through_source_map(void **state)
 	assert_string_equal(s, "inc.yaml:9:1: error: duplicate key 'a' in "
 			       "mapping (first at line 1)");
 	free(s);
+	ydoc_free(doc);
+	mae_diags_release(&d);
+}
+
+/* Text the map says came from the environment is never quoted, and its
+ * nodes are marked secret (for the model's messages: ynode_quote). */
+static void test_secret_spans(void **state)
+{
+	(void)state;
+	struct mae_srcloc locs[] = { { "t.yaml", 1 }, { "t.yaml", 2 },
+				     { "t.yaml", 3 }, { "t.yaml", 4 } };
+	/* "é: " before the first secret: spans are bytes, marks characters */
+	const char *text = "\xc3\xa9: *s3cret\nb: [!t0p y, ok]\n"
+			   "hunter2: 1\nhunter2: 2\n";
+	size_t o1 = 4, o2 = strlen("\xc3\xa9: *s3cret\nb: ["),
+	       o3 = strlen("\xc3\xa9: *s3cret\nb: [!t0p y, ok]\nhunter2: 1\n");
+	struct mae_span sp[] = { { o1, 7 }, { o2, 6 }, { o3, 7 } };
+	struct mae_srcmap map = { .lines = locs, .n = 4, .secret = sp,
+				  .nsecret = 3 };
+	struct mae_diags d;
+	mae_diags_init(&d, "t.yaml");
+	d.map = &map;
+	struct ydoc *doc;
+	assert_int_equal(ydoc_parse(text, strlen(text), &doc, &d), 0);
+	assert_int_equal(d.nerrors, 3);
+	const char *want[] = {
+		"t.yaml:1:4: error: undefined alias in a value from the "
+		"environment, not shown (quote it in the template: "
+		"{{ env.NAME|tojson }})",
+		"t.yaml:2:5: error: invalid scalar in a value from the "
+		"environment, not shown (quote it in the template: "
+		"{{ env.NAME|tojson }})",
+		"t.yaml:4:1: error: duplicate key (a value from the environment, "
+		"not shown) in mapping (first at line 3)",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char *m = mae_diag_format(&d.v[i]);
+		assert_string_equal(m, want[i]);
+		assert_null(strstr(m, "s3cret"));
+		free(m);
+	}
+	const struct ynode *root = ydoc_root(doc);
+	const struct ynode *b = ynode_get(root, "b");
+	assert_true(b->items[0]->secret);
+	assert_false(b->items[1]->secret);
+	assert_false(b->secret);
+	char *q = ynode_quote(b->items[0]);
+	assert_string_equal(q, YNODE_SECRET_TEXT);
+	free(q);
+	q = ynode_quote(b->items[1]);
+	assert_string_equal(q, "'ok'");
+	free(q);
 	ydoc_free(doc);
 	mae_diags_release(&d);
 }
@@ -644,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_limit_billion_laughs),
 		cmocka_unit_test(test_huge_integer_refused),
 		cmocka_unit_test(test_pyscalar_direct),
+		cmocka_unit_test(test_secret_spans),
 		cmocka_unit_test(test_mae_float_repr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
