@@ -27,5 +27,18 @@ json_t *jargv(char **argv, size_t argc);
 void container_specs_secrets(const struct schema_env *env,
 			     struct container_specs *s, struct mae_diags *d);
 void container_spec_secrets_release(struct container_spec *cs);
+/* The warning about each service secret_env key that in_env() finds in
+ * none of the service's containers (inst: an index in env->instances). */
+void container_secrets_service_warnings(const struct schema_env *env,
+					bool (*in_env)(void *ud, size_t inst,
+						       const char *key),
+					void *ud, struct mae_diags *d);
+/* Whether c's service or c itself names secret_env keys. */
+bool container_has_secret_env(const struct schema_instance *c);
+/* Fill cs's secrets from its environment; with d, the warnings about
+ * one container (a key not in its environment, a secret inside another
+ * value). */
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d);
 
 #endif

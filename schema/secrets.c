@@ -56,8 +56,10 @@ static const char *secret_at(const struct container_spec *cs, const char *s)
 	return NULL;
 }
 
-void container_specs_secrets(const struct schema_env *env,
-			     struct container_specs *s, struct mae_diags *d)
+void container_secrets_service_warnings(const struct schema_env *env,
+					bool (*in_env)(void *ud, size_t inst,
+						       const char *key),
+					void *ud, struct mae_diags *d)
 {
 	/* a key no container has is a warning */
 	for (size_t si = 0; si < env->nservices; si++) {
@@ -66,43 +68,65 @@ void container_specs_secrets(const struct schema_env *env,
 			const char *key = svc->secret_env.v[k].s;
 			bool found = false;
 			for (size_t i = 0; i < svc->ninstances && !found; i++)
-				found = env_map_get(&s->v[svc->instances[i] - env->instances].env,
-						    key) != NULL;
+				found = in_env(ud, (size_t)(svc->instances[i] -
+							    env->instances),
+					       key);
 			if (!found)
 				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
 					    "secret_env key '%s' of service '%s' is in no container's environment",
 					    key, svc->name);
 		}
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		struct container_spec *cs = &s->v[i];
-		const struct schema_instance *c = cs->inst;
-		for (size_t k = 0; k < c->secret_env.n; k++)
-			if (!env_map_get(&cs->env, c->secret_env.v[k].s))
-				schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
-					    "secret_env key '%s' is not in the environment of container '%s'",
-					    c->secret_env.v[k].s, c->name);
-		for (size_t k = 0; k < cs->env.n; k++)
-			if (container_spec_secret_key(cs, cs->env.v[k].key))
-				add_secret(cs, cs->env.v[k].value);
-		if (!cs->nsecrets)
+}
+
+bool container_has_secret_env(const struct schema_instance *c)
+{
+	return c->secret_env.n || c->service->secret_env.n;
+}
+
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d)
+{
+	const struct schema_instance *c = cs->inst;
+	for (size_t k = 0; k < c->secret_env.n && d; k++)
+		if (!env_map_get(&cs->env, c->secret_env.v[k].s))
+			schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
+				    "secret_env key '%s' is not in the environment of container '%s'",
+				    c->secret_env.v[k].s, c->name);
+	for (size_t k = 0; k < cs->env.n; k++)
+		if (container_spec_secret_key(cs, cs->env.v[k].key))
+			add_secret(cs, cs->env.v[k].value);
+	if (!cs->nsecrets)
+		return;
+	qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
+	/* a secret inside another value: said, and masked there too */
+	for (size_t k = 0; k < cs->env.n && d; k++) {
+		const struct env_var *v = &cs->env.v[k];
+		if (!v->value || container_spec_secret_key(cs, v->key))
 			continue;
-		qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
-		/* a secret inside another value: said, and masked there too */
-		for (size_t k = 0; k < cs->env.n; k++) {
-			const struct env_var *v = &cs->env.v[k];
-			if (!v->value || container_spec_secret_key(cs, v->key))
+		for (const char *p = v->value; *p; p++) {
+			if (!secret_at(cs, p))
 				continue;
-			for (const char *p = v->value; *p; p++) {
-				if (!secret_at(cs, p))
-					continue;
-				schema_diag(d, MAE_SEV_WARNING, &c->pos,
-					    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
-					    v->key, c->name);
-				break;
-			}
+			schema_diag(d, MAE_SEV_WARNING, &c->pos,
+				    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
+				    v->key, c->name);
+			break;
 		}
 	}
+}
+
+static bool in_spec_env(void *ud, size_t inst, const char *key)
+{
+	const struct container_specs *s = ud;
+	return env_map_get(&s->v[inst].env, key) != NULL;
+}
+
+void container_specs_secrets(const struct schema_env *env,
+			     struct container_specs *s, struct mae_diags *d)
+{
+	container_secrets_service_warnings(env, in_spec_env, s, d);
+	for (size_t i = 0; i < s->n; i++)
+		container_spec_secrets_fill(&s->v[i], d);
 }
 
 void container_spec_secrets_release(struct container_spec *cs)
