@@ -1,6 +1,7 @@
 /*
  * cmd-deptree.c - `maestro deptree [-r] [--dot] [THING...]`: the service
- * dependency tree as MaestroNG prints it (spec §6.4), or as a Graphviz
+ * dependency tree in MaestroNG's layout (spec §6.4; each subtree printed
+ * once, cli/deptree-print.c), or as a Graphviz
  * digraph with --dot.  Things are services or containers (a container
  * stands for its service); none means every service without `omit`.
  */

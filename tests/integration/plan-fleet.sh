@@ -7,13 +7,15 @@
 # were), a-2 is stopped, b-1 removed, and c-1 replaced by an unlabelled
 # container of that name; `plan start` must show exactly those four and
 # nothing else: a-1 drifted and replaced (naming Env), a-2 started in
-# place, b-1 created, c-1 unmanaged and left running.
+# place, b-1 created, c-1 unmanaged and left running.  Then an orphan is
+# shown, and a container of another environment holding a described name
+# makes `plan` fail (exit 1, naming it) with nothing stored.
 # Runs under tests/fleet/fleet run (MAESTRO names the binary).
 set -euo pipefail
 : "${MAESTRO:?MAESTRO must name the maestro binary}" "${SHIP2_SOCK:?run under tests/fleet/fleet run}"
 work=$(mktemp -d)
-names="a-1 a-2 b-1 b-2 c-1 d-1"
-sock_of() { case $1 in a-1|b-1|c-1) echo "$SHIP1_SOCK" ;; *) echo "$SHIP2_SOCK" ;; esac; }
+names="a-1 a-2 b-1 b-2 c-1 d-1 gone-1"
+sock_of() { case $1 in a-1|b-1|c-1|gone-1) echo "$SHIP1_SOCK" ;; *) echo "$SHIP2_SOCK" ;; esac; }
 api() { # container method path [json]
   local s; s=$(sock_of "$1")
   if [ $# -ge 4 ]; then
@@ -139,4 +141,18 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 assert [s["kind"] for s in p["steps"] if s["container"] == "c-1"] == ["stop", "remove", "create", "start", "check"]
 ' "$work/p2.json" || fail "--recreate-unmanaged"
+# an orphan (labelled for this environment, not described) is shown;
+# a container of another environment holding d-1's name makes plan fail
+api gone-1 POST "/containers/create?name=gone-1" \
+  '{"Image": "tiny:1", "Cmd": ["true"], "Labels": {"maestro.environment": "planfleet", "maestro.service": "gone"}}' >/dev/null
+m plan start >"$work/p3.txt" || fail "plan with an orphan"
+grep -q '^  orphan    gone-1 on ship1: created, service gone$' "$work/p3.txt" || { cat "$work/p3.txt"; fail "orphan not shown"; }
+before=$(m plans --json | jq '.plans | length')
+api d-1 DELETE "/containers/d-1?force=1" >/dev/null
+api d-1 POST "/containers/create?name=d-1" \
+  '{"Image": "tiny:1", "Cmd": ["true"], "Labels": {"maestro.environment": "someone-else"}}' >/dev/null
+rc=0; m plan start >"$work/p4.txt" 2>"$work/p4.err" || rc=$?
+[ "$rc" = 1 ] || fail "a foreign container: exit $rc, expected 1"
+grep -q "container 'd-1' on ship 'ship2' belongs to environment 'someone-else'" "$work/p4.err" || { cat "$work/p4.err"; fail "foreign message"; }
+[ "$(m plans --json | jq '.plans | length')" = "$before" ] || fail "a refused plan was stored"
 echo "ok: converged plan empty; after four changes exactly a-1 (replaced), a-2 (started), b-1 (created), c-1 (unmanaged)"
