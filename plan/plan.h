@@ -323,6 +323,12 @@ void plan_hash(const struct plan *p, char out[MAE_SHA256_HEX_LEN + 1]);
  */
 int plan_verify(const struct plan *p, const char *where,
 		struct mae_error *e);
+/*
+ * The same invariants without recomputing keys, numbering and hash
+ * (those must only be 64 hex digits): for a plan plan_finish made.
+ */
+int plan_check_shape(const struct plan *p, const char *where,
+		     struct mae_error *e);
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */

@@ -229,7 +229,7 @@ static void test_store_load(void **state)
 	struct plan *u = sample_plan("demo", 2);
 	plan_add_step(u, STEP_WAIT, "ship1", NULL, NULL);
 	assert_int_equal(state_plan_store(st, u, src, &e), MAE_ERR_INTERNAL);
-	assert_non_null(strstr(e.msg, "plan to store: steps[2].key: '' is not"));
+	assert_non_null(strstr(e.msg, "plan to store: steps[2].key: '' is not a step key"));
 	assert_int_equal(u->id, 0);
 	plan_free(u);
 	state_close(st);
