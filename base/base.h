@@ -291,7 +291,9 @@ char *mae_arena_printf(struct mae_arena *a, const char *fmt, ...)
  * Borrowed NUL-terminated keys to pointers: open addressing, linear
  * probing, FNV-1a, grown at half full.  The map never copies or frees a
  * key or a value: keys must outlive the map.  With an arena the slots are
- * allocated there and mae_map_release() frees nothing.  A zeroed struct
+ * allocated there and mae_map_release() frees nothing; when that arena
+ * has a limit and reaches it, additions fail (false, NULL) and the map
+ * stays as it was.  Without a limit they never fail.  A zeroed struct
  * is an empty map without arena.  Iterate with `for (i < cap) if
  * (slots[i].key)` (no order).
  */
@@ -312,10 +314,11 @@ void mae_map_init(struct mae_map *m, struct mae_arena *arena);
 void mae_map_release(struct mae_map *m);
 /* Add key -> val; false (and nothing changed) when key is already there. */
 bool mae_map_add(struct mae_map *m, const char *key, void *val);
-/* Add key -> val, or replace the value of key. */
-void mae_map_set(struct mae_map *m, const char *key, void *val);
+/* Add key -> val, or replace the value of key; false at the limit. */
+bool mae_map_set(struct mae_map *m, const char *key, void *val);
 /*
- * The slot of key, added with a NULL value when absent (*added tells).
+ * The slot of key, added with a NULL value when absent (*added tells);
+ * NULL at a limited arena's limit.
  * The caller may set the value, and may point the key at an equal string
  * that lives as long (its own copy).  Valid until the next addition.
  */
@@ -451,8 +454,18 @@ struct json_t;
 typedef int (*mae_write_fn)(const void *data, size_t n, void *ctx);
 
 int mae_json_write(const struct json_t *v, mae_write_fn fn, void *ctx);
+/*
+ * The same text laid out as json.dumps(v, indent=INDENT, sort_keys=True,
+ * ensure_ascii=False) lays it out (one member a line, ": " after keys,
+ * "{}" and "[]" when empty): for byte-stable output a user reads.
+ * indent 0 is the canonical text.
+ */
+int mae_json_write_indent(const struct json_t *v, int indent,
+			  mae_write_fn fn, void *ctx);
 /* Append the canonical text to b; MAE_ERR_LIMIT if b overflowed. */
 int mae_json_canonical_add(struct mae_buf *b, const struct json_t *v);
+/* Append the text of mae_json_write_indent(v, indent) to b. */
+int mae_json_indented_add(struct mae_buf *b, const struct json_t *v, int indent);
 /* Newly allocated canonical text (length in *ret_len if not NULL);
  * NULL only if v is NULL. */
 char *mae_json_canonical(const struct json_t *v);

@@ -132,6 +132,8 @@ struct jw {
 	mae_write_fn fn;
 	void *ctx;
 	int rc;
+	int indent;   /* 0: compact */
+	size_t depth;
 	size_t n;
 	char buf[4096];
 };
@@ -219,6 +221,16 @@ static void jw_real(struct jw *w, double f)
 	jw_add(w, out, strlen(out));
 }
 
+/* Between members: nothing (compact), or a newline and the indent. */
+static void jw_newline(struct jw *w)
+{
+	if (!w->indent)
+		return;
+	jw_addc(w, '\n');
+	for (size_t i = 0; i < w->depth * (size_t)w->indent; i++)
+		jw_addc(w, ' ');
+}
+
 struct jw_key {
 	const char *key;
 	json_t *value;
@@ -251,13 +263,20 @@ static void jw_value(struct jw *w, const json_t *v)
 			k++;
 		}
 		qsort(keys, k, sizeof(*keys), cmp_key);
+		w->depth++;
 		for (size_t i = 0; i < k; i++) {
 			if (i)
 				jw_addc(w, ',');
+			jw_newline(w);
 			jw_string(w, keys[i].key, strlen(keys[i].key));
-			jw_addc(w, ':');
+			if (w->indent)
+				jw_add(w, ": ", 2);
+			else
+				jw_addc(w, ':');
 			jw_value(w, keys[i].value);
 		}
+		w->depth--;
+		jw_newline(w);
 		if (keys != small)
 			free(keys);
 		jw_addc(w, '}');
@@ -266,11 +285,19 @@ static void jw_value(struct jw *w, const json_t *v)
 	case JSON_ARRAY: {
 		size_t n = json_array_size(v);
 		jw_addc(w, '[');
+		if (n == 0) {
+			jw_addc(w, ']');
+			return;
+		}
+		w->depth++;
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				jw_addc(w, ',');
+			jw_newline(w);
 			jw_value(w, json_array_get(v, i));
 		}
+		w->depth--;
+		jw_newline(w);
 		jw_addc(w, ']');
 		return;
 	}
@@ -299,18 +326,26 @@ static void jw_value(struct jw *w, const json_t *v)
 	}
 }
 
-int mae_json_write(const struct json_t *v, mae_write_fn fn, void *ctx)
+int mae_json_write_indent(const struct json_t *v, int indent,
+			  mae_write_fn fn, void *ctx)
 {
 	struct jw *w = mae_xmalloc(sizeof(*w));
 	w->fn = fn;
 	w->ctx = ctx;
 	w->rc = 0;
+	w->indent = indent > 0 ? indent : 0;
+	w->depth = 0;
 	w->n = 0;
 	jw_value(w, (const json_t *)v);
 	jw_flush(w);
 	int rc = w->rc;
 	free(w);
 	return rc;
+}
+
+int mae_json_write(const struct json_t *v, mae_write_fn fn, void *ctx)
+{
+	return mae_json_write_indent(v, 0, fn, ctx);
 }
 
 static int to_buf(const void *data, size_t n, void *ctx)
@@ -323,6 +358,11 @@ static int to_buf(const void *data, size_t n, void *ctx)
 int mae_json_canonical_add(struct mae_buf *b, const struct json_t *v)
 {
 	return mae_json_write(v, to_buf, b);
+}
+
+int mae_json_indented_add(struct mae_buf *b, const struct json_t *v, int indent)
+{
+	return mae_json_write_indent(v, indent, to_buf, b);
 }
 
 char *mae_json_canonical_n(const struct json_t *v, size_t *ret_len)

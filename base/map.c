@@ -5,7 +5,6 @@
  */
 #include "base.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,8 +48,7 @@ static void map_grow(struct mae_map *m)
 	m->slots = m->arena ? mae_arena_array(m->arena, m->cap, sizeof(*old))
 			    : mae_xcalloc(m->cap, sizeof(*old));
 	if (!m->slots) {
-		/* an arena at its limit: the caller's limit, reported by
-		 * whatever it allocates next; keep the map usable */
+		/* an arena at its limit: keep the map as it is */
 		m->slots = old;
 		m->cap = oldcap;
 		return;
@@ -67,11 +65,8 @@ struct mae_map_slot *mae_map_slot(struct mae_map *m, const char *key,
 {
 	if (2 * (m->n + 1) > m->cap)
 		map_grow(m);
-	if (m->n + 1 >= m->cap) {
-		/* could not grow, and no free slot would be left */
-		fputs("maestro: fatal: string map cannot grow\n", stderr);
-		abort();
-	}
+	if (m->n + 1 >= m->cap)
+		return NULL; /* a limited arena is full: no free slot left */
 	struct mae_map_slot *s = map_find(m, key);
 	*added = !s->key;
 	if (*added) {
@@ -86,15 +81,18 @@ bool mae_map_add(struct mae_map *m, const char *key, void *val)
 {
 	bool added;
 	struct mae_map_slot *s = mae_map_slot(m, key, &added);
-	if (added)
+	if (s && added)
 		s->val = val;
-	return added;
+	return s && added;
 }
 
-void mae_map_set(struct mae_map *m, const char *key, void *val)
+bool mae_map_set(struct mae_map *m, const char *key, void *val)
 {
 	bool added;
-	mae_map_slot(m, key, &added)->val = val;
+	struct mae_map_slot *s = mae_map_slot(m, key, &added);
+	if (s)
+		s->val = val;
+	return s != NULL;
 }
 
 void *mae_map_get(const struct mae_map *m, const char *key)

@@ -451,6 +451,10 @@ int cli_args_parse(const struct cli_command *cmd, int argc, char **argv,
 	memset(a, 0, sizeof(*a));
 	a->operands = mae_xcalloc((size_t)(argc > 0 ? argc : 1),
 				  sizeof(*a->operands));
+	/* help wins over any mistake around it (`--nope --help`) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return CLI_ARGS_HELP;
 	struct parser p = { cmd->options, cmd->shared, cmd, false, "" };
 	int rc = walk(&p, argc, argv, a, NULL);
 	if (rc)

@@ -171,9 +171,10 @@ struct cli_args {
 /*
  * Parse argv[1..argc-1] (argv[0] is the command's name) against cmd's
  * declaration into a (zeroed first).  Returns 0, CLI_ARGS_HELP when -h or
- * --help was given before any `--` (nothing printed), or CLI_EXIT_USAGE
- * after printing the reason, the usage and a hint on stderr.  Either
- * way, release a.
+ * --help is an argument before any `--`, whatever else is there (so
+ * `-C -h` is help: write `--container-filter=-h`; nothing printed), or
+ * CLI_EXIT_USAGE after printing the reason, the usage and a hint on
+ * stderr.  Either way, release a.
  */
 int cli_args_parse(const struct cli_command *cmd, int argc, char **argv,
 		   struct cli_args *a);

@@ -83,6 +83,9 @@ void cli_out_sink(void *ud, const void *data, size_t n);
  */
 struct json_t;
 void cli_out_json(const struct json_t *j, size_t flags);
+/* j as Python's json.dumps(j, indent=2, sort_keys=True, ensure_ascii=False)
+ * prints it (base's writer: floats as Python's repr), and a newline. */
+void cli_out_json_sorted(const struct json_t *j);
 /* Flush; 0, or -1 after the message on stderr. */
 int cli_out_finish(void);
 

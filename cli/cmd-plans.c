@@ -75,7 +75,7 @@ int plans_run(const struct cli_globals *g, const struct cli_args *a)
 						    "last_outcome", json_null());
 		}
 		json_t *doc = json_pack("{s:o}", "plans", arr);
-		cli_out_json(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+		cli_out_json_sorted(doc);
 		json_decref(doc);
 	} else {
 		const char *heads[] = { "PLAN", "ENVIRONMENT", "ACTION", "STEPS",

@@ -70,6 +70,19 @@ void cli_out_json(const json_t *j, size_t flags)
 	cli_outs("\n");
 }
 
+static int out_chunk(const void *data, size_t n, void *ctx)
+{
+	(void)ctx;
+	cli_out(data, n);
+	return 0;
+}
+
+void cli_out_json_sorted(const json_t *j)
+{
+	mae_json_write_indent(j, 2, out_chunk, NULL);
+	cli_outs("\n");
+}
+
 int cli_out_finish(void)
 {
 	errno = 0;

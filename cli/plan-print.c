@@ -333,6 +333,6 @@ void cli_plan_print_json(const struct plan *p)
 {
 	json_t *j = plan_to_json(p);
 	unmask(j);
-	cli_out_json(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	cli_out_json_sorted(j);
 	json_decref(j);
 }

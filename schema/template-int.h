@@ -231,9 +231,8 @@ struct scope {
 	const char **names;        /* in definition order */
 	struct tvalue **vals;
 	size_t n, cap;
-	uint32_t *slots;           /* index + 1 by name hash, 0 empty; NULL
+	struct mae_map ix;         /* name -> index + 1, in the pool; empty
 	                              while the scope is small */
-	size_t nslots;
 };
 
 /* One output: the document (with a line map) or a capture (macro body). */

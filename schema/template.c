@@ -73,30 +73,11 @@ static struct scope *scope_new(struct rctx *c, struct scope *parent)
  */
 #define SCOPE_LINEAR 8
 
-static size_t name_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-/* The slot for name in s's table: an empty one (0) or its index + 1. */
-static uint32_t *scope_slot(const struct scope *s, const char *name)
-{
-	size_t mask = s->nslots - 1;
-	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
-		uint32_t *sl = &s->slots[i];
-		if (!*sl || !strcmp(s->names[*sl - 1], name))
-			return sl;
-	}
-}
-
 static struct tvalue **scope_here(const struct scope *s, const char *name)
 {
-	if (s->slots) {
-		uint32_t *sl = scope_slot(s, name);
-		return *sl ? &s->vals[*sl - 1] : NULL;
+	if (s->ix.cap) {
+		size_t i = (size_t)mae_map_get(&s->ix, name);
+		return i ? &s->vals[i - 1] : NULL;
 	}
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->names[i], name))
@@ -137,21 +118,16 @@ static int scope_set(struct rctx *c, struct scope *s, const char *name,
 	}
 	s->names[s->n] = name;
 	s->vals[s->n++] = v;
-	if (s->n > SCOPE_LINEAR && 2 * s->n > s->nslots) {
-		/* (re)build the table at a quarter full */
-		size_t nslots = s->nslots ? s->nslots : 16;
-		while (nslots < 4 * s->n)
-			nslots *= 2;
-		uint32_t *slots = tpool_alloc(&c->pool, nslots * sizeof(*slots));
-		if (!slots)
+	if (s->n > SCOPE_LINEAR) {
+		bool ok = true;
+		if (!s->ix.cap) {
+			mae_map_init(&s->ix, &c->pool.arena);
+			for (size_t i = 0; ok && i + 1 < s->n; i++)
+				ok = mae_map_set(&s->ix, s->names[i], (void *)(i + 1));
+		}
+		if (!ok || !mae_map_set(&s->ix, name, (void *)s->n))
 			return terr(c, "template uses more than %zu MiB of memory",
 				    TMPL_MAX_MEMORY >> 20);
-		s->slots = slots;
-		s->nslots = nslots;
-		for (size_t i = 0; i < s->n; i++)
-			*scope_slot(s, s->names[i]) = (uint32_t)(i + 1);
-	} else if (s->slots) {
-		*scope_slot(s, name) = (uint32_t)s->n;
 	}
 	return 0;
 }

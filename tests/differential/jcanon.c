@@ -1,8 +1,10 @@
 /*
  * jcanon.c - read JSON documents, one per line, from standard input and
  * print for each its canonical text (base's writer) on one line, then
- * the streamed SHA-256 of that text in hex on the next.  The oracle is
- * json-differential.py (Python's json.dumps).
+ * the streamed SHA-256 of that text in hex on the next.  With an argument
+ * N, each document is written instead indented by N (mae_json_write_indent)
+ * and followed by a NUL byte.  The oracle is json-differential.py
+ * (Python's json.dumps).
  */
 #include "base.h"
 
@@ -11,8 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(void)
+static int to_stdout(const void *data, size_t n, void *ctx)
 {
+	(void)ctx;
+	return fwrite(data, 1, n, stdout) == n ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	int indent = argc > 1 ? atoi(argv[1]) : 0;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -23,6 +32,13 @@ int main(void)
 		if (!v) {
 			fprintf(stderr, "jcanon: %s\n", err.text);
 			return 2;
+		}
+		if (indent) {
+			if (mae_json_write_indent(v, indent, to_stdout, NULL) < 0)
+				return 2;
+			fputc('\0', stdout);
+			json_decref(v);
+			continue;
 		}
 		size_t len;
 		char *c = mae_json_canonical_n(v, &len);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Canonical JSON: base's writer (jcanon) against Python's
 json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-and hashlib.sha256 on generated documents: floats at the edges of the
+and hashlib.sha256, and its indented layout against json.dumps(v,
+indent=N, sort_keys=True, ensure_ascii=False), on generated documents: floats at the edges of the
 shortest repr (0.1, 1e16, 1e-7, -0.0, 5e-324, the largest double,
 random bit patterns), Unicode (astral, U+2028, U+FEFF, controls, DEL,
 keys that sort differently in UTF-16), integers up to 64 bits.
@@ -114,6 +115,22 @@ def main():
             bad += 1
             print("document %d: hash %s, python %s" % (i, hexd,
                   hashlib.sha256(want).hexdigest()))
+    # the indented layout, against json.dumps(indent=N, sort_keys=True)
+    for indent in (2, 4):
+        p = subprocess.run([jcanon, str(indent)], input=inp.encode(),
+                           stdout=subprocess.PIPE)
+        if p.returncode != 0:
+            print("jcanon %d exited %d" % (indent, p.returncode))
+            return 1
+        out = p.stdout.split(b"\0")
+        for i, d in enumerate(docs):
+            want = json.dumps(d, indent=indent, sort_keys=True,
+                              ensure_ascii=False).encode("utf-8")
+            if out[i] != want:
+                bad += 1
+                if bad <= 10:
+                    print("document %d, indent %d:\n  python  %r\n  maestro %r"
+                          % (i, indent, want, out[i]))
     print("%d documents, %d differ" % (len(docs), bad))
     return 1 if bad else 0
 

@@ -152,10 +152,12 @@ int main(int argc, char **argv)
 				plan_to_json(r.plan));
 		compile_result_release(&r);
 	}
-	char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS |
-					     JSON_REAL_PRECISION(17));
-	printf("%s\n", text);
-	free(text);
+	/* Python's json.dumps(indent=2, sort_keys=True), as plan --json */
+	struct mae_buf text = MAE_BUF_INIT;
+	text.max = SIZE_MAX / 2;
+	mae_json_indented_add(&text, out, 2);
+	printf("%s\n", mae_buf_str(&text));
+	mae_buf_release(&text);
 	json_decref(out);
 	observed_free(obs);
 	container_specs_free(specs);

@@ -103,6 +103,21 @@ static void test_map(void **state)
 	mae_map_release(&m);
 	mae_arena_release(&a);
 
+	/* in a limited arena: at the limit additions fail, and the map
+	 * keeps what it had */
+	a.max = 2048;
+	mae_map_init(&m, &a);
+	size_t ok = 0;
+	while (ok < N && mae_map_set(&m, keys[ok], keys[ok]))
+		ok++;
+	assert_true(ok > 8 && ok < N);
+	assert_false(mae_map_add(&m, keys[ok], keys[ok]));
+	assert_null(mae_map_slot(&m, keys[ok], &added));
+	for (size_t i = 0; i < ok; i++)
+		assert_ptr_equal(mae_map_get(&m, keys[i]), keys[i]);
+	assert_null(mae_map_get(&m, keys[ok]));
+	mae_arena_release(&a);
+
 	/* FNV-1a, 64-bit, as published */
 	assert_int_equal((uint64_t)mae_str_hash(""), 0xcbf29ce484222325ULL);
 	assert_int_equal((uint64_t)mae_str_hash("a"), 0xaf63dc4c8601ec8cULL);

@@ -148,8 +148,12 @@ static void help(void **state)
 	struct cli_args a = { 0 };
 	assert_int_equal(PARSE(&restart_cmd, &a, "web", "--help"), CLI_ARGS_HELP);
 	assert_int_equal(PARSE(&restart_cmd, &a, "-dh"), CLI_ARGS_HELP);
-	/* help wins over a missing operand */
+	/* help wins over a missing operand, and over a mistake before it */
 	assert_int_equal(PARSE(&one_cmd, &a, "-h"), CLI_ARGS_HELP);
+	assert_int_equal(PARSE(&restart_cmd, &a, "--nope", "-c", "x", "--help"),
+			 CLI_ARGS_HELP);
+	/* after --, an operand */
+	assert_int_equal(PARSE(&restart_cmd, &a, "--", "-h"), 0);
 	assert_string_equal(err, "");
 	cli_args_release(&a);
 }
