@@ -118,6 +118,26 @@ enum node_kind {
 
 struct tvalue;
 
+/* The supported filters: one table (template-filter.c) for the parser,
+ * which refuses other names, and the evaluator, which binds by it. */
+enum tfilter_id {
+	TF_DEFAULT, TF_LENGTH, TF_JOIN, TF_UPPER, TF_LOWER, TF_INT, TF_FLOAT,
+	TF_STRING, TF_REPLACE, TF_TRIM, TF_FIRST, TF_LAST, TF_LIST, TF_SORT,
+	TF_UNIQUE, TF_TOJSON, TF_INDENT,
+};
+
+struct tfilter {
+	const char *name;          /* as written ("d" and "count" alias) */
+	enum tfilter_id id;
+	const char *const *params; /* after the value, NULL-ended; NULL when
+	                              the filter takes no arguments */
+	size_t nrequired;
+};
+
+/* The filter called name, or NULL when it is not supported. */
+const struct tfilter *tfilter_find(const char *name);
+size_t tfilter_nparams(const struct tfilter *f);
+
 struct node {
 	enum node_kind k;
 	struct tpos pos;
@@ -132,6 +152,7 @@ struct node {
 	size_t nv;
 	const char **names, **names2;
 	const char **ops;            /* N_COMPARE operators */
+	const struct tfilter *filter; /* N_FILTER */
 	size_t nnames;
 	bool uses_caller, uses_varargs, uses_kwargs; /* S_MACRO */
 };

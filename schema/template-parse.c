@@ -1054,12 +1054,6 @@ static bool parse_args(struct parser *p, struct node *call)
 	return true;
 }
 
-static const char *const supported_filters[] = {
-	"default", "d", "length", "count", "join", "upper", "lower", "int",
-	"float", "string", "replace", "trim", "first", "last", "list", "sort",
-	"unique", "tojson", "indent", NULL,
-};
-
 static bool in_list(const char *s, const char *const *l)
 {
 	for (; *l; l++)
@@ -1075,7 +1069,8 @@ static struct node *parse_filter(struct parser *p, struct node *nd)
 		struct tok *t = cur(p);
 		if (!expect_kind(p, TK_NAME, "a filter name"))
 			return NULL;
-		if (is_op(p, ".") || !in_list(t->s, supported_filters)) {
+		const struct tfilter *def = tfilter_find(t->s);
+		if (is_op(p, ".") || !def) {
 			perr(p, t->pos, "unsupported filter '%s'", t->s);
 			return NULL;
 		}
@@ -1084,6 +1079,7 @@ static struct node *parse_filter(struct parser *p, struct node *nd)
 			return NULL;
 		f->a = nd;
 		f->name = t->s;
+		f->filter = def;
 		if (is_op(p, "(") && !parse_args(p, f))
 			return NULL;
 		nd = f;

@@ -1832,49 +1832,42 @@ static struct tvalue *keep_markup(const struct tvalue *in, struct tvalue *out)
 	return out;
 }
 
-static struct tvalue *apply_filter(struct rctx *c, const char *name,
+/* Filter f (from the one table, template-filter.c) applied to v. */
+static struct tvalue *apply_filter(struct rctx *c, const struct tfilter *f,
 				   struct tvalue *v, const struct args *a)
 {
 	struct tvalue *p[4] = { NULL, NULL, NULL, NULL };
+	const char *name = f->name;
 	char what[64];
 	snprintf(what, sizeof(what), "filter '%s'", name);
-#define BIND(...) do { \
-		static const char *const pn[] = { __VA_ARGS__ }; \
-		if (bind(c, what, pn, sizeof(pn) / sizeof(*pn), 0, a, p) < 0) \
-			return NULL; \
-	} while (0)
-	if (!strcmp(name, "default") || !strcmp(name, "d")) {
-		BIND("default_value", "boolean");
+	if (!f->params && (a->n || a->nkw)) {
+		terr(c, "%s takes no arguments", what);
+		return NULL;
+	}
+	if (f->params && bind(c, what, f->params, tfilter_nparams(f),
+			      f->nrequired, a, p) < 0)
+		return NULL;
+	switch (f->id) {
+	case TF_DEFAULT: {
 		bool use = v->k == TV_UNDEF || (p[1] && tv_truthy(p[1]) &&
 						!tv_truthy(v));
 		if (!use)
 			return v;
 		return p[0] ? p[0] : tv_str(c, "", 0);
 	}
-	if (!strcmp(name, "length") || !strcmp(name, "count")) {
-		BIND("_");
-		if (a->n) {
-			terr(c, "%s takes no arguments", what);
-			return NULL;
-		}
+	case TF_LENGTH: {
 		int64_t n = tv_len(c, v);
 		return n < 0 ? NULL : tv_int(c, n);
 	}
-	if (!strcmp(name, "upper") || !strcmp(name, "lower") ||
-	    !strcmp(name, "string")) {
-		if (a->n || a->nkw) {
-			terr(c, "%s takes no arguments", what);
-			return NULL;
-		}
-		if (v->k == TV_UNDEF && name[0] == 's')
+	case TF_UPPER: case TF_LOWER: case TF_STRING: {
+		if (v->k == TV_UNDEF && f->id == TF_STRING)
 			warn_undef(c, v);
 		struct tvalue *s = to_strv(c, v);
-		if (!s || name[0] == 's')
+		if (!s || f->id == TF_STRING)
 			return s;
-		return keep_markup(v, str_case(c, s, name[0] == 'u', name));
+		return keep_markup(v, str_case(c, s, f->id == TF_UPPER, name));
 	}
-	if (!strcmp(name, "join")) {
-		BIND("d", "attribute");
+	case TF_JOIN: {
 		if (p[1]) {
 			terr(c, "unsupported: join with 'attribute'");
 			return NULL;
@@ -1895,55 +1888,40 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 		}
 		return tv_str_buf(c, &b);
 	}
-	if (!strcmp(name, "int")) {
-		BIND("default", "base");
+	case TF_INT:
 		return filter_int(c, v, p[0], p[1]);
-	}
-	if (!strcmp(name, "float")) {
-		BIND("default");
+	case TF_FLOAT:
 		return filter_float(c, v, p[0]);
-	}
-	if (!strcmp(name, "replace")) {
-		static const char *const pn[] = { "old", "new", "count" };
+	case TF_REPLACE: {
 		int64_t count = -1;
-		if (bind(c, what, pn, 3, 2, a, p) < 0)
-			return NULL;
 		if (p[2] && p[2]->k != TV_NONE && want_int(c, what, p[2], &count) < 0)
 			return NULL;
 		struct tvalue *s = to_strv(c, v), *o = s ? to_strv(c, p[0]) : NULL,
 			      *nw = o ? to_strv(c, p[1]) : NULL;
 		return nw ? str_replace(c, s, o, nw, count) : NULL;
 	}
-	if (!strcmp(name, "trim")) {
-		BIND("chars");
+	case TF_TRIM: {
 		struct tvalue *s = to_strv(c, v);
 		return s ? keep_markup(v, str_strip(c, s, p[0])) : NULL;
 	}
-	if (!strcmp(name, "first") || !strcmp(name, "last")) {
-		if (a->n || a->nkw) {
-			terr(c, "%s takes no arguments", what);
-			return NULL;
-		}
-		if (name[0] == 'l' && v->k == TV_GEN) {
+	case TF_FIRST: case TF_LAST: {
+		if (f->id == TF_LAST && v->k == TV_GEN) {
 			terr(c, "'generator' object is not reversible");
 			return NULL;
 		}
 		if (v->k == TV_RANGE && tv_range_len(v) > 0)
 			/* Jinja2 takes one item, however long the range */
-			return tv_int(c, tv_range_item(v, name[0] == 'f' ? 0 :
+			return tv_int(c, tv_range_item(v, f->id == TF_FIRST ? 0 :
 						       tv_range_len(v) - 1));
 		struct tseq *q = tv_items(c, v);
 		if (!q)
 			return NULL;
 		if (!q->n)
-			return tv_undef(c, name[0] == 'f' ? "<no first item>" : "<no last item>");
-		return q->v[name[0] == 'f' ? 0 : q->n - 1];
+			return tv_undef(c, f->id == TF_FIRST ? "<no first item>"
+							     : "<no last item>");
+		return q->v[f->id == TF_FIRST ? 0 : q->n - 1];
 	}
-	if (!strcmp(name, "list")) {
-		if (a->n || a->nkw) {
-			terr(c, "%s takes no arguments", what);
-			return NULL;
-		}
+	case TF_LIST: {
 		struct tseq *q = tv_items(c, v);
 		struct tvalue *r = q ? tv_new(c, TV_LIST) : NULL;
 		if (!r)
@@ -1953,8 +1931,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 				return NULL;
 		return r;
 	}
-	if (!strcmp(name, "sort")) {
-		BIND("reverse", "case_sensitive", "attribute");
+	case TF_SORT: {
 		if (p[2]) {
 			terr(c, "unsupported: sort with 'attribute'");
 			return NULL;
@@ -1964,8 +1941,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			return NULL;
 		return filter_sort(c, v, rev != 0, p[1] && tv_truthy(p[1]));
 	}
-	if (!strcmp(name, "unique")) {
-		BIND("case_sensitive", "attribute");
+	case TF_UNIQUE: {
 		if (p[1]) {
 			terr(c, "unsupported: unique with 'attribute'");
 			return NULL;
@@ -1977,8 +1953,7 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 		}
 		return r;
 	}
-	if (!strcmp(name, "tojson")) {
-		BIND("indent");
+	case TF_TOJSON: {
 		int64_t ind = -1;
 		if (p[0] && p[0]->k != TV_NONE) {
 			if (want_int(c, what, p[0], &ind) < 0)
@@ -1999,11 +1974,9 @@ static struct tvalue *apply_filter(struct rctx *c, const char *name,
 			r->markup = true;
 		return r;
 	}
-	if (!strcmp(name, "indent")) {
-		BIND("width", "first", "blank");
+	case TF_INDENT:
 		return keep_markup(v, filter_indent(c, v, p[0], p[1], p[2]));
 	}
-#undef BIND
 	terr(c, "unsupported filter '%s'", name);
 	return NULL;
 }
@@ -2284,7 +2257,7 @@ static struct tvalue *eval_inner(struct rctx *c, struct node *n,
 		if (!(a = eval(c, n->a, s)) || eval_args(c, n, s, &args) < 0)
 			return NULL;
 		c->pos = n->pos;
-		return apply_filter(c, n->name, a, &args);
+		return apply_filter(c, n->filter, a, &args);
 	}
 	case N_TEST:
 		if (!(a = eval(c, n->a, s)))
