@@ -1,6 +1,7 @@
 /*
- * cmd-plans.c - `maestro plans [--json]`: the stored plans, oldest first
- * (docs/cmd-plan.md).  Reads the database only: nothing is created.
+ * cmd-plans.c - `maestro plans [--prune KEEP] [--json]`: the stored plans,
+ * oldest first, or, with --prune, remove all but the newest KEEP of each
+ * environment (docs/cmd-plan.md).  Nothing is created.
  */
 #include "cli.h"
 #include "state.h"
@@ -9,18 +10,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int plans_run(const struct cli_globals *g, const struct cli_args *a);
+
+enum { OPT_PRUNE };
+static const struct cli_option options[] = {
+	[OPT_PRUNE] = { "prune", 0, "KEEP",
+			"remove all but the newest KEEP plans of each environment" },
+	{ NULL, 0, NULL, NULL },
+};
 
 const struct cli_command cmd_plans = {
 	.name = "plans",
 	.alias = NULL,
 	.summary = "the stored plans",
-	.usage = "maestro [--state DB] plans [--json]",
+	.usage = "maestro [--state DB] plans [--prune KEEP] [--json]",
 	.help = "One line per stored plan: number, environment, action and\n"
 		"arguments, steps, when and by whom it was made, its short hash\n"
-		"and the outcome of its latest run.  Needs only the database.\n",
+		"and the outcome of its latest run.  --prune removes the older\n"
+		"plans with their runs (not a plan being applied) and says how\n"
+		"many.  Needs only the database.\n",
 	.shared = CLI_F(JSON),
+	.options = options,
 	.max_operands = 0,
 	.run = plans_run,
 };
@@ -34,8 +46,44 @@ static char *joined_args(const struct state_plan_info *pi)
 	return mae_buf_detach(&b);
 }
 
+/* --prune KEEP: a missing database has nothing to prune (none created). */
+static int plans_prune(const struct cli_globals *g, const struct cli_args *a)
+{
+	unsigned keep = 0;
+	if (cli_parse_uint(&cmd_plans, "--prune", a->own[OPT_PRUNE], 0,
+			   2000000000u, &keep) != 0)
+		return CLI_EXIT_USAGE;
+	char *path = state_path(g->state_db, getenv("MAESTRO_STATE"), g->file);
+	struct state *st = NULL;
+	struct mae_error e;
+	mae_error_clear(&e);
+	size_t removed = 0;
+	int rc = 0;
+	if (access(path, F_OK) == 0) {
+		rc = state_open(path, STATE_WRITE, &st, &e);
+		if (rc == 0)
+			rc = state_plans_prune(st, NULL, keep, &removed, &e);
+	}
+	free(path);
+	state_close(st);
+	if (rc < 0) {
+		cli_error("%s", e.msg);
+		return CLI_EXIT_STATE;
+	}
+	if (a->json) {
+		json_t *doc = json_pack("{s:I}", "pruned", (json_int_t)removed);
+		cli_out_json_sorted(doc);
+		json_decref(doc);
+	} else {
+		cli_outf("pruned %zu plan%s\n", removed, removed == 1 ? "" : "s");
+	}
+	return CLI_EXIT_OK;
+}
+
 int plans_run(const struct cli_globals *g, const struct cli_args *a)
 {
+	if (a->own[OPT_PRUNE])
+		return plans_prune(g, a);
 	char *path = state_path(g->state_db, getenv("MAESTRO_STATE"), g->file);
 	struct state *st = NULL;
 	struct mae_error e;

@@ -119,4 +119,28 @@ want = ["app", "--container-filter=app-*", "--expand-services",
 assert got == want, got
 PY
 
+# plans --prune KEEP: all but the newest KEEP of each environment go, the
+# numbers of the rest stay; a missing database is not created
+pdb=$tmp/prune/p.db
+mkdir -p "$tmp/prune"
+for a in "start" "stop -a" "kill -a"; do
+  # shellcheck disable=SC2086
+  run 0 -f "$gp/chain.yaml" --state "$pdb" plan $a --offline
+done
+run 0 -f "$tmp/gone.yaml" --state "$pdb" plan start --offline
+run 0 -f "$tmp/gone.yaml" --state "$pdb" plan stop -a --offline
+run 0 --state "$pdb" plans --prune 1 && { [ "$(cat "$tmp/out")" = "pruned 3 plans" ] || { echo "FAIL prune output: $(cat "$tmp/out")"; fail=1; }; }
+run 0 --state "$pdb" plans --json && python3 - "$tmp/out" <<'PY' || { echo "FAIL plans after prune"; fail=1; }
+import json, sys
+got = [(p["plan"], p["environment"], p["action"]) for p in json.load(open(sys.argv[1]))["plans"]]
+assert got == [(3, "chain", "kill"), (5, "gone", "stop")], got
+PY
+run 0 --state "$pdb" plans --prune 1 --json && python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"pruned": 0}' "$tmp/out" \
+  || { echo "FAIL prune --json"; fail=1; }
+run 2 --state "$pdb" plans --prune x
+grep -q "option '--prune' needs a whole number" "$tmp/err" || { echo "FAIL prune usage"; cat "$tmp/err"; fail=1; }
+run 0 --state "$tmp/prune/none.db" plans --prune 0
+[ ! -e "$tmp/prune/none.db" ] || { echo "FAIL prune created a database"; fail=1; }
+run 4 --state "$tmp/bad.db" plans --prune 0
+
 exit $fail
