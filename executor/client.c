@@ -607,6 +607,25 @@ static void pool_give(struct ship_client *cl, CURL *h, bool ok)
 		curl_easy_cleanup(h);
 }
 
+/*
+ * A connection lost before any answer began, on an idempotent request: a
+ * pooled connection the daemon closed, or a daemon going away (a killed
+ * dockerd drops what it accepted; libcurl's own retry of a dead reused
+ * connection can land on it too).  Such a request is retried once more
+ * on a fresh connection, so that a daemon that is gone reads as
+ * unreachable, not as an answer cut short.
+ */
+static bool lost_before_answer(const struct xfer *x, CURLcode rc)
+{
+	if (x->got_header || ship_client_cancelled(x->cl))
+		return false;
+	if (rc != CURLE_GOT_NOTHING && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_SEND_ERROR)
+		return false;
+	return strcmp(x->r->method, "GET") == 0 ||
+	       strcmp(x->r->method, "HEAD") == 0;
+}
+
 int ship_request(struct ship_client *cl, const struct ship_req *r,
 		 struct ship_resp *resp, struct mae_error *e)
 {
@@ -699,6 +718,16 @@ int ship_request(struct ship_client *cl, const struct ship_req *r,
 
 	int64_t t0 = mae_now_ms();
 	CURLcode rc = curl_easy_perform(h);
+	long left_ms = r->timeout_ms - (long)(mae_now_ms() - t0);
+	if (lost_before_answer(&x, rc) && (r->timeout_ms <= 0 || left_ms > 0)) {
+		mae_buf_reset(&resp->body);
+		errbuf[0] = '\0';
+		x.last_byte_ms = mae_now_ms();
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		if (r->timeout_ms > 0)
+			curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+		rc = curl_easy_perform(h);
+	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &x.os_errno);
 	int ret = 0;

@@ -259,7 +259,7 @@ void build_audit(struct builder *b, const struct ynode *root)
 	};
 	static const char *const required[][3] = {
 		{ "file", NULL }, { "room", "token", NULL },
-		{ "channel", "token", NULL }, { "endpoint", NULL },
+		{ NULL }, { "endpoint", NULL },
 		{ "script", NULL }, { NULL },
 	};
 	struct schema_env *env = b->env;
@@ -298,6 +298,23 @@ void build_audit(struct builder *b, const struct ynode *root)
 				model_err(b, a, "missing '%s' %s", required[t][j], w);
 				ok = false;
 			}
+		if (strcmp(type, "slack") == 0) {
+			/* a token (chat.postMessage, to a channel) or an
+			 * incoming webhook URL (whose channel is its own) */
+			bool tok = !is_null(ynode_get(a, "token"));
+			bool hook = !is_null(ynode_get(a, "webhook"));
+			if (tok && hook) {
+				model_err(b, ynode_get(a, "webhook"),
+					  "both 'token' and 'webhook' %s (one of them)", w);
+				ok = false;
+			} else if (!tok && !hook) {
+				model_err(b, a, "missing 'token' or 'webhook' %s", w);
+				ok = false;
+			} else if (tok && is_null(ynode_get(a, "channel"))) {
+				model_err(b, a, "missing 'channel' %s", w);
+				ok = false;
+			}
+		}
 		struct schema_audit *au = &env->audit[env->naudit];
 		au->type = mae_arena_strdup(b->a, type);
 		au->level = get_str(b, a, "level", w, false);

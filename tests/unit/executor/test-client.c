@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -686,6 +687,88 @@ static void test_unreachable(void **st)
 	ship_client_free(cl);
 }
 
+/*
+ * A daemon on a unix socket dying as a killed dockerd does: it answered
+ * one ping keep-alive; the next ping goes on that kept connection, which
+ * is lost without an answer; libcurl's own retry on a fresh connection
+ * still gets through while the daemon is going away and is dropped too,
+ * and then the daemon's socket refuses.  The client must say the daemon
+ * is unreachable, not that an answer was cut short.
+ */
+struct dying {
+	int lfd;
+	int answered;   /* requests answered */
+	int dropped;    /* requests read and never answered */
+};
+
+static void *dying_run(void *arg)
+{
+	struct dying *d = arg;
+	struct fake f = { .answer = NULL };
+	pthread_mutex_init(&f.mu, NULL);
+	char path[1024];
+	int fd = accept(d->lfd, NULL, NULL);
+	if (fd >= 0 && read_request(&f, fd, path, sizeof(path))) {
+		sends(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+		d->answered++;
+		/* the next request arrives on the kept connection */
+		if (read_request(&f, fd, path, sizeof(path)))
+			d->dropped++;
+	}
+	if (fd >= 0)
+		close(fd);
+	/* a fresh connection, accepted while dying */
+	struct pollfd p = { .fd = d->lfd, .events = POLLIN };
+	if (poll(&p, 1, 2000) == 1) {
+		fd = accept(d->lfd, NULL, NULL);
+		if (fd >= 0 && read_request(&f, fd, path, sizeof(path)))
+			d->dropped++;
+		close(d->lfd);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		close(d->lfd);
+	}
+	pthread_mutex_destroy(&f.mu);
+	return NULL;
+}
+
+static void test_reused_connection_dies(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/mae-client-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sock[64];
+	snprintf(sock, sizeof(sock), "%s/docker.sock", dir);
+	struct dying d = { .lfd = socket(AF_UNIX, SOCK_STREAM, 0) };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+	assert_int_equal(bind(d.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(d.lfd, 4), 0);
+	pthread_t t;
+	pthread_create(&t, NULL, dying_run, &d);
+
+	struct ship_conn c = { .name = "sock", .transport = SHIP_UNIX,
+			       .socket_path = sock, .timeout_s = 2 };
+	struct ship_client *cl = NULL;
+	struct mae_error e;
+	assert_int_equal(ship_client_new(&c, &cl, &e), 0);
+	if (ship_ping(cl, &e))
+		fail_msg("first ping: %s", e.msg);
+	int rc = ship_ping(cl, &e);
+	pthread_join(t, NULL);
+	assert_int_equal(d.answered, 1);
+	assert_int_equal(d.dropped, 2);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "sock: unreachable: cannot connect to unix://%s: "
+		 "Connection refused", sock);
+	expect(rc, MAE_ERR_CONNECT, &e, want);
+	ship_client_free(cl);
+	unlink(sock);
+	rmdir(dir);
+}
+
 struct progress_seen {
 	int calls;
 	struct ship_pull_progress last;
@@ -1008,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_not_http),
 		cmocka_unit_test(test_error_shape),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_reused_connection_dies),
 		cmocka_unit_test(test_pull),
 		cmocka_unit_test(test_logs_demux),
 		cmocka_unit_test(test_api_negotiation),
