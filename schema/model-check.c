@@ -103,7 +103,7 @@ static bool http_options(struct builder *b, const struct ynode *v,
 	struct mae_error rerr;
 	mae_error_clear(&rerr);
 	if (c->match_regex &&
-	    schema_regex_compile(c->match_regex, NULL, &rerr) != 0) {
+	    mae_regex_compile(c->match_regex, NULL, &rerr) != 0) {
 		model_err(b, ynode_get(v, "match_regex"),
 			  "bad regex '%s' %s: %s",
 			  MAE_QUOTE(c->match_regex), w, rerr.msg);

@@ -1,5 +1,5 @@
 /*
- * recheck.c - a driver for the differential test of schema/pyregex.c
+ * recheck.c - a driver for the differential test of base/pyregex.c
  * against Python's re: one JSON request per line on standard input,
  *   {"p": PATTERN, "b": [BODY, ...]}
  * one JSON answer per line on standard output,
@@ -27,10 +27,10 @@ int main(void)
 		}
 		const char *p = json_string_value(json_object_get(req, "p"));
 		json_t *out = json_object();
-		struct schema_regex *re = NULL;
+		struct mae_regex *re = NULL;
 		struct mae_error err;
 		mae_error_clear(&err);
-		if (schema_regex_compile(p ? p : "", &re, &err) != 0) {
+		if (mae_regex_compile(p ? p : "", &re, &err) != 0) {
 			json_object_set_new(out, "ok", json_false());
 			json_object_set_new(out, "err", json_string(err.msg));
 		} else {
@@ -40,7 +40,7 @@ int main(void)
 			json_array_foreach(json_object_get(req, "b"), i, b) {
 				bool hit = false;
 				mae_error_clear(&err);
-				if (schema_regex_search(re, json_string_value(b),
+				if (mae_regex_search(re, json_string_value(b),
 							json_string_length(b), &hit,
 							&err) != 0)
 					json_array_append_new(m, json_string("limit"));
@@ -49,7 +49,7 @@ int main(void)
 			}
 			json_object_set_new(out, "ok", json_true());
 			json_object_set_new(out, "m", m);
-			schema_regex_free(re);
+			mae_regex_free(re);
 		}
 		char *s = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (!s)

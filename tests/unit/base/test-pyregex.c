@@ -1,5 +1,5 @@
 /*
- * test-pyregex.c - the limits of schema/pyregex.c: no pattern and no body
+ * test-pyregex.c - the limits of base/pyregex.c: no pattern and no body
  * makes compiling or searching slow or large.  (What patterns mean is
  * tested against Python in tests/differential/regex-differential.py.)
  */
@@ -28,7 +28,7 @@ static int compile(const char *p, char *msg, size_t cap)
 {
 	struct mae_error err;
 	mae_error_clear(&err);
-	int rc = schema_regex_compile(p, NULL, &err);
+	int rc = mae_regex_compile(p, NULL, &err);
 	snprintf(msg, cap, "%s", rc ? err.msg : "");
 	return rc;
 }
@@ -58,16 +58,16 @@ static void test_length_and_nesting(void **state)
 {
 	(void)state;
 	char msg[MAE_ERROR_MSG_MAX + 1];
-	char *p = malloc(SCHEMA_REGEX_MAX_LEN + 2);
-	memset(p, 'a', SCHEMA_REGEX_MAX_LEN + 1);
-	p[SCHEMA_REGEX_MAX_LEN + 1] = '\0';
+	char *p = malloc(MAE_REGEX_MAX_LEN + 2);
+	memset(p, 'a', MAE_REGEX_MAX_LEN + 1);
+	p[MAE_REGEX_MAX_LEN + 1] = '\0';
 	assert_int_equal(compile(p, msg, sizeof(msg)), MAE_ERR_INVALID);
 	assert_non_null(strstr(msg, "longer than 4096 bytes"));
-	p[SCHEMA_REGEX_MAX_LEN] = '\0';
+	p[MAE_REGEX_MAX_LEN] = '\0';
 	assert_int_equal(compile(p, msg, sizeof(msg)), 0);
 
 	/* groups nested one deeper than the limit, then at the limit */
-	int d = SCHEMA_REGEX_MAX_NEST + 1;
+	int d = MAE_REGEX_MAX_NEST + 1;
 	memset(p, '(', (size_t)d);
 	memset(p + d, ')', (size_t)d);
 	p[2 * d] = '\0';
@@ -79,9 +79,9 @@ static void test_length_and_nesting(void **state)
 	p[2 * d] = '\0';
 	assert_int_equal(compile(p, msg, sizeof(msg)), 0);
 	/* many small groups stay within the compile budget or are refused */
-	for (int i = 0; i + 8 < SCHEMA_REGEX_MAX_LEN; i += 8)
+	for (int i = 0; i + 8 < MAE_REGEX_MAX_LEN; i += 8)
 		memcpy(p + i, "(a{99})?", 8);
-	p[SCHEMA_REGEX_MAX_LEN - SCHEMA_REGEX_MAX_LEN % 8] = '\0';
+	p[MAE_REGEX_MAX_LEN - MAE_REGEX_MAX_LEN % 8] = '\0';
 	double t0 = now_s();
 	(void)compile(p, msg, sizeof(msg));
 	assert_true(now_s() - t0 < 1.0);
@@ -92,59 +92,59 @@ static void test_length_and_nesting(void **state)
 static void test_match_limit(void **state)
 {
 	(void)state;
-	struct schema_regex *re;
+	struct mae_regex *re;
 	struct mae_error err;
 	mae_error_clear(&err);
-	assert_int_equal(schema_regex_compile("(a+)+$", &re, &err), 0);
+	assert_int_equal(mae_regex_compile("(a+)+$", &re, &err), 0);
 	char body[64];
 	memset(body, 'a', 40);
 	body[40] = 'b';
 	body[41] = '\0';
 	bool hit = true;
 	double t0 = now_s();
-	assert_int_equal(schema_regex_search(re, body, 41, &hit, &err),
+	assert_int_equal(mae_regex_search(re, body, 41, &hit, &err),
 			 MAE_ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "gave up"));
 	assert_true(now_s() - t0 < 20.0);
-	assert_int_equal(schema_regex_search(re, "aaa", 3, &hit, &err), 0);
+	assert_int_equal(mae_regex_search(re, "aaa", 3, &hit, &err), 0);
 	assert_true(hit);
-	schema_regex_free(re);
+	mae_regex_free(re);
 
 	/* a large body searched with a pattern that needs heap */
-	assert_int_equal(schema_regex_compile("(?:(x)|.)*$", &re, &err), 0);
+	assert_int_equal(mae_regex_compile("(?:(x)|.)*$", &re, &err), 0);
 	size_t n = 4u << 20;
 	char *big = malloc(n);
 	memset(big, 'y', n);
 	t0 = now_s();
-	int rc = schema_regex_search(re, big, n, &hit, &err);
+	int rc = mae_regex_search(re, big, n, &hit, &err);
 	assert_true(rc == 0 || rc == MAE_ERR_LIMIT);
 	assert_true(now_s() - t0 < 20.0);
 	free(big);
-	schema_regex_free(re);
+	mae_regex_free(re);
 }
 
 /* A body that is not UTF-8 is read as ISO-8859-1. */
 static void test_latin1_body(void **state)
 {
 	(void)state;
-	struct schema_regex *re;
+	struct mae_regex *re;
 	struct mae_error err;
 	mae_error_clear(&err);
-	assert_int_equal(schema_regex_compile("caf\u00e9$", &re, &err), 0);
+	assert_int_equal(mae_regex_compile("caf\u00e9$", &re, &err), 0);
 	bool hit = false;
-	assert_int_equal(schema_regex_search(re, "caf\xe9", 4, &hit, &err), 0);
+	assert_int_equal(mae_regex_search(re, "caf\xe9", 4, &hit, &err), 0);
 	assert_true(hit);
-	assert_int_equal(schema_regex_search(re, "caf\xc3\xa9", 5, &hit, &err),
+	assert_int_equal(mae_regex_search(re, "caf\xc3\xa9", 5, &hit, &err),
 			 0);
 	assert_true(hit);
-	assert_int_equal(schema_regex_search(re, "cafe\xff", 5, &hit, &err), 0);
+	assert_int_equal(mae_regex_search(re, "cafe\xff", 5, &hit, &err), 0);
 	assert_false(hit);
-	schema_regex_free(re);
+	mae_regex_free(re);
 	/* a NUL byte is part of the body */
-	assert_int_equal(schema_regex_compile("a\\x00b", &re, &err), 0);
-	assert_int_equal(schema_regex_search(re, "a\0b", 3, &hit, &err), 0);
+	assert_int_equal(mae_regex_compile("a\\x00b", &re, &err), 0);
+	assert_int_equal(mae_regex_search(re, "a\0b", 3, &hit, &err), 0);
 	assert_true(hit);
-	schema_regex_free(re);
+	mae_regex_free(re);
 }
 
 int main(void)

@@ -11,37 +11,37 @@
  * patterns too large once compiled).  docs/description.md lists them.
  *
  * Limits (so that no pattern can hang validate or a check): a pattern is
- * at most SCHEMA_REGEX_MAX_LEN bytes and SCHEMA_REGEX_MAX_NEST groups
- * deep; compiling may use SCHEMA_REGEX_COMPILE_HEAP bytes; one search
- * takes at most SCHEMA_REGEX_MATCH_LIMIT steps and SCHEMA_REGEX_MATCH_HEAP
+ * at most MAE_REGEX_MAX_LEN bytes and MAE_REGEX_MAX_NEST groups
+ * deep; compiling may use MAE_REGEX_COMPILE_HEAP bytes; one search
+ * takes at most MAE_REGEX_MATCH_LIMIT steps and MAE_REGEX_MATCH_HEAP
  * bytes, or fails with MAE_ERR_LIMIT.
  *
  * PCRE2's header is included only by pyregex.c.
  */
-#ifndef MAESTRO_SCHEMA_PYREGEX_H
-#define MAESTRO_SCHEMA_PYREGEX_H
+#ifndef MAESTRO_BASE_PYREGEX_H
+#define MAESTRO_BASE_PYREGEX_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "base.h"
 
-#define SCHEMA_REGEX_MAX_LEN 4096
-#define SCHEMA_REGEX_MAX_NEST 64
-#define SCHEMA_REGEX_MAX_REPEAT 65535
-#define SCHEMA_REGEX_COMPILE_HEAP (8u << 20)
-#define SCHEMA_REGEX_MATCH_LIMIT 10000000u
-#define SCHEMA_REGEX_MATCH_HEAP (16u << 20)
+#define MAE_REGEX_MAX_LEN 4096
+#define MAE_REGEX_MAX_NEST 64
+#define MAE_REGEX_MAX_REPEAT 65535
+#define MAE_REGEX_COMPILE_HEAP (8u << 20)
+#define MAE_REGEX_MATCH_LIMIT 10000000u
+#define MAE_REGEX_MATCH_HEAP (16u << 20)
 
-struct schema_regex;
+struct mae_regex;
 
 /*
  * Compile pattern (NUL-terminated UTF-8).  On success *ret owns the
- * compiled form (free it with schema_regex_free) and 0 is returned; on a
+ * compiled form (free it with mae_regex_free) and 0 is returned; on a
  * bad or too large pattern MAE_ERR_INVALID with the reason in err (e.g.
  * "multiple repeat at position 7").  ret may be NULL to only check.
  */
-int schema_regex_compile(const char *pattern, struct schema_regex **ret,
+int mae_regex_compile(const char *pattern, struct mae_regex **ret,
 			 struct mae_error *err);
 
 /*
@@ -51,9 +51,9 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
  * success (0); MAE_ERR_LIMIT when the search hit a limit.  Thread-safe:
  * one compiled pattern may be searched from several threads.
  */
-int schema_regex_search(const struct schema_regex *re, const char *text,
+int mae_regex_search(const struct mae_regex *re, const char *text,
 			size_t len, bool *ret_matched, struct mae_error *err);
 
-void schema_regex_free(struct schema_regex *re); /* NULL-safe */
+void mae_regex_free(struct mae_regex *re); /* NULL-safe */
 
 #endif

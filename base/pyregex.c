@@ -45,7 +45,7 @@ struct budget {
 	size_t used, limit;
 };
 
-struct schema_regex {
+struct mae_regex {
 	pcre2_code *code;
 	struct budget budget; /* the code's allocator frees through it */
 };
@@ -544,9 +544,9 @@ static bool parse_group(struct tr *t, unsigned *fl, int nested, bool first,
 {
 	size_t start = t->i - 1;
 	*skip = false;
-	if (nested >= SCHEMA_REGEX_MAX_NEST)
+	if (nested >= MAE_REGEX_MAX_NEST)
 		return fail(t, start, "groups nested deeper than %d levels",
-			    SCHEMA_REGEX_MAX_NEST);
+			    MAE_REGEX_MAX_NEST);
 	if (peek(t) != '?') {
 		push_group(t);
 		int gid = t->groups;
@@ -927,10 +927,10 @@ static bool read_quantifier(struct tr *t, bool *is_q)
 		return fail(t, here, "the repetition number is too large");
 	if (has_hi && hi < lo)
 		return fail(t, here, "min repeat greater than max repeat");
-	if (lo > SCHEMA_REGEX_MAX_REPEAT ||
-	    (has_hi && hi > SCHEMA_REGEX_MAX_REPEAT))
+	if (lo > MAE_REGEX_MAX_REPEAT ||
+	    (has_hi && hi > MAE_REGEX_MAX_REPEAT))
 		return fail(t, here, "repetition count above maestro's limit "
-			    "of %d", SCHEMA_REGEX_MAX_REPEAT);
+			    "of %d", MAE_REGEX_MAX_REPEAT);
 	/* the text is written by the caller, normalised */
 	t->i = here;
 	return true;
@@ -1097,15 +1097,15 @@ static bool translate(struct tr *t)
 
 /* ------------------------------------------------------------------ */
 
-int schema_regex_compile(const char *pattern, struct schema_regex **ret,
+int mae_regex_compile(const char *pattern, struct mae_regex **ret,
 			 struct mae_error *err)
 {
 	if (ret)
 		*ret = NULL;
 	size_t n = strlen(pattern);
-	if (n > SCHEMA_REGEX_MAX_LEN)
+	if (n > MAE_REGEX_MAX_LEN)
 		return mae_error_set(err, MAE_ERR_INVALID, "longer than %d "
-				     "bytes (%zu)", SCHEMA_REGEX_MAX_LEN, n);
+				     "bytes (%zu)", MAE_REGEX_MAX_LEN, n);
 	struct mae_buf out;
 	mae_buf_init(&out);
 	struct tr t = { .s = pattern, .n = n, .out = &out };
@@ -1121,8 +1121,8 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 				     t.err, t.errpos);
 	}
 
-	struct schema_regex *r = mae_xcalloc(1, sizeof(*r));
-	r->budget.limit = SCHEMA_REGEX_COMPILE_HEAP;
+	struct mae_regex *r = mae_xcalloc(1, sizeof(*r));
+	r->budget.limit = MAE_REGEX_COMPILE_HEAP;
 	pcre2_general_context *gc =
 		pcre2_general_context_create(budget_malloc, budget_free,
 					     &r->budget);
@@ -1135,7 +1135,7 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 		return mae_error_set(err, MAE_ERR_LIMIT, "out of memory");
 	}
 	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-	pcre2_set_parens_nest_limit(cc, 2 * SCHEMA_REGEX_MAX_NEST + 8);
+	pcre2_set_parens_nest_limit(cc, 2 * MAE_REGEX_MAX_NEST + 8);
 	pcre2_set_max_pattern_length(cc, out.len);
 	uint32_t opts = t.options | PCRE2_UTF | PCRE2_DOTALL |
 			PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_BACKSLASH_C;
@@ -1154,7 +1154,7 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 		if (code == PCRE2_ERROR_HEAPLIMIT || code == PCRE2_ERROR_NOMEMORY)
 			return mae_error_set(err, MAE_ERR_INVALID, "too large to "
 					     "compile in %u MiB",
-					     SCHEMA_REGEX_COMPILE_HEAP >> 20);
+					     MAE_REGEX_COMPILE_HEAP >> 20);
 		if (code == PCRE2_ERROR_PATTERN_TOO_LARGE)
 			return mae_error_set(err, MAE_ERR_INVALID, "too large "
 					     "once compiled (PCRE2's limit is "
@@ -1165,11 +1165,11 @@ int schema_regex_compile(const char *pattern, struct schema_regex **ret,
 	if (ret)
 		*ret = r;
 	else
-		schema_regex_free(r);
+		mae_regex_free(r);
 	return 0;
 }
 
-void schema_regex_free(struct schema_regex *re)
+void mae_regex_free(struct mae_regex *re)
 {
 	if (!re)
 		return;
@@ -1177,10 +1177,10 @@ void schema_regex_free(struct schema_regex *re)
 	free(re);
 }
 
-static int search_once(const struct schema_regex *re, const char *text,
+static int search_once(const struct mae_regex *re, const char *text,
 		       size_t len, bool *ret_matched, struct mae_error *err)
 {
-	struct budget budget = { 0, SCHEMA_REGEX_MATCH_HEAP + (64u << 10) };
+	struct budget budget = { 0, MAE_REGEX_MATCH_HEAP + (64u << 10) };
 	pcre2_general_context *gc =
 		pcre2_general_context_create(budget_malloc, budget_free,
 					     &budget);
@@ -1191,8 +1191,8 @@ static int search_once(const struct schema_regex *re, const char *text,
 	if (!md) {
 		rc = PCRE2_ERROR_NOMEMORY;
 	} else {
-		pcre2_set_match_limit(mc, SCHEMA_REGEX_MATCH_LIMIT);
-		pcre2_set_heap_limit(mc, SCHEMA_REGEX_MATCH_HEAP >> 10);
+		pcre2_set_match_limit(mc, MAE_REGEX_MATCH_LIMIT);
+		pcre2_set_heap_limit(mc, MAE_REGEX_MATCH_HEAP >> 10);
 		rc = pcre2_match(re->code, (PCRE2_SPTR)text, len, 0, 0, md, mc);
 	}
 	pcre2_match_data_free(md);
@@ -1211,18 +1211,18 @@ static int search_once(const struct schema_regex *re, const char *text,
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
 		return mae_error_set(err, MAE_ERR_LIMIT, "the regex gave up "
 				     "after %u steps on %zu bytes",
-				     SCHEMA_REGEX_MATCH_LIMIT, len);
+				     MAE_REGEX_MATCH_LIMIT, len);
 	if (rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_NOMEMORY)
 		return mae_error_set(err, MAE_ERR_LIMIT, "the regex needed more "
 				     "than %u MiB on %zu bytes",
-				     SCHEMA_REGEX_MATCH_HEAP >> 20, len);
+				     MAE_REGEX_MATCH_HEAP >> 20, len);
 	PCRE2_UCHAR msg[160];
 	pcre2_get_error_message(rc, msg, sizeof(msg));
 	return mae_error_set(err, MAE_ERR_INTERNAL, "regex search: %s",
 			     (char *)msg);
 }
 
-int schema_regex_search(const struct schema_regex *re, const char *text,
+int mae_regex_search(const struct mae_regex *re, const char *text,
 			size_t len, bool *ret_matched, struct mae_error *err)
 {
 	int rc = search_once(re, text, len, ret_matched, err);
