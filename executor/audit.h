@@ -9,7 +9,8 @@
  * Secrets: an auditor's endpoint, webhook and token never appear in a
  * result's error text (only the endpoint's scheme://host[:port] does).
  *
- * Private to executor/.  One audit_emit() at a time per audit set.
+ * For cli, which fills the configurations.  One audit_emit() at a time
+ * per audit set; several sets may emit at once.
  */
 #ifndef MAESTRO_EXECUTOR_AUDIT_H
 #define MAESTRO_EXECUTOR_AUDIT_H
@@ -17,9 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "base.h"
+
+struct json_t;
 
 enum audit_level {
 	AUDIT_DEBUG, /* per top-level step */
@@ -31,7 +32,7 @@ struct audit_config {
 	const char *type;       /* log, http, exec, slack, hipchat, _fail */
 	enum audit_level level; /* the lowest event level it emits */
 	bool ignore_errors;
-	const json_t *settings; /* the whole entry as JSON (an object) */
+	const struct json_t *settings; /* the whole entry as JSON (an object) */
 };
 
 enum audit_kind {

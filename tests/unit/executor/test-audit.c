@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 
 /* ------------------------------------------------------------------ */
