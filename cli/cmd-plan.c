@@ -18,7 +18,6 @@
 #include "plan-print.h"
 #include "plan.h"
 #include "schema.h"
-#include "ship-settings.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -183,7 +182,7 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	record_args(p, a);
 	for (size_t i = 0; i < m.env->nships; i++) {
 		struct ship_conn sc;
-		cli_ship_conn_from_model(&m.env->ships[i], &sc);
+		compile_ship_conn(&m.env->ships[i], &sc);
 		absolute(&sc.tls.ca_cert, cwd);
 		absolute(&sc.tls.cert, cwd);
 		absolute(&sc.tls.key, cwd);

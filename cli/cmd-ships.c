@@ -8,9 +8,9 @@
  */
 #include "cli.h"
 #include "cli-model.h"
+#include "compiler.h"
 #include "executor.h"
 #include "schema.h"
-#include "ship-settings.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -178,7 +178,7 @@ static int ships_run(const struct cli_globals *g, const struct cli_args *a)
 	pthread_t *t = mae_xcalloc(n ? n : 1, sizeof(*t));
 	bool *threaded = mae_xcalloc(n ? n : 1, sizeof(*threaded));
 	for (size_t i = 0; i < n; i++) {
-		cli_ship_conn_from_model(&env->ships[i], &p[i].conn);
+		compile_ship_conn(&env->ships[i], &p[i].conn);
 		p[i].environment = env->name;
 		p[i].debug = g->debug;
 		p[i].url = ship_conn_url(&p[i].conn);

@@ -4,10 +4,10 @@
 #include "observe.h"
 #include "cli.h"
 
+#include "compiler.h"
 #include "executor.h"
 #include "observed.h"
 #include "schema.h"
-#include "ship-settings.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -32,7 +32,7 @@ static void *look_run(void *arg)
 	struct ship_conn conn;
 	struct ship_client *cl = NULL;
 	mae_error_clear(&l->e);
-	cli_ship_conn_from_model(l->ship, &conn);
+	compile_ship_conn(l->ship, &conn);
 	l->rc = ship_client_new(&conn, &cl, &l->e);
 	ship_conn_release(&conn);
 	if (l->rc == 0 && l->debug)

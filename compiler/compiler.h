@@ -112,4 +112,20 @@ int compile_plan(const struct schema_env *env,
 		 struct compile_result *ret, struct mae_error *e);
 void compile_result_release(struct compile_result *r);
 
+/*
+ * A ship of the model to its connection settings, as spec §2.4 says
+ * MaestroNG chose a ship's transport.  Fill out (all strings newly
+ * allocated; ship_conn_release frees them):
+ *   - transport: ssh_tunnel, else socket_path (unix), else TCP - https
+ *     (SHIP_TLS) when `tls` or `tls_verify` is set;
+ *   - port: docker_port (the model's default: 2376 with `tls`, else 2375;
+ *     `tls_verify` alone keeps 2375);
+ *   - TLS: verification exactly when `tls_verify`; the CA, certificate
+ *     and key paths as written;
+ *   - timeout, api_version and the SSH settings as they are.
+ */
+struct schema_ship;
+struct ship_conn;
+void compile_ship_conn(const struct schema_ship *s, struct ship_conn *out);
+
 #endif

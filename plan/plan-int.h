@@ -34,6 +34,8 @@ int pj_fail(struct pj *r, const char *key, const char *fmt, ...)
 	MAE_PRINTF(3, 4);
 /* v is an object whose keys are all among allowed (NULL-terminated). */
 int pj_object(struct pj *r, const json_t *v, const char *const *allowed);
+/* o's member k, or NULL having recorded "missing". */
+const json_t *pj_member(struct pj *r, const json_t *o, const char *k);
 /* Required members of o.  A nullable string may be null (out NULL). */
 int pj_str(struct pj *r, const json_t *o, const char *k, bool nullable,
 	   const char **out);

@@ -13,188 +13,6 @@
 #include "plan-int.h"
 
 /* ------------------------------------------------------------------ */
-/* The reader                                                           */
-
-void pj_init(struct pj *r, const char *where, struct mae_error *e)
-{
-	memset(r, 0, sizeof(*r));
-	r->where = where && *where ? where : "plan";
-	r->e = e;
-}
-
-static void path_add(struct pj *r, const char *fmt, ...) MAE_PRINTF(2, 3);
-static void path_add(struct pj *r, const char *fmt, ...)
-{
-	size_t len = strlen(r->path);
-	if (r->depth < PJ_DEPTH_MAX)
-		r->marks[r->depth] = len;
-	r->depth++;
-	va_list ap;
-	va_start(ap, fmt);
-	if (len < sizeof(r->path))
-		vsnprintf(r->path + len, sizeof(r->path) - len, fmt, ap);
-	va_end(ap);
-}
-
-void pj_push(struct pj *r, const char *key)
-{
-	path_add(r, r->path[0] ? ".%s" : "%s", key);
-}
-
-void pj_push_index(struct pj *r, size_t i)
-{
-	path_add(r, "[%zu]", i);
-}
-
-void pj_pop(struct pj *r)
-{
-	if (r->depth <= 0)
-		return;
-	r->depth--;
-	if (r->depth < PJ_DEPTH_MAX)
-		r->path[r->marks[r->depth]] = '\0';
-}
-
-int pj_fail(struct pj *r, const char *key, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	const char *dot = r->path[0] && key ? "." : "";
-	if (!r->path[0] && !key)
-		mae_error_set(r->e, MAE_ERR_INVALID, "%s: %s", r->where, msg);
-	else
-		mae_error_set(r->e, MAE_ERR_INVALID, "%s: %s%s%s: %s",
-			      r->where, r->path, dot, key ? key : "", msg);
-	r->rc = MAE_ERR_INVALID;
-	return MAE_ERR_INVALID;
-}
-
-const char *pj_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "?";
-}
-
-int pj_object(struct pj *r, const json_t *v, const char *const *allowed)
-{
-	if (!json_is_object(v))
-		return pj_fail(r, NULL, "%s where an object was expected",
-			       v ? pj_type_name(v) : "nothing");
-	const char *k;
-	json_t *x;
-	json_object_foreach((json_t *)v, k, x) {
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], k))
-			i++;
-		if (!allowed[i])
-			return pj_fail(r, NULL, "unknown key '%s'", k);
-	}
-	return 0;
-}
-
-static const json_t *member(struct pj *r, const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	if (!v)
-		pj_fail(r, k, "missing");
-	return v;
-}
-
-int pj_str(struct pj *r, const json_t *o, const char *k, bool nullable,
-	   const char **out)
-{
-	const json_t *v = member(r, o, k);
-	if (!v)
-		return MAE_ERR_INVALID;
-	if (nullable && json_is_null(v)) {
-		*out = NULL;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return pj_fail(r, k, "%s where a string%s was expected",
-			       pj_type_name(v), nullable ? " or null" : "");
-	*out = json_string_value(v);
-	return 0;
-}
-
-int pj_strdup(struct pj *r, const json_t *o, const char *k, bool nullable,
-	      char **out)
-{
-	const char *s;
-	int rc = pj_str(r, o, k, nullable, &s);
-	if (rc < 0)
-		return rc;
-	free(*out);
-	*out = mae_xstrdup_or_null(s);
-	return 0;
-}
-
-int pj_int(struct pj *r, const json_t *o, const char *k, json_int_t *out)
-{
-	const json_t *v = member(r, o, k);
-	if (!v)
-		return MAE_ERR_INVALID;
-	if (!json_is_integer(v))
-		return pj_fail(r, k, "%s where an integer was expected",
-			       pj_type_name(v));
-	*out = json_integer_value(v);
-	return 0;
-}
-
-int pj_number(struct pj *r, const json_t *o, const char *k, double *out)
-{
-	const json_t *v = member(r, o, k);
-	if (!v)
-		return MAE_ERR_INVALID;
-	if (!json_is_number(v))
-		return pj_fail(r, k, "%s where a number was expected",
-			       pj_type_name(v));
-	*out = json_number_value(v);
-	return 0;
-}
-
-int pj_bool(struct pj *r, const json_t *o, const char *k, bool *out)
-{
-	const json_t *v = member(r, o, k);
-	if (!v)
-		return MAE_ERR_INVALID;
-	if (!json_is_boolean(v))
-		return pj_fail(r, k, "%s where a boolean was expected",
-			       pj_type_name(v));
-	*out = json_is_true(v);
-	return 0;
-}
-
-int pj_hex64(struct pj *r, const json_t *o, const char *k,
-	     char out[MAE_SHA256_HEX_LEN + 1])
-{
-	const char *s;
-	int rc = pj_str(r, o, k, false, &s);
-	if (rc < 0)
-		return rc;
-	size_t i = 0;
-	for (; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			break;
-	if (s[i] || i != MAE_SHA256_HEX_LEN)
-		return pj_fail(r, k, "not a SHA-256 in lowercase hex");
-	memcpy(out, s, MAE_SHA256_HEX_LEN + 1);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Writing                                                              */
 
 static json_t *str_or_null(const char *s)
@@ -276,77 +94,6 @@ json_t *plan_to_json(const struct plan *p)
 				      plan_step_to_json(&p->steps[i], true));
 	json_object_set_new(o, "steps", steps);
 	return o;
-}
-
-/* a JSON string as the canonical writer writes it */
-static void add_str(struct mae_buf *b, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	while (u[i] >= 0x20 && u[i] != '"' && u[i] != '\\')
-		i++;
-	if (!u[i]) {
-		mae_buf_addc(b, '"');
-		mae_buf_add(b, s, i);
-		mae_buf_addc(b, '"');
-		return;
-	}
-	json_t *j = json_string_nocheck(s);
-	mae_json_canonical_add(b, j);
-	json_decref(j);
-}
-
-static void add_opt_str(struct mae_buf *b, const char *key, const char *v)
-{
-	if (!v)
-		return;
-	mae_buf_addf(b, "\"%s\":", key);
-	add_str(b, v);
-	mae_buf_addc(b, ',');
-}
-
-/* plan_cond_to_json's canonical text: keys in code-point order */
-static void add_cond(struct mae_buf *b, const struct plan_cond *c)
-{
-	if (c->state == PLAN_COND_NONE) {
-		mae_buf_adds(b, "null");
-		return;
-	}
-	mae_buf_addc(b, '{');
-	add_opt_str(b, "id", c->id);
-	add_opt_str(b, "image", c->image);
-	add_opt_str(b, "image_id", c->image_id);
-	add_opt_str(b, "not_id", c->not_id);
-	mae_buf_addf(b, "\"observed\":%s,", c->observed ? "true" : "false");
-	add_opt_str(b, "spec", c->spec);
-	mae_buf_addf(b, "\"state\":\"%s\"}", plan_cond_state_name(c->state));
-}
-
-void plan_step_text(const struct plan_step *s, const char *spec,
-		    bool with_status, struct mae_buf *b)
-{
-	mae_buf_adds(b, "{\"container\":");
-	if (s->container)
-		add_str(b, s->container);
-	else
-		mae_buf_adds(b, "null");
-	mae_buf_adds(b, ",\"depends_on\":[");
-	for (size_t i = 0; i < s->ndeps; i++)
-		mae_buf_addf(b, i ? ",%d" : "%d", s->depends_on[i]);
-	mae_buf_adds(b, "],\"key\":");
-	add_str(b, s->key);
-	mae_buf_addf(b, ",\"kind\":\"%s\",\"number\":%d,\"postcondition\":",
-		     step_kind_name(s->kind), s->number);
-	add_cond(b, &s->post);
-	mae_buf_adds(b, ",\"precondition\":");
-	add_cond(b, &s->pre);
-	mae_buf_adds(b, ",\"ship\":");
-	add_str(b, s->ship);
-	mae_buf_adds(b, ",\"spec\":");
-	mae_buf_adds(b, spec);
-	if (with_status)
-		mae_buf_addf(b, ",\"status\":\"%s\"", step_status_name(s->status));
-	mae_buf_addc(b, '}');
 }
 
 char *plan_to_text(const struct plan *p)
@@ -446,13 +193,13 @@ static int step_read(struct pj *r, struct plan *p, const json_t *v)
 	if (num != (json_int_t)p->nsteps + 1)
 		return pj_fail(r, "number", "%lld where %zu was expected",
 			       (long long)num, p->nsteps + 1);
-	const json_t *spec = member(r, v, "spec");
+	const json_t *spec = pj_member(r, v, "spec");
 	if (!spec)
 		return r->rc;
 	if (!json_is_object(spec))
 		return pj_fail(r, "spec", "%s where an object was expected",
 			       pj_type_name(spec));
-	const json_t *deps = member(r, v, "depends_on");
+	const json_t *deps = pj_member(r, v, "depends_on");
 	if (!deps)
 		return r->rc;
 	if (!json_is_array(deps))
@@ -491,7 +238,7 @@ static int step_read(struct pj *r, struct plan *p, const json_t *v)
 				       json_string_value(sv));
 	}
 	struct plan_cond pre = { 0 }, post = { 0 };
-	const json_t *cv = member(r, v, "precondition");
+	const json_t *cv = pj_member(r, v, "precondition");
 	if (!cv)
 		return r->rc;
 	pj_push(r, "precondition");
@@ -499,7 +246,7 @@ static int step_read(struct pj *r, struct plan *p, const json_t *v)
 	pj_pop(r);
 	if (rc < 0)
 		return rc;
-	if (!(cv = member(r, v, "postcondition"))) {
+	if (!(cv = pj_member(r, v, "postcondition"))) {
 		plan_cond_release(&pre);
 		return r->rc;
 	}
@@ -545,7 +292,7 @@ int plan_from_json(const json_t *doc, const char *where, struct plan **ret,
 	struct plan *p = plan_new();
 	if (pj_object(&r, doc, plan_keys) < 0)
 		goto fail;
-	const json_t *id = member(&r, doc, "plan");
+	const json_t *id = pj_member(&r, doc, "plan");
 	if (!id)
 		goto fail;
 	if (json_is_integer(id) && json_integer_value(id) > 0)
@@ -562,7 +309,7 @@ int plan_from_json(const json_t *doc, const char *where, struct plan **ret,
 	    pj_strdup(&r, doc, "created_at", true, &p->created_at) < 0 ||
 	    pj_strdup(&r, doc, "created_by", true, &p->created_by) < 0)
 		goto fail;
-	const json_t *args = member(&r, doc, "args");
+	const json_t *args = pj_member(&r, doc, "args");
 	if (!args)
 		goto fail;
 	if (!json_is_array(args)) {
@@ -581,7 +328,7 @@ int plan_from_json(const json_t *doc, const char *where, struct plan **ret,
 		}
 		plan_add_arg(p, json_string_value(a));
 	}
-	const json_t *ships = member(&r, doc, "ships");
+	const json_t *ships = pj_member(&r, doc, "ships");
 	if (!ships)
 		goto fail;
 	if (!json_is_object(ships)) {
@@ -607,7 +354,7 @@ int plan_from_json(const json_t *doc, const char *where, struct plan **ret,
 		plan_add_ship(p, &c);
 		ship_conn_release(&c);
 	}
-	const json_t *steps = member(&r, doc, "steps");
+	const json_t *steps = pj_member(&r, doc, "steps");
 	if (!steps)
 		goto fail;
 	if (!json_is_array(steps)) {

@@ -688,3 +688,77 @@ int plan_check_shape(const struct plan *p, const char *where,
 {
 	return verify(p, where, false, e);
 }
+
+/* ------------------------------------------------------------------ */
+/* A step's canonical text (plan-int.h)                                */
+
+/* a JSON string as the canonical writer writes it */
+static void add_str(struct mae_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (u[i] >= 0x20 && u[i] != '"' && u[i] != '\\')
+		i++;
+	if (!u[i]) {
+		mae_buf_addc(b, '"');
+		mae_buf_add(b, s, i);
+		mae_buf_addc(b, '"');
+		return;
+	}
+	json_t *j = json_string_nocheck(s);
+	mae_json_canonical_add(b, j);
+	json_decref(j);
+}
+
+static void add_opt_str(struct mae_buf *b, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	mae_buf_addf(b, "\"%s\":", key);
+	add_str(b, v);
+	mae_buf_addc(b, ',');
+}
+
+/* plan_cond_to_json's canonical text: keys in code-point order */
+static void add_cond(struct mae_buf *b, const struct plan_cond *c)
+{
+	if (c->state == PLAN_COND_NONE) {
+		mae_buf_adds(b, "null");
+		return;
+	}
+	mae_buf_addc(b, '{');
+	add_opt_str(b, "id", c->id);
+	add_opt_str(b, "image", c->image);
+	add_opt_str(b, "image_id", c->image_id);
+	add_opt_str(b, "not_id", c->not_id);
+	mae_buf_addf(b, "\"observed\":%s,", c->observed ? "true" : "false");
+	add_opt_str(b, "spec", c->spec);
+	mae_buf_addf(b, "\"state\":\"%s\"}", plan_cond_state_name(c->state));
+}
+
+void plan_step_text(const struct plan_step *s, const char *spec,
+		    bool with_status, struct mae_buf *b)
+{
+	mae_buf_adds(b, "{\"container\":");
+	if (s->container)
+		add_str(b, s->container);
+	else
+		mae_buf_adds(b, "null");
+	mae_buf_adds(b, ",\"depends_on\":[");
+	for (size_t i = 0; i < s->ndeps; i++)
+		mae_buf_addf(b, i ? ",%d" : "%d", s->depends_on[i]);
+	mae_buf_adds(b, "],\"key\":");
+	add_str(b, s->key);
+	mae_buf_addf(b, ",\"kind\":\"%s\",\"number\":%d,\"postcondition\":",
+		     step_kind_name(s->kind), s->number);
+	add_cond(b, &s->post);
+	mae_buf_adds(b, ",\"precondition\":");
+	add_cond(b, &s->pre);
+	mae_buf_adds(b, ",\"ship\":");
+	add_str(b, s->ship);
+	mae_buf_adds(b, ",\"spec\":");
+	mae_buf_adds(b, spec);
+	if (with_status)
+		mae_buf_addf(b, ",\"status\":\"%s\"", step_status_name(s->status));
+	mae_buf_addc(b, '}');
+}

@@ -22,7 +22,6 @@
 #include "observed.h"
 #include "plan.h"
 #include "schema.h"
-#include "ship-settings.h"
 
 static char *join(const char *dir, const char *name)
 {
@@ -130,7 +129,7 @@ int main(int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < env->nships; i++) {
 			struct ship_conn sc;
-			cli_ship_conn_from_model(&env->ships[i], &sc);
+			compile_ship_conn(&env->ships[i], &sc);
 			plan_add_ship(r.plan, &sc);
 			ship_conn_release(&sc);
 		}

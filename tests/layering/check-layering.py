@@ -60,7 +60,6 @@ THIRD_PARTY = [
 # it.  A circle holding both files is reported, not failed; once no circle
 # holds them the entry is an error, so remove it with the circle.
 KNOWN = {
-    ("plan/plan.c", "plan/plan-json.c"): "plan/ (issue 12)",
 }
 
 

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "compiler.h"
 #include "ship-settings.h"
 #include "unit.h"
 
@@ -26,7 +27,7 @@ static char *url_of(const struct schema_env *env, const char *ship,
 {
 	const struct schema_ship *s = schema_env_ship(env, ship);
 	assert_non_null(s);
-	cli_ship_conn_from_model(s, c);
+	compile_ship_conn(s, c);
 	return ship_conn_url(c);
 }
 
