@@ -283,7 +283,8 @@ static int command_argv(const struct schema_value *cmd, char ***argv,
 		int rc = shell_split(s, argv, argc, &e);
 		free(s);
 		if (rc < 0)
-			schema_diag(d, MAE_SEV_ERROR, &cmd->pos, "%s", e.msg);
+			schema_diag(d, MAE_SEV_ERROR, &cmd->pos, "%s in 'command'",
+				    e.msg);
 		return rc;
 	}
 	if (cmd->kind == SCHEMA_V_LIST) {
@@ -946,9 +947,15 @@ static int check_ports(const struct schema_instance *c, struct mae_diags *d)
  * computed and checked (validate): the environment is measured, not
  * built, and no create body is made; cs is left empty.
  */
+/*
+ * One container's spec: measured only, or (full) built.  With sk (the
+ * check, which builds nothing else), a container with secret_env keys
+ * has its environment built for a moment to see which keys it holds.
+ */
 static int spec_compute(struct spec_ctx *x, size_t i,
 			struct container_spec *cs, bool full,
-			struct env_size *size, struct mae_diags *d)
+			struct secret_keys *sk, struct env_size *size,
+			struct mae_diags *d)
 {
 	const struct schema_env *env = x->env;
 	const struct schema_instance *c = &env->instances[i];
@@ -981,6 +988,12 @@ static int spec_compute(struct spec_ctx *x, size_t i,
 	} else {
 		json_decref(lc);
 	}
+	if (sk && rc == 0 && secret_keys_wanted(c)) {
+		struct env_map m;
+		full_env(x, si, &own, &m);
+		secret_keys_container(sk, env, c, &m, d);
+		env_map_release(&m);
+	}
 	env_map_release(&own);
 	return rc;
 }
@@ -1000,14 +1013,21 @@ int container_specs_check(const struct schema_env *env, struct mae_diags *d)
 {
 	struct spec_ctx x;
 	int rc = ctx_init(&x, env, d);
+	struct secret_keys sk;
+	secret_keys_init(&sk, env);
 	for (size_t i = 0; i < env->ninstances; i++) {
 		struct container_spec cs;
 		struct env_size size;
 		memset(&cs, 0, sizeof(cs));
-		if (spec_compute(&x, i, &cs, false, &size, d) < 0)
+		if (spec_compute(&x, i, &cs, false, rc == 0 ? &sk : NULL,
+				 &size, d) < 0)
 			rc = MAE_ERR_INVALID;
 		spec_release(&cs);
 	}
+	if (rc == 0)
+		secret_keys_finish(&sk, env, d);
+	else
+		secret_keys_finish(&sk, env, NULL);
 	ctx_release(&x);
 	return rc < 0 || mae_diags_failed(d) ? MAE_ERR_INVALID : 0;
 }
@@ -1027,7 +1047,7 @@ int container_specs_compute(const struct schema_env *env,
 	size_t total = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		struct env_size size;
-		if (spec_compute(&x, i, &s->v[i], false, &size, d) < 0)
+		if (spec_compute(&x, i, &s->v[i], false, NULL, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
 		spec_release(&s->v[i]);
 		total += size.bytes;
@@ -1042,7 +1062,7 @@ int container_specs_compute(const struct schema_env *env,
 	}
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		struct env_size size;
-		if (spec_compute(&x, i, &s->v[i], true, &size, d) < 0)
+		if (spec_compute(&x, i, &s->v[i], true, NULL, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
 	}
 	ctx_release(&x);
