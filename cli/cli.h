@@ -99,6 +99,13 @@ int cli_out_finish(void);
 size_t cli_escape(struct mae_buf *b, const char *s, size_t max);
 /* The same, newly allocated. */
 char *cli_escaped(const char *s, size_t max);
+/*
+ * Append s as the inside of a DOT quoted string (`--dot` of deptree, plan
+ * and show): escaped as cli_escape does, then '"' and '\\' backslashed, so
+ * Graphviz shows "\\x1b" where the name holds an ESC and no name ends the
+ * string or starts a line break.  The caller writes the quotes.
+ */
+void cli_dot_escape(struct mae_buf *b, const char *s);
 /* Characters a terminal acts on, or that reorder or break lines: what
  * cli_escape escapes (besides bytes that are not UTF-8). */
 bool cli_char_unsafe(uint32_t c);

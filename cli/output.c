@@ -185,6 +185,17 @@ char *cli_escaped(const char *s, size_t max)
 	return mae_buf_detach(&b);
 }
 
+void cli_dot_escape(struct mae_buf *b, const char *s)
+{
+	char *shown = cli_escaped(s, 0);
+	for (const char *p = shown; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			mae_buf_addc(b, '\\');
+		mae_buf_addc(b, *p);
+	}
+	free(shown);
+}
+
 void cli_vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	char *raw = mae_xvasprintf(fmt, ap);
