@@ -48,5 +48,9 @@ void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
 void container_specs_secrets(const struct schema_env *env,
 			     struct container_specs *s, struct mae_diags *d);
 void container_spec_secrets_release(struct container_spec *cs);
+/* Fill cs's secrets from its environment; with d, the warning about a
+ * secret inside another value. */
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d);
 
 #endif

@@ -102,6 +102,32 @@ void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
 	sk->found = NULL;
 }
 
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d)
+{
+	const struct schema_instance *c = cs->inst;
+	for (size_t k = 0; k < cs->env.n; k++)
+		if (container_spec_secret_key(cs, cs->env.v[k].key))
+			add_secret(cs, cs->env.v[k].value);
+	if (!cs->nsecrets)
+		return;
+	qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
+	/* a secret inside another value: said, and masked there too */
+	for (size_t k = 0; k < cs->env.n && d; k++) {
+		const struct env_var *v = &cs->env.v[k];
+		if (!v->value || container_spec_secret_key(cs, v->key))
+			continue;
+		for (const char *p = v->value; *p; p++) {
+			if (!secret_at(cs, p))
+				continue;
+			schema_diag(d, MAE_SEV_WARNING, &c->pos,
+				    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
+				    v->key, c->name);
+			break;
+		}
+	}
+}
+
 void container_specs_secrets(const struct schema_env *env,
 			     struct container_specs *s, struct mae_diags *d)
 {
@@ -111,30 +137,8 @@ void container_specs_secrets(const struct schema_env *env,
 	for (size_t i = 0; i < s->n; i++)
 		secret_keys_container(&sk, env, s->v[i].inst, &s->v[i].env, d);
 	secret_keys_finish(&sk, env, d);
-	for (size_t i = 0; i < s->n; i++) {
-		struct container_spec *cs = &s->v[i];
-		const struct schema_instance *c = cs->inst;
-		for (size_t k = 0; k < cs->env.n; k++)
-			if (container_spec_secret_key(cs, cs->env.v[k].key))
-				add_secret(cs, cs->env.v[k].value);
-		if (!cs->nsecrets)
-			continue;
-		qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
-		/* a secret inside another value: said, and masked there too */
-		for (size_t k = 0; k < cs->env.n; k++) {
-			const struct env_var *v = &cs->env.v[k];
-			if (!v->value || container_spec_secret_key(cs, v->key))
-				continue;
-			for (const char *p = v->value; *p; p++) {
-				if (!secret_at(cs, p))
-					continue;
-				schema_diag(d, MAE_SEV_WARNING, &c->pos,
-					    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
-					    v->key, c->name);
-				break;
-			}
-		}
-	}
+	for (size_t i = 0; i < s->n; i++)
+		container_spec_secrets_fill(&s->v[i], d);
 }
 
 void container_spec_secrets_release(struct container_spec *cs)
