@@ -148,6 +148,13 @@ void cli_debug(const char *fmt, ...) MAE_PRINTF(1, 2);
 void cli_trace_call(void *ud, const char *ship, const char *method,
 		    const char *path, long status, int rc, int64_t ms);
 
+/* Help and usage lines fit this many columns (tests/cli/options.sh). */
+#define CLI_USAGE_WIDTH 79
+/*
+ * "usage: " and the command's usage, wrapped at CLI_USAGE_WIDTH columns
+ * between bracketed words, continued under the command; a newline ends it.
+ */
+char *cli_usage_text(const struct cli_command *cmd);
 /*
  * For a command's own checks of its arguments: print the message, the
  * usage and the hint to stderr and return CLI_EXIT_USAGE.
