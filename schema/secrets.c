@@ -10,6 +10,7 @@
  * of the real values.
  */
 #include "container-priv.h"
+#include "yaml-tree.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,8 @@ void container_specs_secrets(const struct schema_env *env,
 						    key) != NULL;
 			if (!found)
 				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
-					    "secret_env key '%s' of service '%s' is in no container's environment",
-					    key, svc->name);
+					    "secret_env key %s of service %s is in no container's environment",
+					    STR_QUOTE(&svc->secret_env.v[k]), svc->qname);
 		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -80,8 +81,8 @@ void container_specs_secrets(const struct schema_env *env,
 		for (size_t k = 0; k < c->secret_env.n; k++)
 			if (!env_map_get(&cs->env, c->secret_env.v[k].s))
 				schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
-					    "secret_env key '%s' is not in the environment of container '%s'",
-					    c->secret_env.v[k].s, c->name);
+					    "secret_env key %s is not in the environment of container %s",
+					    STR_QUOTE(&c->secret_env.v[k]), c->qname);
 		for (size_t k = 0; k < cs->env.n; k++)
 			if (container_spec_secret_key(cs, cs->env.v[k].key))
 				add_secret(cs, cs->env.v[k].value);
@@ -97,8 +98,8 @@ void container_specs_secrets(const struct schema_env *env,
 				if (!secret_at(cs, p))
 					continue;
 				schema_diag(d, MAE_SEV_WARNING, &c->pos,
-					    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
-					    v->key, c->name);
+					    "the value of '%s' in container %s holds a secret_env value; it is masked there too",
+					    v->key, c->qname);
 				break;
 			}
 		}
