@@ -108,7 +108,9 @@ static int usage_error(const struct parser *p, const char *fmt, ...)
 	cli_vmessage("maestro: ", fmt, ap);
 	va_end(ap);
 	if (p->cmd) {
-		fprintf(stderr, "usage: %s\n", p->cmd->usage);
+		char *usage = cli_usage_text(p->cmd);
+		fputs(usage, stderr);
+		free(usage);
 		fprintf(stderr, "Try 'maestro %s --help'.\n", p->cmd->name);
 	} else {
 		fputs("Try 'maestro --help'.\n", stderr);

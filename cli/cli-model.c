@@ -20,6 +20,8 @@ int cli_model_load(const struct cli_globals *g, unsigned flags,
 	int rc = schema_load(g->file, environ, &m->env, &d);
 	if (rc == 0 && (flags & CLI_MODEL_SPECS))
 		rc = container_specs_compute(m->env, &m->specs, &d);
+	else if (rc == 0 && (flags & CLI_MODEL_STREAM))
+		rc = spec_stream_open(m->env, &m->stream, &d);
 	else if (rc == 0 && (flags & CLI_MODEL_CHECK))
 		rc = container_specs_check(m->env, &d);
 	if (rc == 0 && (flags & CLI_MODEL_SHIP_NOTES) &&
@@ -37,6 +39,7 @@ int cli_model_load(const struct cli_globals *g, unsigned flags,
 void cli_model_release(struct cli_model *m)
 {
 	container_specs_free(m->specs);
+	spec_stream_close(m->stream);
 	schema_env_free(m->env);
 	memset(m, 0, sizeof(*m));
 }

@@ -11,10 +11,12 @@
 
 struct schema_env;
 struct container_specs;
+struct spec_stream;
 
 struct cli_model {
 	struct schema_env *env;
 	struct container_specs *specs;
+	struct spec_stream *stream;
 };
 
 enum cli_model_flags {
@@ -24,6 +26,8 @@ enum cli_model_flags {
 					* ones are errors, old ones noted */
 	CLI_MODEL_CHECK = 1 << 2,      /* check every container as SPECS
 					* would, keeping nothing */
+	CLI_MODEL_STREAM = 1 << 3,     /* check as CHECK, then compute the
+					* specs one at a time (stream) */
 };
 
 /*

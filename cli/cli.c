@@ -39,7 +39,9 @@ static const char global_usage[] =
 
 int cli_command_help(const struct cli_command *cmd)
 {
-	cli_outf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+	char *usage = cli_usage_text(cmd);
+	cli_outf("%s\n%s\n", usage, cmd->summary);
+	free(usage);
 	if (cmd->alias)
 		cli_outf("(also called '%s')\n", cmd->alias);
 	cli_outs("\n");

@@ -99,6 +99,13 @@ int cli_out_finish(void);
 size_t cli_escape(struct mae_buf *b, const char *s, size_t max);
 /* The same, newly allocated. */
 char *cli_escaped(const char *s, size_t max);
+/*
+ * Append s as the inside of a DOT quoted string (`--dot` of deptree, plan
+ * and show): escaped as cli_escape does, then '"' and '\\' backslashed, so
+ * Graphviz shows "\\x1b" where the name holds an ESC and no name ends the
+ * string or starts a line break.  The caller writes the quotes.
+ */
+void cli_dot_escape(struct mae_buf *b, const char *s);
 /* Characters a terminal acts on, or that reorder or break lines: what
  * cli_escape escapes (besides bytes that are not UTF-8). */
 bool cli_char_unsafe(uint32_t c);
@@ -141,6 +148,13 @@ void cli_debug(const char *fmt, ...) MAE_PRINTF(1, 2);
 void cli_trace_call(void *ud, const char *ship, const char *method,
 		    const char *path, long status, int rc, int64_t ms);
 
+/* Help and usage lines fit this many columns (tests/cli/options.sh). */
+#define CLI_USAGE_WIDTH 79
+/*
+ * "usage: " and the command's usage, wrapped at CLI_USAGE_WIDTH columns
+ * between bracketed words, continued under the command; a newline ends it.
+ */
+char *cli_usage_text(const struct cli_command *cmd);
 /*
  * For a command's own checks of its arguments: print the message, the
  * usage and the hint to stderr and return CLI_EXIT_USAGE.

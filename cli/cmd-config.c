@@ -7,6 +7,7 @@
  * them); nothing contacts a ship.
  */
 #include "cli.h"
+#include "base.h"
 #include "cli-model.h"
 #include "yaml-out.h"
 #include "compute.h"
@@ -26,25 +27,46 @@ static const struct cli_option options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+/* The YAML form, a part at a time: "containers:" and each container at
+ * indent 2, then the other members. */
+static void yaml_part(void *ud, enum config_part part, const char *canon,
+		      size_t n)
+{
+	bool *any = ud;
+	(void)n;
+	if (part == CONFIG_CONTAINER) {
+		if (!*any)
+			cli_outs("containers:\n");
+		*any = true;
+		cli_yaml_members(canon, 2, cli_out_sink, NULL);
+	} else {
+		if (!*any)
+			cli_outs("containers: {}\n");
+		cli_yaml_members(canon, 0, cli_out_sink, NULL);
+	}
+}
+
 static int run(const struct cli_globals *g, const struct cli_args *a)
 {
-	bool as_json = a->json;
 	struct cli_model m;
-	int rc = cli_model_load(g, CLI_MODEL_SPECS, &m);
+	int rc = cli_model_load(g, CLI_MODEL_STREAM, &m);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	m.specs->show_secrets = a->own[OPT_SHOW_SECRETS] != NULL;
-	if (as_json) {
-		char *text = config_document_text(m.env, m.specs);
-		cli_outs(text);
-		free(text);
-	} else {
-		char *canon = config_document_canonical(m.env, m.specs, NULL);
-		cli_yaml_from_json(canon, cli_out_sink, NULL);
-		free(canon);
-	}
+	bool show = a->own[OPT_SHOW_SECRETS] != NULL;
+	struct mae_diags d;
+	mae_diags_init(&d, g->file);
+	bool any = false;
+	int r = a->json ? config_document_write(m.env, m.stream, show,
+						cli_out_sink, NULL, &d)
+			: config_document_parts(m.env, m.stream, show, yaml_part,
+						&any, &d);
+	/* a container that could not be computed now (an env file changed
+	 * since the check): the output is cut, and the command fails */
+	if (r < 0)
+		cli_print_diags(g, &d);
+	mae_diags_release(&d);
 	cli_model_release(&m);
-	return CLI_EXIT_OK;
+	return r < 0 ? CLI_EXIT_INVALID : CLI_EXIT_OK;
 }
 
 const struct cli_command cmd_config = {

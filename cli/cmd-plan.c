@@ -201,7 +201,7 @@ int plan_run(const struct cli_globals *g, const struct cli_args *a)
 	free(by);
 
 	if ((!st && state_open(path, STATE_WRITE, &st, &e) < 0) ||
-	    state_plan_store(st, p, m.env->source_sha256, &e) < 0) {
+	    state_plan_store(st, p, schema_env_source_sha256(m.env), &e) < 0) {
 		cli_error("%s", e.msg);
 		rc = CLI_EXIT_STATE;
 		compile_result_release(&r);

@@ -143,15 +143,9 @@ bool deptree_print(const struct sgraph *g, const size_t *roots, size_t n,
 
 static void dot_quote(struct mae_buf *out, const char *s)
 {
-	char *shown = cli_escaped(s, 0);
 	mae_buf_addc(out, '"');
-	for (const char *p = shown; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			mae_buf_addc(out, '\\');
-		mae_buf_addc(out, *p);
-	}
+	cli_dot_escape(out, s);
 	mae_buf_addc(out, '"');
-	free(shown);
 }
 
 bool deptree_print_dot(const struct sgraph *g, const size_t *roots,

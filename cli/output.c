@@ -185,6 +185,17 @@ char *cli_escaped(const char *s, size_t max)
 	return mae_buf_detach(&b);
 }
 
+void cli_dot_escape(struct mae_buf *b, const char *s)
+{
+	char *shown = cli_escaped(s, 0);
+	for (const char *p = shown; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			mae_buf_addc(b, '\\');
+		mae_buf_addc(b, *p);
+	}
+	free(shown);
+}
+
 void cli_vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	char *raw = mae_xvasprintf(fmt, ap);
@@ -236,13 +247,49 @@ void cli_print_diags(const struct cli_globals *g, const struct mae_diags *d)
 			d->dropped);
 }
 
+char *cli_usage_text(const struct cli_command *cmd)
+{
+	/* words are split at spaces outside brackets: "[-f FILE]" stays whole */
+	struct mae_buf b = MAE_BUF_INIT;
+	const size_t indent = strlen("usage: maestro ");
+	size_t col = strlen("usage:");
+	mae_buf_adds(&b, "usage:");
+	const char *p = cmd->usage;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		int depth = 0;
+		while (*p && (depth || *p != ' ')) {
+			depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+			p++;
+		}
+		size_t n = (size_t)(p - w);
+		if (!n)
+			break;
+		if (col + 1 + n > CLI_USAGE_WIDTH && col > indent) {
+			mae_buf_addf(&b, "\n%*s", (int)indent, "");
+			col = indent;
+		} else {
+			mae_buf_addc(&b, ' ');
+			col++;
+		}
+		mae_buf_add(&b, w, n);
+		col += n;
+	}
+	mae_buf_addc(&b, '\n');
+	return mae_buf_detach(&b);
+}
+
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	cli_vmessage("maestro: ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "usage: %s\n", cmd->usage);
+	char *usage = cli_usage_text(cmd);
+	fputs(usage, stderr);
+	free(usage);
 	fprintf(stderr, "Try 'maestro %s --help'.\n", cmd->name);
 	return CLI_EXIT_USAGE;
 }

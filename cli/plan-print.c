@@ -232,39 +232,32 @@ void cli_plan_print_text(const struct plan *p, const struct compile_note *notes,
 	cli_table_release(&t);
 }
 
-static void dot_quote(struct mae_buf *b, const char *s)
-{
-	mae_buf_addc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			mae_buf_addc(b, '\\');
-		if (*s == '\n')
-			mae_buf_adds(b, "\\n");
-		else
-			mae_buf_addc(b, *s);
-	}
-	mae_buf_addc(b, '"');
-}
-
+/*
+ * Streamed a step at a time through cli_out (no whole-plan buffer to
+ * overflow); a label is "NUMBER KIND", a DOT line break, then "CONTAINER
+ * on SHIP" with every name escaped by cli_dot_escape.
+ */
 void cli_plan_print_dot(const struct plan *p)
 {
 	struct mae_buf b = MAE_BUF_INIT;
-	mae_buf_adds(&b, "digraph plan {\n  rankdir=LR;\n  node [shape=box];\n");
+	cli_outs("digraph plan {\n  rankdir=LR;\n  node [shape=box];\n");
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct plan_step *s = &p->steps[i];
-		char *label = mae_xasprintf("%d %s\n%s%s%s", s->number,
-					    step_kind_name(s->kind),
-					    s->container ? s->container : "",
-					    s->container ? " on " : "", s->ship);
-		mae_buf_addf(&b, "  s%d [label=", s->number);
-		dot_quote(&b, label);
-		mae_buf_adds(&b, "];\n");
-		free(label);
+		mae_buf_reset(&b);
+		mae_buf_addf(&b, "  s%d [label=\"%d %s\\n", s->number, s->number,
+			     step_kind_name(s->kind));
+		if (s->container) {
+			cli_dot_escape(&b, s->container);
+			mae_buf_adds(&b, " on ");
+		}
+		cli_dot_escape(&b, s->ship);
+		mae_buf_adds(&b, "\"];\n");
 		for (size_t k = 0; k < s->ndeps; k++)
-			mae_buf_addf(&b, "  s%d -> s%d;\n", s->depends_on[k], s->number);
+			mae_buf_addf(&b, "  s%d -> s%d;\n", s->depends_on[k],
+				     s->number);
+		cli_out(mae_buf_str(&b), b.len);
 	}
-	mae_buf_adds(&b, "}\n");
-	cli_out(mae_buf_str(&b), b.len);
+	cli_outs("}\n");
 	mae_buf_release(&b);
 }
 

@@ -207,3 +207,11 @@ void cli_yaml_from_json(const char *canon,
 		put(&y, "\n", 1);
 	}
 }
+
+void cli_yaml_members(const char *canon, int indent,
+		      void (*emit)(void *ud, const void *data, size_t n),
+		      void *ud)
+{
+	struct yout y = { canon, emit, ud };
+	yaml_block(&y, indent, false);
+}

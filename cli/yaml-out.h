@@ -17,4 +17,14 @@ void cli_yaml_from_json(const char *canon,
 			void (*emit)(void *ud, const void *data, size_t n),
 			void *ud);
 
+/*
+ * The members of canon, a non-empty object (or the items of an array) of
+ * the same kind of text, as lines indented by indent spaces: what
+ * cli_yaml_from_json() writes for them inside a mapping that deep, so a
+ * document may be written a part at a time.
+ */
+void cli_yaml_members(const char *canon, int indent,
+		      void (*emit)(void *ud, const void *data, size_t n),
+		      void *ud);
+
 #endif

@@ -94,7 +94,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret,
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	pid_t pid;
-	int err = posix_spawnp(&pid, spec->argv[0], &fa, NULL, spec->argv, environ);
+	int err = posix_spawnp(&pid, spec->argv[0], &fa, NULL, spec->argv,
+			      spec->envp ? spec->envp : environ);
 	if (err) {
 		rc = mae_error_set(e, MAE_ERR_IO, "cannot run '%s': %s",
 				   spec->argv[0], strerror(err));

@@ -2,8 +2,9 @@
  * proc.h - run a program to its end, bounded: argv (argv[0] looked up on
  * PATH), bytes for its standard input, its standard output captured up to
  * a size cap, a time limit, and how it ended.  Its standard error goes to
- * /dev/null; it inherits the environment.  Used by the credential helpers
- * (registry-auth.c) and, next, exec lifecycle checks.
+ * /dev/null; it gets the environment envp, or inherits maestro's.  Used by
+ * the credential helpers (registry-auth.c) and exec lifecycle checks
+ * (checks.c).
  *
  * Private to executor/.  Safe from several threads at once: SIGPIPE from
  * a program that does not read its input is blocked for the calling
@@ -23,6 +24,7 @@ struct proc_spec {
 	size_t in_len;
 	size_t out_max;     /* more standard output than this: stopped */
 	int timeout_ms;     /* > 0: stopped (SIGKILL) when it runs longer */
+	char *const *envp;  /* "NAME=VALUE", NULL-terminated; NULL: inherit */
 };
 
 enum proc_end {

@@ -102,6 +102,7 @@ static void step_release(struct plan_step *s)
 	free(s->ship);
 	free(s->container);
 	json_decref(s->spec);
+	free(s->spec_text);
 	free(s->depends_on);
 	plan_cond_release(&s->pre);
 	plan_cond_release(&s->post);
@@ -545,8 +546,14 @@ int plan_finish(struct plan *p, struct mae_error *e)
 	free(p->steps);
 	p->steps = ns;
 	free(texts);
-	texts = nt;
-	plan_hash_texts(p, texts, p->hash);
+	texts = NULL;
+	/* each step keeps its text: the store writes it as it is */
+	for (size_t i = 0; i < n; i++) {
+		free(ns[i].spec_text);
+		ns[i].spec_text = nt[i];
+	}
+	plan_hash_texts(p, nt, p->hash);
+	free(nt);
 out:
 	plan_texts_free(texts, n);
 	free(topo);

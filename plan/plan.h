@@ -224,6 +224,10 @@ struct plan_step {
 	char key[MAE_SHA256_HEX_LEN + 1];  /* "" until plan_finish */
 	struct plan_cond pre, post;
 	enum step_status status; /* pending unless read from a run */
+	/* the canonical JSON of spec, made once by plan_finish (NULL before)
+	 * for the keys, the hash and the stored row: spec must not change
+	 * after plan_finish */
+	char *spec_text;
 	/* for the builder's own bookkeeping; kept across plan_finish()'s
 	 * renumbering, never stored or printed */
 	uintptr_t tag;

@@ -284,21 +284,55 @@ struct json_t *config_document(const struct schema_env *env,
 			       const struct container_specs *s);
 
 /*
- * The same document as canonical JSON text (UTF-8, keys sorted, no
- * white space), with its model_hash; *ret_len (if not NULL) its length.
- * Newly allocated.
+ * The streamed computation of the containers' specs: what `config`
+ * uses, so that memory is one container's spec and document at a time,
+ * not every container's (nor the output).  Opening checks every
+ * container as container_specs_compute() does (its diagnostics, the
+ * secret_env warnings included, go to d) but builds nothing; 0, or
+ * MAE_ERR_INVALID / MAE_ERR_IO and *ret NULL.  No total budget applies:
+ * nothing is held at once.
  */
-char *config_document_canonical(const struct schema_env *env,
-				const struct container_specs *s, size_t *ret_len);
+struct spec_stream;
+int spec_stream_open(const struct schema_env *env, struct spec_stream **ret,
+		     struct mae_diags *d);
+/*
+ * Compute the spec of env->instances[i] into cs (its secrets filled);
+ * free it with container_spec_release().  MAE_ERR_INVALID (said in d)
+ * when it fails now (an env file that changed since the check).
+ */
+int spec_stream_get(struct spec_stream *s, size_t i, struct container_spec *cs,
+		    struct mae_diags *d);
+void container_spec_release(struct container_spec *cs);
+void spec_stream_close(struct spec_stream *s);
+
+/*
+ * The config document (with model_hash) as canonical JSON in parts, the
+ * containers one at a time, each computed, handed to fn and freed: one
+ * CONFIG_CONTAINER part {"NAME":{...}} per container in name order, then
+ * one CONFIG_REST part, the object of the other members
+ * {"model_hash":...,"name":...,...}.  The text of the whole document is
+ * '{"containers":{' the containers' members joined by ',' '},' and the
+ * rest's members.  Secrets are masked unless show_secrets (the hash
+ * masks them always).  0, or MAE_ERR_INVALID (said in d) when a
+ * container could not be computed, the parts so far given.
+ */
+enum config_part { CONFIG_CONTAINER, CONFIG_REST };
+typedef void (*config_part_fn)(void *ud, enum config_part part,
+			       const char *canon, size_t n);
+int config_document_parts(const struct schema_env *env,
+			  struct spec_stream *s, bool show_secrets,
+			  config_part_fn fn, void *ud, struct mae_diags *d);
 
 /*
  * The same document as text, indented by two spaces (jansson's
  * JSON_INDENT(2) layout), keys sorted, with a final newline: what
- * `config --json` prints, made from a single canonical dump.  Newly
- * allocated.
+ * `config --json` prints, written to emit a container at a time.
+ * Returns as config_document_parts().
  */
-char *config_document_text(const struct schema_env *env,
-			   const struct container_specs *s);
+int config_document_write(const struct schema_env *env,
+			  struct spec_stream *s, bool show_secrets,
+			  void (*emit)(void *ud, const void *data, size_t n),
+			  void *ud, struct mae_diags *d);
 
 /*
  * The model hash: SHA-256 of the canonical config document without its

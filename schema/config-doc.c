@@ -7,6 +7,7 @@
 #include "container-priv.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,53 +218,142 @@ static json_t *document_without_hash(const struct schema_env *env,
 	return doc;
 }
 
-static int cmp_spec_name(const void *a, const void *b)
+/*
+ * Where the containers come from: every spec computed (borrowed), or a
+ * stream computing one at a time.  Either way in the order of their
+ * names, the order of the canonical document.
+ */
+struct spec_src {
+	const struct container_specs *all;
+	struct spec_stream *stream;
+	struct mae_diags *d;
+	size_t *order; /* indices in env->instances, sorted by name */
+	size_t n;
+};
+
+static int cmp_inst_name(const void *a, const void *b, void *ud)
 {
-	const struct container_spec *x = *(const struct container_spec *const *)a;
-	const struct container_spec *y = *(const struct container_spec *const *)b;
-	return strcmp(x->inst->name, y->inst->name);
+	const struct schema_env *env = ud;
+	return strcmp(env->instances[*(const size_t *)a].name,
+		      env->instances[*(const size_t *)b].name);
+}
+
+static void src_init(struct spec_src *src, const struct schema_env *env)
+{
+	src->n = env->ninstances;
+	src->order = mae_xcalloc(src->n + 1, sizeof(*src->order));
+	for (size_t i = 0; i < src->n; i++)
+		src->order[i] = i;
+	qsort_r(src->order, src->n, sizeof(*src->order), cmp_inst_name,
+		(void *)env);
+}
+
+/* The k-th container by name (tmp holds a streamed one), or NULL when
+ * it could not be computed (said in src->d). */
+static const struct container_spec *src_get(struct spec_src *src, size_t k,
+					    struct container_spec *tmp)
+{
+	if (src->all)
+		return &src->all->v[src->order[k]];
+	if (spec_stream_get(src->stream, src->order[k], tmp, src->d) < 0)
+		return NULL;
+	return tmp;
+}
+
+static void src_put(struct spec_src *src, struct container_spec *tmp)
+{
+	if (!src->all)
+		container_spec_release(tmp);
+}
+
+/* The canonical text of {"NAME": CONTAINER}. */
+static char *member_text(const struct container_spec *cs, bool mask,
+			 size_t *len)
+{
+	json_t *m = json_object();
+	json_object_set_new(m, cs->inst->name, container_json(cs, mask));
+	char *t = mae_json_canonical_n(m, len);
+	json_decref(m);
+	return t;
 }
 
 /*
- * The hash of the masked document without model_hash, streamed: the
- * containers one at a time (so that a large environment is never held
- * twice), then the rest; the same bytes as the canonical document, whose
- * keys sort "containers" first.
+ * The document in parts, each container computed, handed to fn (when
+ * not NULL) and freed before the next: the containers, then the rest
+ * with its model_hash.  The hash is of the masked document without
+ * model_hash, streamed: '{"containers":{' the members '}' then the other
+ * members, whose keys all sort after "containers" (and "model_hash"
+ * right after it, so it is known when the rest is written).
  */
-void model_hash(const struct schema_env *env, const struct container_specs *s,
-		char out[MAE_SHA256_HEX_LEN + 1])
+static int document_parts(const struct schema_env *env, struct spec_src *src,
+			  bool show_secrets, config_part_fn fn, void *ud,
+			  char hash[MAE_SHA256_HEX_LEN + 1])
 {
-	struct container_specs none = { NULL, 0, false };
-	json_t *rest = document_without_hash(env, &none, true);
-	json_object_del(rest, "containers");
-	const struct container_spec **v = mae_xcalloc(s->n + 1, sizeof(*v));
-	for (size_t i = 0; i < s->n; i++)
-		v[i] = &s->v[i];
-	qsort(v, s->n, sizeof(*v), cmp_spec_name);
 	struct mae_sha256 h;
 	mae_sha256_init(&h);
 	mae_sha256_update(&h, "{\"containers\":{", 15);
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
+	for (size_t k = 0; k < src->n; k++) {
+		struct container_spec tmp;
+		const struct container_spec *cs = src_get(src, k, &tmp);
+		if (!cs)
+			return MAE_ERR_INVALID;
+		size_t len;
+		char *t = member_text(cs, true, &len);
+		if (k)
 			mae_sha256_update(&h, ",", 1);
-		json_t *name = json_string(v[i]->inst->name);
-		mae_sha256_add_json(&h, name);
-		json_decref(name);
-		mae_sha256_update(&h, ":", 1);
-		json_t *c = container_json(v[i], true);
-		mae_sha256_add_json(&h, c);
-		json_decref(c);
+		mae_sha256_update(&h, t + 1, len - 2);
+		if (fn && show_secrets && cs->nsecrets) {
+			free(t);
+			t = member_text(cs, false, &len);
+		}
+		if (fn)
+			fn(ud, CONFIG_CONTAINER, t, len);
+		free(t);
+		src_put(src, &tmp);
 	}
 	mae_sha256_update(&h, "}", 1);
+
+	struct container_specs none = { NULL, 0, false };
+	json_t *rest = document_without_hash(env, &none, true);
+	json_object_del(rest, "containers");
 	size_t rlen;
 	char *r = mae_json_canonical_n(rest, &rlen);
+	json_decref(rest);
 	/* rest is an object with keys besides containers: ",..." */
 	mae_sha256_update(&h, ",", 1);
 	mae_sha256_update(&h, r + 1, rlen - 1);
-	mae_sha256_final_hex(&h, out);
+	mae_sha256_final_hex(&h, hash);
+	if (fn) {
+		size_t hn = strlen("{\"model_hash\":\"\",") + MAE_SHA256_HEX_LEN;
+		char *b = mae_xcalloc(hn + rlen, 1);
+		snprintf(b, hn + 1, "{\"model_hash\":\"%s\",", hash);
+		memcpy(b + hn, r + 1, rlen - 1);
+		fn(ud, CONFIG_REST, b, hn + rlen - 1);
+		free(b);
+	}
 	free(r);
-	free(v);
-	json_decref(rest);
+	return 0;
+}
+
+void model_hash(const struct schema_env *env, const struct container_specs *s,
+		char out[MAE_SHA256_HEX_LEN + 1])
+{
+	struct spec_src src = { .all = s };
+	src_init(&src, env);
+	document_parts(env, &src, false, NULL, NULL, out);
+	free(src.order);
+}
+
+int config_document_parts(const struct schema_env *env,
+			  struct spec_stream *stream, bool show_secrets,
+			  config_part_fn fn, void *ud, struct mae_diags *d)
+{
+	struct spec_src src = { .stream = stream, .d = d };
+	src_init(&src, env);
+	char hash[MAE_SHA256_HEX_LEN + 1];
+	int rc = document_parts(env, &src, show_secrets, fn, ud, hash);
+	free(src.order);
+	return rc;
 }
 
 struct outbuf {
@@ -345,62 +435,49 @@ static void json_reindent(const char *s, size_t n, struct outbuf *o)
 	}
 }
 
-char *config_document_canonical(const struct schema_env *env,
-				const struct container_specs *s, size_t *ret_len)
+/* config_document_write(): each part re-indented, written and dropped. */
+struct text_writer {
+	struct outbuf o;
+	bool any; /* a container was written */
+	void (*emit)(void *ud, const void *data, size_t n);
+	void *ud;
+};
+
+static void text_flush(struct text_writer *w)
 {
-	/*
-	 * One canonical dump serves both the hash and the output: the
-	 * document is '{"containers":C,' followed by the other members,
-	 * and "model_hash" sorts right after "containers".
-	 */
-	json_t *doc = document_without_hash(env, s, !s->show_secrets);
-	json_t *cons = json_incref(json_object_get(doc, "containers"));
-	json_object_del(doc, "containers");
-	size_t clen, rlen;
-	char *c = mae_json_canonical_n(cons, &clen);
-	char *rest = mae_json_canonical_n(doc, &rlen);
-	json_decref(cons);
-	json_decref(doc);
-
-	struct mae_sha256 h;
-	char hash[MAE_SHA256_HEX_LEN + 1];
-	mae_sha256_init(&h);
-	mae_sha256_update(&h, "{\"containers\":", 14);
-	mae_sha256_update(&h, c, clen);
-	mae_sha256_update(&h, ",", 1);
-	mae_sha256_update(&h, rest + 1, rlen - 1);
-	mae_sha256_final_hex(&h, hash);
-	if (s->show_secrets) /* the hash is always of the masked document */
-		model_hash(env, s, hash);
-
-	struct outbuf o = { NULL, 0, 0, 0 };
-	out_reserve(&o, clen + rlen + 128);
-	out_add(&o, "{\"containers\":", 14);
-	out_add(&o, c, clen);
-	char head[128];
-	int hn = snprintf(head, sizeof(head), ",\"model_hash\":\"%s\",", hash);
-	out_add(&o, head, (size_t)hn);
-	out_add(&o, rest + 1, rlen - 1);
-	o.s[o.len] = '\0';
-	free(c);
-	free(rest);
-	if (ret_len)
-		*ret_len = o.len;
-	return o.s;
+	w->emit(w->ud, w->o.s, w->o.len);
+	w->o.len = 0;
 }
 
-char *config_document_text(const struct schema_env *env,
-			   const struct container_specs *s)
+static void text_part(void *ud, enum config_part part, const char *canon,
+		      size_t n)
 {
-	size_t len;
-	char *canon = config_document_canonical(env, s, &len);
-	struct outbuf o = { NULL, 0, 0, 0 };
-	out_reserve(&o, 2 * len + 64);
-	json_reindent(canon, len, &o);
-	out_add(&o, "\n", 1);
-	o.s[o.len] = '\0';
-	free(canon);
-	return o.s;
+	struct text_writer *w = ud;
+	if (part == CONFIG_CONTAINER) {
+		/* '{"containers":{' leaves the depth at 2 */
+		json_reindent(w->any ? "," : "{\"containers\":{", w->any ? 1 : 15,
+			      &w->o);
+		json_reindent(canon + 1, n - 2, &w->o);
+		w->any = true;
+	} else {
+		json_reindent(w->any ? "}" : "{\"containers\":{}", w->any ? 1 : 16,
+			      &w->o);
+		json_reindent(",", 1, &w->o);
+		json_reindent(canon + 1, n - 1, &w->o);
+		out_add(&w->o, "\n", 1);
+	}
+	text_flush(w);
+}
+
+int config_document_write(const struct schema_env *env,
+			  struct spec_stream *stream, bool show_secrets,
+			  void (*emit)(void *ud, const void *data, size_t n),
+			  void *ud, struct mae_diags *d)
+{
+	struct text_writer w = { { NULL, 0, 0, 0 }, false, emit, ud };
+	int rc = config_document_parts(env, stream, show_secrets, text_part, &w, d);
+	free(w.o.s);
+	return rc;
 }
 
 struct json_t *config_document(const struct schema_env *env,

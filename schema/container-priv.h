@@ -21,11 +21,36 @@ json_t *jstrpairs(const struct schema_strpairs *p);
 json_t *jargv(char **argv, size_t argc);
 
 /*
+ * The warnings about secret_env keys no container has, for the specs
+ * computed (container_specs_secrets) and for validate's check, which
+ * builds one environment at a time (secrets.c): init, then each
+ * container's environment (a key of its own missing is a warning there),
+ * then finish (a service's key in none of its containers; d NULL: no
+ * warning) and free.
+ * secret_keys_wanted: whether the container's environment is needed.
+ */
+struct secret_keys {
+	bool **found;  /* per service, per key of its secret_env */
+};
+void secret_keys_init(struct secret_keys *sk, const struct schema_env *env);
+bool secret_keys_wanted(const struct schema_instance *c);
+void secret_keys_container(struct secret_keys *sk,
+			   const struct schema_env *env,
+			   const struct schema_instance *c,
+			   const struct env_map *m, struct mae_diags *d);
+void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
+			struct mae_diags *d);
+
+/*
  * Fill each spec's secrets (secret_env) and warn about keys no container
  * has and about secrets inside other values (secrets.c).
  */
 void container_specs_secrets(const struct schema_env *env,
 			     struct container_specs *s, struct mae_diags *d);
 void container_spec_secrets_release(struct container_spec *cs);
+/* Fill cs's secrets from its environment; with d, the warning about a
+ * secret inside another value. */
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d);
 
 #endif

@@ -283,7 +283,8 @@ static int command_argv(const struct schema_value *cmd, char ***argv,
 		int rc = shell_split(s, argv, argc, &e);
 		free(s);
 		if (rc < 0)
-			schema_diag(d, MAE_SEV_ERROR, &cmd->pos, "%s", e.msg);
+			schema_diag(d, MAE_SEV_ERROR, &cmd->pos, "%s in 'command'",
+				    e.msg);
 		return rc;
 	}
 	if (cmd->kind == SCHEMA_V_LIST) {
@@ -946,9 +947,15 @@ static int check_ports(const struct schema_instance *c, struct mae_diags *d)
  * computed and checked (validate): the environment is measured, not
  * built, and no create body is made; cs is left empty.
  */
+/*
+ * One container's spec: measured only, or (full) built.  With sk (the
+ * check, which builds nothing else), a container with secret_env keys
+ * has its environment built for a moment to see which keys it holds.
+ */
 static int spec_compute(struct spec_ctx *x, size_t i,
 			struct container_spec *cs, bool full,
-			struct env_size *size, struct mae_diags *d)
+			struct secret_keys *sk, struct env_size *size,
+			struct mae_diags *d)
 {
 	const struct schema_env *env = x->env;
 	const struct schema_instance *c = &env->instances[i];
@@ -981,11 +988,17 @@ static int spec_compute(struct spec_ctx *x, size_t i,
 	} else {
 		json_decref(lc);
 	}
+	if (sk && rc == 0 && secret_keys_wanted(c)) {
+		struct env_map m;
+		full_env(x, si, &own, &m);
+		secret_keys_container(sk, env, c, &m, d);
+		env_map_release(&m);
+	}
 	env_map_release(&own);
 	return rc;
 }
 
-static void spec_release(struct container_spec *cs)
+void container_spec_release(struct container_spec *cs)
 {
 	env_map_release(&cs->env);
 	argv_free(cs->argv);
@@ -1000,14 +1013,21 @@ int container_specs_check(const struct schema_env *env, struct mae_diags *d)
 {
 	struct spec_ctx x;
 	int rc = ctx_init(&x, env, d);
+	struct secret_keys sk;
+	secret_keys_init(&sk, env);
 	for (size_t i = 0; i < env->ninstances; i++) {
 		struct container_spec cs;
 		struct env_size size;
 		memset(&cs, 0, sizeof(cs));
-		if (spec_compute(&x, i, &cs, false, &size, d) < 0)
+		if (spec_compute(&x, i, &cs, false, rc == 0 ? &sk : NULL,
+				 &size, d) < 0)
 			rc = MAE_ERR_INVALID;
-		spec_release(&cs);
+		container_spec_release(&cs);
 	}
+	if (rc == 0)
+		secret_keys_finish(&sk, env, d);
+	else
+		secret_keys_finish(&sk, env, NULL);
 	ctx_release(&x);
 	return rc < 0 || mae_diags_failed(d) ? MAE_ERR_INVALID : 0;
 }
@@ -1027,9 +1047,9 @@ int container_specs_compute(const struct schema_env *env,
 	size_t total = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		struct env_size size;
-		if (spec_compute(&x, i, &s->v[i], false, &size, d) < 0)
+		if (spec_compute(&x, i, &s->v[i], false, NULL, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
-		spec_release(&s->v[i]);
+		container_spec_release(&s->v[i]);
 		total += size.bytes;
 	}
 	if (rc == 0 && total > CONTAINER_SPECS_ENV_BUDGET) {
@@ -1042,7 +1062,7 @@ int container_specs_compute(const struct schema_env *env,
 	}
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		struct env_size size;
-		if (spec_compute(&x, i, &s->v[i], true, &size, d) < 0)
+		if (spec_compute(&x, i, &s->v[i], true, NULL, &size, d) < 0)
 			rc = MAE_ERR_INVALID;
 	}
 	ctx_release(&x);
@@ -1056,12 +1076,106 @@ int container_specs_compute(const struct schema_env *env,
 	return 0;
 }
 
+/*
+ * The streamed computation: every container checked (and its secret
+ * warnings made) at open, then one computed at a time.
+ */
+struct spec_stream {
+	struct spec_ctx x;
+};
+
+/* Build the full environment of instance i (nothing else), for the
+ * secret warnings; diagnostics were made by the check pass. */
+static void stream_env(struct spec_ctx *x, size_t i, struct env_map *m)
+{
+	const struct schema_instance *c = &x->env->instances[i];
+	struct mae_diags scratch;
+	mae_diags_init(&scratch, NULL);
+	struct image_ref ref;
+	image_ref_parse(c->image, &ref);
+	struct env_map own;
+	env_map_init(&own);
+	own_env(c, ref.tag, &own, &scratch);
+	full_env(x, (size_t)(c->service - x->env->services), &own, m);
+	env_map_release(&own);
+	image_ref_release(&ref);
+	mae_diags_release(&scratch);
+}
+
+int spec_stream_open(const struct schema_env *env, struct spec_stream **ret,
+		     struct mae_diags *d)
+{
+	*ret = NULL;
+	struct spec_stream *s = mae_xcalloc(1, sizeof(*s));
+	int rc = ctx_init(&s->x, env, d);
+	for (size_t i = 0; i < env->ninstances && rc == 0; i++) {
+		struct container_spec cs;
+		struct env_size size;
+		memset(&cs, 0, sizeof(cs));
+		if (spec_compute(&s->x, i, &cs, false, NULL, &size, d) < 0)
+			rc = MAE_ERR_INVALID;
+		container_spec_release(&cs);
+	}
+	if (rc == 0) {
+		/* the warnings of container_specs_secrets(), in its order:
+		 * each container's environment is built for a moment */
+		struct secret_keys sk;
+		secret_keys_init(&sk, env);
+		for (size_t i = 0; i < env->ninstances; i++) {
+			if (!secret_keys_wanted(&env->instances[i]))
+				continue;
+			struct env_map m;
+			stream_env(&s->x, i, &m);
+			secret_keys_container(&sk, env, &env->instances[i], &m, d);
+			env_map_release(&m);
+		}
+		secret_keys_finish(&sk, env, d);
+		for (size_t i = 0; i < env->ninstances; i++) {
+			if (!secret_keys_wanted(&env->instances[i]))
+				continue;
+			struct container_spec cs;
+			memset(&cs, 0, sizeof(cs));
+			cs.inst = &env->instances[i];
+			stream_env(&s->x, i, &cs.env);
+			container_spec_secrets_fill(&cs, d);
+			container_spec_release(&cs);
+		}
+	}
+	if (rc < 0 || mae_diags_failed(d)) {
+		spec_stream_close(s);
+		return rc < 0 ? rc : MAE_ERR_INVALID;
+	}
+	*ret = s;
+	return 0;
+}
+
+int spec_stream_get(struct spec_stream *s, size_t i, struct container_spec *cs,
+		    struct mae_diags *d)
+{
+	memset(cs, 0, sizeof(*cs));
+	struct env_size size;
+	if (spec_compute(&s->x, i, cs, true, NULL, &size, d) < 0) {
+		container_spec_release(cs);
+		return MAE_ERR_INVALID;
+	}
+	container_spec_secrets_fill(cs, NULL);
+	return 0;
+}
+
+void spec_stream_close(struct spec_stream *s)
+{
+	if (!s)
+		return;
+	ctx_release(&s->x);
+	free(s);
+}
+
 void container_specs_free(struct container_specs *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
-		spec_release(&s->v[i]);
+		container_spec_release(&s->v[i]);
 	free(s->v);
 	free(s);
 }

@@ -108,7 +108,12 @@ int schema_load_text(const char *name, const char *text, size_t len,
 	b.file = mae_arena_strdup(b.a, name);
 	env->file = b.file;
 	env->base_dir = mae_arena_strdup(b.a, base_dir && *base_dir ? base_dir : ".");
-	mae_sha256_hex(text, len, env->source_sha256);
+	/* hashed when a plan is stored, not here: SHA-256 starts OpenSSL,
+	 * a fifth of `validate` and `deptree` */
+	char *source = mae_arena_alloc(b.a, len + 1);
+	memcpy(source, text, len);
+	env->source = source;
+	env->source_len = len;
 	model_build(&b, root);
 	free(b.files_src);
 	free(b.files_dst);

@@ -5,6 +5,14 @@
 
 #include <string.h>
 
+const char *schema_env_source_sha256(struct schema_env *env)
+{
+	if (!env->source_sha256[0])
+		mae_sha256_hex(env->source ? env->source : "", env->source_len,
+			       env->source_sha256);
+	return env->source_sha256;
+}
+
 void schema_env_free(struct schema_env *env)
 {
 	if (!env)

@@ -32,7 +32,7 @@ static bool check_command_words(struct builder *b, const struct ynode *p,
 		char **argv = NULL;
 		mae_error_clear(&e);
 		if (shell_split(p->str, &argv, &n, &e) < 0) {
-			model_err(b, p, "%s %s", e.msg, w);
+			model_err(b, p, "%s in 'command' %s", e.msg, w);
 			return false;
 		}
 		argv_free(argv);

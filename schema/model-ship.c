@@ -296,6 +296,10 @@ void build_audit(struct builder *b, const struct ynode *root)
 			continue;
 		}
 		w = mae_arena_printf(b->a, "in %s auditor %zu", type, i + 1);
+		if (strcmp(type, "hipchat") == 0)
+			model_warn(b, ynode_get(a, "type"),
+				   "hipchat auditor %zu is skipped: the HipChat "
+				   "service is gone", i + 1);
 		bool ok = true;
 		for (int j = 0; required[t][j]; j++)
 			if (is_null(ynode_get(a, required[t][j]))) {

@@ -455,9 +455,11 @@ struct schema_env {
 	const char *file;             /* as named in messages: path or "<stdin>" */
 	const char *base_dir;         /* the description's directory ("." when
 				       * it has none, the CWD for stdin) */
-	char source_sha256[MAE_SHA256_HEX_LEN + 1]; /* SHA-256 of the file's
-				       * bytes as read (before the template
-				       * pass), for the plans made from it */
+	const char *source;           /* the file's bytes as read (before the
+				       * template pass), in the arena */
+	size_t source_len;
+	char source_sha256[MAE_SHA256_HEX_LEN + 1]; /* "" until
+				       * schema_env_source_sha256() */
 
 	struct schema_registry *registries;
 	size_t nregistries;
@@ -500,6 +502,8 @@ int schema_load_text(const char *name, const char *text, size_t len,
 
 /* Free a model and everything it owns. NULL-safe. */
 void schema_env_free(struct schema_env *env);
+/* The SHA-256 of the file's bytes as read, computed on the first call. */
+const char *schema_env_source_sha256(struct schema_env *env);
 
 /* Lookups by name (NULL when absent). Borrowed. */
 struct schema_ship *schema_env_ship(const struct schema_env *env,

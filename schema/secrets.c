@@ -57,53 +57,89 @@ static const char *secret_at(const struct container_spec *cs, const char *s)
 	return NULL;
 }
 
+void secret_keys_init(struct secret_keys *sk, const struct schema_env *env)
+{
+	sk->found = mae_xcalloc(env->nservices + 1, sizeof(*sk->found));
+	for (size_t si = 0; si < env->nservices; si++)
+		sk->found[si] = mae_xcalloc(env->services[si].secret_env.n + 1,
+					    sizeof(**sk->found));
+}
+
+bool secret_keys_wanted(const struct schema_instance *c)
+{
+	return c->service->secret_env.n > 0 || c->secret_env.n > 0;
+}
+
+void secret_keys_container(struct secret_keys *sk,
+			   const struct schema_env *env,
+			   const struct schema_instance *c,
+			   const struct env_map *m, struct mae_diags *d)
+{
+	const struct schema_service *svc = c->service;
+	bool *found = sk->found[svc - env->services];
+	for (size_t k = 0; k < svc->secret_env.n; k++)
+		if (!found[k] && env_map_get(m, svc->secret_env.v[k].s))
+			found[k] = true;
+	for (size_t k = 0; k < c->secret_env.n; k++)
+		if (!env_map_get(m, c->secret_env.v[k].s))
+			schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
+				    "secret_env key %s is not in the environment of container %s",
+				    STR_QUOTE(&c->secret_env.v[k]), c->qname);
+}
+
+void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
+			struct mae_diags *d)
+{
+	for (size_t si = 0; si < env->nservices; si++) {
+		const struct schema_service *svc = &env->services[si];
+		for (size_t k = 0; k < svc->secret_env.n; k++)
+			if (d && !sk->found[si][k])
+				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
+					    "secret_env key %s of service %s is in no container's environment",
+					    STR_QUOTE(&svc->secret_env.v[k]), svc->qname);
+		free(sk->found[si]);
+	}
+	free(sk->found);
+	sk->found = NULL;
+}
+
+void container_spec_secrets_fill(struct container_spec *cs,
+				 struct mae_diags *d)
+{
+	const struct schema_instance *c = cs->inst;
+	for (size_t k = 0; k < cs->env.n; k++)
+		if (container_spec_secret_key(cs, cs->env.v[k].key))
+			add_secret(cs, cs->env.v[k].value);
+	if (!cs->nsecrets)
+		return;
+	qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
+	/* a secret inside another value: said, and masked there too */
+	for (size_t k = 0; k < cs->env.n && d; k++) {
+		const struct env_var *v = &cs->env.v[k];
+		if (!v->value || container_spec_secret_key(cs, v->key))
+			continue;
+		for (const char *p = v->value; *p; p++) {
+			if (!secret_at(cs, p))
+				continue;
+			schema_diag(d, MAE_SEV_WARNING, &c->pos,
+				    "the value of '%s' in container %s holds a secret_env value; it is masked there too",
+				    v->key, c->qname);
+			break;
+		}
+	}
+}
+
 void container_specs_secrets(const struct schema_env *env,
 			     struct container_specs *s, struct mae_diags *d)
 {
 	/* a key no container has is a warning */
-	for (size_t si = 0; si < env->nservices; si++) {
-		const struct schema_service *svc = &env->services[si];
-		for (size_t k = 0; k < svc->secret_env.n; k++) {
-			const char *key = svc->secret_env.v[k].s;
-			bool found = false;
-			for (size_t i = 0; i < svc->ninstances && !found; i++)
-				found = env_map_get(&s->v[svc->instances[i] - env->instances].env,
-						    key) != NULL;
-			if (!found)
-				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
-					    "secret_env key %s of service %s is in no container's environment",
-					    STR_QUOTE(&svc->secret_env.v[k]), svc->qname);
-		}
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		struct container_spec *cs = &s->v[i];
-		const struct schema_instance *c = cs->inst;
-		for (size_t k = 0; k < c->secret_env.n; k++)
-			if (!env_map_get(&cs->env, c->secret_env.v[k].s))
-				schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
-					    "secret_env key %s is not in the environment of container %s",
-					    STR_QUOTE(&c->secret_env.v[k]), c->qname);
-		for (size_t k = 0; k < cs->env.n; k++)
-			if (container_spec_secret_key(cs, cs->env.v[k].key))
-				add_secret(cs, cs->env.v[k].value);
-		if (!cs->nsecrets)
-			continue;
-		qsort(cs->secrets, cs->nsecrets, sizeof(*cs->secrets), longest_first);
-		/* a secret inside another value: said, and masked there too */
-		for (size_t k = 0; k < cs->env.n; k++) {
-			const struct env_var *v = &cs->env.v[k];
-			if (!v->value || container_spec_secret_key(cs, v->key))
-				continue;
-			for (const char *p = v->value; *p; p++) {
-				if (!secret_at(cs, p))
-					continue;
-				schema_diag(d, MAE_SEV_WARNING, &c->pos,
-					    "the value of '%s' in container %s holds a secret_env value; it is masked there too",
-					    v->key, c->qname);
-				break;
-			}
-		}
-	}
+	struct secret_keys sk;
+	secret_keys_init(&sk, env);
+	for (size_t i = 0; i < s->n; i++)
+		secret_keys_container(&sk, env, s->v[i].inst, &s->v[i].env, d);
+	secret_keys_finish(&sk, env, d);
+	for (size_t i = 0; i < s->n; i++)
+		container_spec_secrets_fill(&s->v[i], d);
 }
 
 void container_spec_secrets_release(struct container_spec *cs)

@@ -79,10 +79,10 @@ int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
 		*ret_n = n;
 	return 0;
 no_escaped:
-	mae_error_set(e, MAE_ERR_INVALID, "no escaped character after '\\' in command '%s'", s);
+	mae_error_set(e, MAE_ERR_INVALID, "no escaped character after '\\'");
 	goto fail;
 no_closing:
-	mae_error_set(e, MAE_ERR_INVALID, "no closing quotation in command '%s'", s);
+	mae_error_set(e, MAE_ERR_INVALID, "no closing quotation");
 fail:
 	mae_buf_release(&w);
 	argv[n] = NULL;

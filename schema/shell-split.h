@@ -15,7 +15,8 @@
  * character.  Fills a NULL-terminated argv (each string and the array
  * newly allocated; free with argv_free).  An unclosed quote or a final
  * backslash is MAE_ERR_INVALID ("no closing quotation", "no escaped
- * character").
+ * character after '\'"): the message never holds the string, as a command
+ * can hold a secret; the caller says which command (where, not what).
  */
 int shell_split(const char *s, char ***ret_argv, size_t *ret_n,
 		struct mae_error *e);

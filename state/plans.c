@@ -41,7 +41,9 @@ static int step_rows(struct state *st, int64_t id, const struct plan *p,
 		goto out;
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct plan_step *ps = &p->steps[i];
-		char *spec = mae_json_canonical(ps->spec);
+		/* plan_finish's canonical text, else made here */
+		char *own = ps->spec_text ? NULL : mae_json_canonical(ps->spec);
+		const char *spec = ps->spec_text ? ps->spec_text : own;
 		char *pre = ps->pre.state ? canonical_new(plan_cond_to_json(&ps->pre))
 					  : NULL;
 		char *post = ps->post.state
@@ -53,12 +55,13 @@ static int step_rows(struct state *st, int64_t id, const struct plan *p,
 		state_bind_str(s, 4, ps->ship);
 		state_bind_str(s, 5, ps->container);
 		state_bind_str(s, 6, ps->key);
-		state_bind_str(s, 7, spec);
+		/* the text outlives the step: no copy */
+		sqlite3_bind_text(s, 7, spec, -1, SQLITE_STATIC);
 		state_bind_str(s, 8, pre);
 		state_bind_str(s, 9, post);
 		int src = sqlite3_step(s);
 		sqlite3_reset(s);
-		free(spec);
+		free(own);
 		free(pre);
 		free(post);
 		if (src != SQLITE_DONE) {

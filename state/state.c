@@ -135,6 +135,20 @@ static const char *const migrations[STATE_SCHEMA_VERSION] = {
 	"  since INTEGER NOT NULL,\n"
 	"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL\n"
 	");\n",
+	/* 1 -> 2: step_deps without its two foreign keys into steps (two
+	 * index searches per row made them most of a plan's store); a
+	 * plan's dependencies are written with its steps, in one
+	 * transaction, and go with the plan (ON DELETE CASCADE) */
+	"CREATE TABLE step_deps_v2 (\n"
+	"  plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,\n"
+	"  number INTEGER NOT NULL,\n"
+	"  depends_on INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (plan_id, number, depends_on)\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO step_deps_v2 SELECT plan_id, number, depends_on\n"
+	"  FROM step_deps;\n"
+	"DROP TABLE step_deps;\n"
+	"ALTER TABLE step_deps_v2 RENAME TO step_deps;\n",
 };
 
 /* ------------------------------------------------------------------ */

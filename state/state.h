@@ -31,7 +31,7 @@
 struct state;
 
 /* The schema version this maestro writes (PRAGMA user_version). */
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 /* ------------------------------------------------------------------ */
 /* Location and opening                                                 */

@@ -28,6 +28,26 @@ static bool count_bytes(void *ctx, const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void add_text(void *ud, const void *data, size_t n)
+{
+	mae_buf_add(ud, data, n);
+}
+
+/* What `config --json` prints, through the streamed computation. */
+static char *streamed_text(const struct schema_env *env)
+{
+	struct mae_diags d;
+	mae_diags_init(&d, NULL);
+	struct spec_stream *st = NULL;
+	struct mae_buf b = MAE_BUF_INIT;
+	if (spec_stream_open(env, &st, &d) != 0 ||
+	    config_document_write(env, st, false, add_text, &b, &d) != 0)
+		abort();
+	spec_stream_close(st);
+	mae_diags_release(&d);
+	return mae_buf_detach(&b);
+}
+
 static void check_specs(const struct schema_env *env,
 			const struct container_specs *s)
 {
@@ -48,7 +68,7 @@ static void check_specs(const struct schema_env *env,
 		json_decref(body);
 	}
 	json_t *doc = (json_t *)config_document(env, s);
-	char *text = config_document_text(env, s);
+	char *text = streamed_text(env);
 	json_t *parsed = json_loads(text, 0, NULL);
 	if (!parsed || !json_equal(parsed, doc))
 		abort();
