@@ -61,6 +61,24 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 				  YNODE_QUOTE(v->pairs[i].key), where);
 			continue;
 		}
+		/* Docker reads a bind as HOST:CONTAINER[:MODE], split at ':' */
+		const struct ynode *val_path =
+			is_texty(val) ? val : ynode_get(val, "target");
+		bool host_colon = strchr(bd->host, ':') != NULL;
+		if (host_colon || strchr(bd->target, ':')) {
+			bool key_side = host_colon == (b->env->schema_version != 1);
+			const struct ynode *at = key_side ? v->pairs[i].key
+							  : val_path;
+			model_err(b, at,
+				  "invalid volume %s %s: the %s path %s holds "
+				  "':', which Docker's bind syntax "
+				  "(HOST:CONTAINER:MODE) cannot carry",
+				  YNODE_QUOTE(v->pairs[i].key), where,
+				  host_colon ? "host" : "container",
+				  YNODE_QUOTE_AS(at, host_colon ? bd->host
+								: bd->target));
+			continue;
+		}
 		c->nvolumes++;
 	}
 }
