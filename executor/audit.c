@@ -173,6 +173,24 @@ static int format_str(const char *s, const struct fields *f, char **ret,
 	return 0;
 }
 
+static json_t *format_payload(const json_t *v, const struct fields *f,
+			      struct mae_error *e);
+
+/* x formatted into *ret, NULL when it became "" (dropped); -1 on error */
+static int format_item(const json_t *x, const struct fields *f, json_t **ret,
+		       struct mae_error *e)
+{
+	json_t *y = format_payload(x, f, e);
+	if (!y)
+		return -1;
+	if (json_is_string(y) && !*json_string_value(y)) {
+		json_decref(y);
+		y = NULL;
+	}
+	*ret = y;
+	return 0;
+}
+
 /*
  * The payload with every string formatted; strings that format to ""
  * dropped, as MaestroNG did; other leaves kept.  NULL with e set.
@@ -191,21 +209,16 @@ static json_t *format_payload(const json_t *v, const struct fields *f,
 		free(s);
 		return r;
 	}
-	bool empty;
 	if (json_is_object(v)) {
 		json_t *r = json_object();
 		const char *k;
-		json_t *x;
+		json_t *x, *y;
 		json_object_foreach((json_t *)v, k, x) {
-			json_t *y = format_payload(x, f, e);
-			if (!y) {
+			if (format_item(x, f, &y, e) < 0) {
 				json_decref(r);
 				return NULL;
 			}
-			empty = json_is_string(y) && !*json_string_value(y);
-			if (empty)
-				json_decref(y);
-			else
+			if (y)
 				json_object_set_new(r, k, y);
 		}
 		return r;
@@ -213,17 +226,13 @@ static json_t *format_payload(const json_t *v, const struct fields *f,
 	if (json_is_array(v)) {
 		json_t *r = json_array();
 		size_t i;
-		json_t *x;
+		json_t *x, *y;
 		json_array_foreach(v, i, x) {
-			json_t *y = format_payload(x, f, e);
-			if (!y) {
+			if (format_item(x, f, &y, e) < 0) {
 				json_decref(r);
 				return NULL;
 			}
-			empty = json_is_string(y) && !*json_string_value(y);
-			if (empty)
-				json_decref(y);
-			else
+			if (y)
 				json_array_append_new(r, y);
 		}
 		return r;

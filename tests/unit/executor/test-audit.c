@@ -773,6 +773,11 @@ static void test_hipchat_and_config(void **state)
 
 int main(void)
 {
+	/* the server is on 127.0.0.1: no proxy in between */
+	static const char *const proxies[] = { "http_proxy", "HTTP_PROXY",
+		"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+		unsetenv(proxies[i]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fail_and_ignore_errors),
 		cmocka_unit_test(test_sentences),

@@ -36,8 +36,8 @@ struct fx {
 	int max_threads_seen;  /* from /proc/self/status */
 	/* behaviour */
 	int fail_step;         /* number, or 0 */
-	int gate_step;         /* this step waits for fail_committed */
-	int fail_committed;    /* atomic */
+	int gate_step;         /* this step waits for gate_open */
+	int gate_open;         /* atomic: a failure committed, or interrupted */
 	int interrupt_at;      /* this step interrupts once */
 	int interrupt_twice;   /* ... and again, then waits for cancel */
 	int commit_fail_at;    /* DONE of this step cannot be committed */
@@ -108,6 +108,7 @@ static int work(void *ud, const struct plan_step *st, const int *cancel,
 	int rc = 0;
 	if (st->number == x->interrupt_at) {
 		sched_interrupt(x->s);
+		__atomic_store_n(&x->gate_open, 1, __ATOMIC_SEQ_CST);
 		if (x->interrupt_twice) {
 			sched_interrupt(x->s);
 			for (int t = 0; t < 5000 &&
@@ -121,7 +122,7 @@ static int work(void *ud, const struct plan_step *st, const int *cancel,
 		usleep((useconds_t)x->sleep_us);
 	if (st->number == x->gate_step)
 		for (int t = 0; t < 5000 &&
-				!__atomic_load_n(&x->fail_committed,
+				!__atomic_load_n(&x->gate_open,
 						 __ATOMIC_SEQ_CST);
 		     t++)
 			usleep(1000);
@@ -155,7 +156,7 @@ static int commit(void *ud, const struct sched_event *ev, struct mae_error *e)
 	case SCHED_EV_FAILED:
 		assert_true(ev->rc < 0);
 		assert_non_null(ev->err);
-		__atomic_store_n(&x->fail_committed, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&x->gate_open, 1, __ATOMIC_SEQ_CST);
 		break;
 	case SCHED_EV_SKIPPED:
 		if (x->nskipped < 64) {
@@ -472,7 +473,7 @@ static void test_interrupt(void **st)
 	dep(p, 40, 1);
 	struct fx *x = fx_new(p, 4);
 	x->interrupt_at = 1;
-	x->sleep_us = 20000;
+	x->gate_step = 2; /* still running when the interrupt comes */
 	struct sched_result r;
 	struct sched_opts o = { .max_inflight = 2 };
 	assert_int_equal(run(x, &o, &r, NULL), 0);
