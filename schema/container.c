@@ -934,8 +934,9 @@ static int check_ports(const struct schema_instance *c, struct mae_diags *d)
 			    port->exposed_hi - port->exposed_lo) {
 			schema_diag(d, MAE_SEV_ERROR, &port->pos,
 				    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
-				    port->name, c->name, port->exposed,
-				    port->external);
+				    MAE_QUOTE(port->name), MAE_QUOTE(c->name),
+				    MAE_QUOTE(port->exposed),
+				    MAE_QUOTE(port->external));
 			rc = MAE_ERR_INVALID;
 		}
 	}

@@ -92,7 +92,7 @@ static int flatten(const char *key, const struct schema_value *n,
 		if (it->kind != SCHEMA_V_SCALAR || it->type != SCHEMA_S_STR) {
 			mae_error_set(e, MAE_ERR_INVALID,
 				      "list of environment variable '%s' holds %s; only strings and lists can be joined",
-				      key,
+				      MAE_QUOTE(key),
 				      it->kind == SCHEMA_V_MAP ? "a mapping"
 				      : it->type == SCHEMA_S_NULL ? "a null"
 				      : it->type == SCHEMA_S_BOOL ? "a boolean"
@@ -124,7 +124,7 @@ int env_value_format(const char *key, const struct schema_value *n,
 	if (n->kind == SCHEMA_V_MAP) {
 		mae_error_set(e, MAE_ERR_INVALID,
 			      "environment variable '%s' is a mapping; expected a string, a number, a boolean or a list",
-			      key);
+			      MAE_QUOTE(key));
 		if (e) {
 			snprintf(e->file, sizeof(e->file), "%s",
 				 n->pos.file ? n->pos.file : "");
@@ -224,7 +224,8 @@ int envfile_parse(const char *path, const char *data, size_t len,
 {
 	if (memchr(data, 0, len) || !mae_utf8_valid(data, len))
 		return mae_error_set(e, MAE_ERR_INVALID,
-				     "environment file '%s' is not UTF-8 text", path);
+				     "environment file '%s' is not UTF-8 text",
+				     MAE_QUOTE(path));
 	int lineno = 0;
 	size_t i = 0;
 	while (i < len) {
@@ -294,7 +295,7 @@ int envfile_read(const char *path, struct env_map *m, struct mae_error *e)
 		if (re.sys_errno)
 			mae_error_set(e, MAE_ERR_IO,
 				      "cannot read environment file '%s': %s",
-				      path, strerror(re.sys_errno));
+				      MAE_QUOTE(path), strerror(re.sys_errno));
 		else /* "'P' is a FIFO, not a regular file", too large */
 			mae_error_set(e, MAE_ERR_IO, "environment file %s",
 				      re.msg);

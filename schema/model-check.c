@@ -57,10 +57,10 @@ static int check_type(struct builder *b, const struct ynode *t,
 					       list_len(check_type_names));
 		if (hint)
 			model_err(b, t, "unknown lifecycle check type '%s' %s (did you mean '%s'?)",
-				  t->str, where, hint);
+				  MAE_QUOTE(t->str), where, hint);
 		else
 			model_err(b, t, "unknown lifecycle check type '%s' %s (one of tcp, http, exec, rexec, sleep, docker_health)",
-				  t->str, where);
+				  MAE_QUOTE(t->str), where);
 		return -1;
 	}
 	return type;
@@ -120,7 +120,7 @@ static bool http_options(struct builder *b, const struct ynode *v,
 	else if (strcmp(c->scheme, "http") && strcmp(c->scheme, "https")) {
 		model_err(b, ynode_get(v, "scheme"),
 			  "unknown scheme '%s' %s (http or https)",
-			  c->scheme, w);
+			  MAE_QUOTE(c->scheme), w);
 		ok = false;
 	}
 	c->method = get_str(b, v, "method", w, false);
@@ -137,7 +137,8 @@ static bool http_options(struct builder *b, const struct ynode *v,
 		};
 		if (!in_list(c->method, methods)) {
 			model_err(b, ynode_get(v, "method"),
-				  "unknown HTTP method '%s' %s", c->method, w);
+				  "unknown HTTP method '%s' %s",
+				  MAE_QUOTE(c->method), w);
 			ok = false;
 		}
 	}
@@ -183,7 +184,7 @@ static bool exec_options(struct builder *b, const struct ynode *v,
 		} else {
 			model_err(b, ynode_get(v, "envfrom"),
 				  "unknown envfrom '%s' %s (env or stdin)",
-				  ef, w);
+				  MAE_QUOTE(ef), w);
 			ok = false;
 		}
 	}

@@ -40,7 +40,8 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			bd->target = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   is_texty(ynode_get(val, "target"))) {
-			char *w = mae_xasprintf("in volume '%s' %s", k, where);
+			char *w = mae_xasprintf("in volume '%s' %s",
+						MAE_QUOTE(k), where);
 			check_keys(b, val, volume_map_keys, w);
 			bd->host = mae_arena_strdup(b->a, k);
 			bd->target = mae_arena_strdup(b->a, ynode_get(val, "target")->str);
@@ -58,6 +59,21 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			model_err(b, v->pairs[i].key, "invalid volume '%s' %s: "
 				  "a path must not hold a control character",
 				  MAE_QUOTE(k), where);
+			continue;
+		}
+		/* Docker reads a bind as HOST:CONTAINER[:MODE], split at ':' */
+		const struct ynode *val_path =
+			is_texty(val) ? val : ynode_get(val, "target");
+		bool host_colon = strchr(bd->host, ':') != NULL;
+		if (host_colon || strchr(bd->target, ':')) {
+			bool key_side = host_colon == (b->env->schema_version != 1);
+			model_err(b, key_side ? v->pairs[i].key : val_path,
+				  "invalid volume '%s' %s: the %s path '%s' holds "
+				  "':', which Docker's bind syntax "
+				  "(HOST:CONTAINER:MODE) cannot carry",
+				  MAE_QUOTE(k), where,
+				  host_colon ? "host" : "container",
+				  MAE_QUOTE(host_colon ? bd->host : bd->target));
 			continue;
 		}
 		c->nvolumes++;
@@ -543,5 +559,6 @@ void build_instance(struct builder *b, struct schema_service *svc,
 				   c->container_volumes.v[j].s) == 0)
 				pos_err(b, &c->container_volumes.v[j].pos,
 					"conflict in instance '%s' between bind-mounted volume and container-only volume on '%s'",
-					MAE_QUOTE(c->name), c->volumes[i].target);
+					MAE_QUOTE(c->name),
+					MAE_QUOTE(c->volumes[i].target));
 }

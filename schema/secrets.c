@@ -83,7 +83,8 @@ void secret_keys_container(struct secret_keys *sk,
 		if (!env_map_get(m, c->secret_env.v[k].s))
 			schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
 				    "secret_env key '%s' is not in the environment of container '%s'",
-				    c->secret_env.v[k].s, c->name);
+				    MAE_QUOTE(c->secret_env.v[k].s),
+				    MAE_QUOTE(c->name));
 }
 
 void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
@@ -95,7 +96,8 @@ void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
 			if (d && !sk->found[si][k])
 				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
 					    "secret_env key '%s' of service '%s' is in no container's environment",
-					    svc->secret_env.v[k].s, svc->name);
+					    MAE_QUOTE(svc->secret_env.v[k].s),
+					    MAE_QUOTE(svc->name));
 		free(sk->found[si]);
 	}
 	free(sk->found);
@@ -122,7 +124,7 @@ void container_spec_secrets_fill(struct container_spec *cs,
 				continue;
 			schema_diag(d, MAE_SEV_WARNING, &c->pos,
 				    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
-				    v->key, c->name);
+				    MAE_QUOTE(v->key), MAE_QUOTE(c->name));
 			break;
 		}
 	}
