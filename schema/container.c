@@ -904,18 +904,18 @@ static int check_exec_limits(const struct schema_instance *c,
 	int rc = 0;
 	if (s->longest > EXEC_STRING_MAX) {
 		schema_diag(d, MAE_SEV_ERROR, &c->pos,
-			    "environment variable '%s' of container '%s' is %zu "
+			    "environment variable '%s' of container %s is %zu "
 			    "bytes: Linux passes at most %zu bytes in one "
 			    "string (MAX_ARG_STRLEN)", MAE_QUOTE(s->longest_key),
-			    MAE_QUOTE(c->name), s->longest, EXEC_STRING_MAX);
+			    c->qname, s->longest, EXEC_STRING_MAX);
 		rc = MAE_ERR_INVALID;
 	}
 	if (total > EXEC_TOTAL_MAX) {
 		schema_diag(d, MAE_SEV_ERROR, &c->pos,
-			    "the environment of container '%s' is %zu bytes "
+			    "the environment of container %s is %zu bytes "
 			    "(%zu variables) with its command: Linux passes at "
 			    "most %zu bytes to a process (a quarter of the "
-			    "default 8 MiB stack)", MAE_QUOTE(c->name), total,
+			    "default 8 MiB stack)", c->qname, total,
 			    s->count, EXEC_TOTAL_MAX);
 		rc = MAE_ERR_INVALID;
 	}
@@ -933,8 +933,8 @@ static int check_ports(const struct schema_instance *c, struct mae_diags *d)
 		    port->external_hi - port->external_lo !=
 			    port->exposed_hi - port->exposed_lo) {
 			schema_diag(d, MAE_SEV_ERROR, &port->pos,
-				    "port '%s' of instance '%s': the exposed range '%s' and the external '%s' differ in size",
-				    MAE_QUOTE(port->name), MAE_QUOTE(c->name),
+				    "port '%s' of instance %s: the exposed range '%s' and the external '%s' differ in size",
+				    MAE_QUOTE(port->name), c->qname,
 				    MAE_QUOTE(port->exposed),
 				    MAE_QUOTE(port->external));
 			rc = MAE_ERR_INVALID;

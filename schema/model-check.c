@@ -56,11 +56,11 @@ static int check_type(struct builder *b, const struct ynode *t,
 		const char *hint = mae_suggest(t->str, check_type_names,
 					       list_len(check_type_names));
 		if (hint)
-			model_err(b, t, "unknown lifecycle check type '%s' %s (did you mean '%s'?)",
-				  MAE_QUOTE(t->str), where, hint);
+			model_err(b, t, "unknown lifecycle check type %s %s (did you mean '%s'?)",
+				  YNODE_QUOTE(t), where, hint);
 		else
-			model_err(b, t, "unknown lifecycle check type '%s' %s (one of tcp, http, exec, rexec, sleep, docker_health)",
-				  MAE_QUOTE(t->str), where);
+			model_err(b, t, "unknown lifecycle check type %s %s (one of tcp, http, exec, rexec, sleep, docker_health)",
+				  YNODE_QUOTE(t), where);
 		return -1;
 	}
 	return type;
@@ -85,8 +85,8 @@ static void check_foreign_keys(struct builder *b, const struct ynode *v,
 			hint = "command"; /* MaestroNG's docs wrote cmd */
 		if (types.len)
 			model_err(b, v->pairs[i].key,
-				  "key '%s' is not valid %s (it belongs in %s checks)",
-				  MAE_QUOTE(k), w, mae_buf_str(&types));
+				  "key %s is not valid %s (it belongs in %s checks)",
+				  YNODE_QUOTE(v->pairs[i].key), w, mae_buf_str(&types));
 		else
 			unknown_key(b, v->pairs[i].key, k, keys, w, hint, false);
 		mae_buf_release(&types);
@@ -105,8 +105,8 @@ static bool http_options(struct builder *b, const struct ynode *v,
 	if (c->match_regex &&
 	    mae_regex_compile(c->match_regex, NULL, &rerr) != 0) {
 		model_err(b, ynode_get(v, "match_regex"),
-			  "bad regex '%s' %s: %s",
-			  MAE_QUOTE(c->match_regex), w, rerr.msg);
+			  "bad regex %s %s: %s",
+			  YNODE_QUOTE(ynode_get(v, "match_regex")), w, rerr.msg);
 		ok = false;
 	}
 	c->path = get_str(b, v, "path", w, false);
@@ -119,8 +119,8 @@ static bool http_options(struct builder *b, const struct ynode *v,
 		c->scheme = "http";
 	else if (strcmp(c->scheme, "http") && strcmp(c->scheme, "https")) {
 		model_err(b, ynode_get(v, "scheme"),
-			  "unknown scheme '%s' %s (http or https)",
-			  MAE_QUOTE(c->scheme), w);
+			  "unknown scheme %s %s (http or https)",
+			  YNODE_QUOTE(ynode_get(v, "scheme")), w);
 		ok = false;
 	}
 	c->method = get_str(b, v, "method", w, false);
@@ -137,8 +137,9 @@ static bool http_options(struct builder *b, const struct ynode *v,
 		};
 		if (!in_list(c->method, methods)) {
 			model_err(b, ynode_get(v, "method"),
-				  "unknown HTTP method '%s' %s",
-				  MAE_QUOTE(c->method), w);
+				  "unknown HTTP method %s %s",
+				  YNODE_QUOTE_AS(ynode_get(v, "method"), c->method),
+				  w);
 			ok = false;
 		}
 	}
@@ -183,8 +184,8 @@ static bool exec_options(struct builder *b, const struct ynode *v,
 			c->envfrom = SCHEMA_ENVFROM_STDIN;
 		} else {
 			model_err(b, ynode_get(v, "envfrom"),
-				  "unknown envfrom '%s' %s (env or stdin)",
-				  MAE_QUOTE(ef), w);
+				  "unknown envfrom %s %s (env or stdin)",
+				  YNODE_QUOTE(ynode_get(v, "envfrom")), w);
 			ok = false;
 		}
 	}
@@ -238,6 +239,7 @@ static void parse_check(struct builder *b, const struct ynode *v,
 		} else {
 			c->port = mae_arena_strdup(b->a, p->str);
 			c->port_pos = model_pos(b, p);
+			c->port_secret = p->secret;
 		}
 		if (c->type == SCHEMA_CHECK_TCP) {
 			c->max_wait = get_seconds(b, v, "max_wait", w, 180);
@@ -287,12 +289,12 @@ void get_lifecycle(struct builder *b, const struct ynode *map,
 						       list_len(state_names));
 			if (hint)
 				model_err(b, v->pairs[i].key,
-					  "unknown lifecycle state '%s' %s (did you mean '%s'?)",
-					  MAE_QUOTE(k), where, hint);
+					  "unknown lifecycle state %s %s (did you mean '%s'?)",
+					  YNODE_QUOTE(v->pairs[i].key), where, hint);
 			else
 				model_err(b, v->pairs[i].key,
-					  "unknown lifecycle state '%s' %s (one of pre-start, running, pre-stop, stopped)",
-					  MAE_QUOTE(k), where);
+					  "unknown lifecycle state %s %s (one of pre-start, running, pre-stop, stopped)",
+					  YNODE_QUOTE(v->pairs[i].key), where);
 			continue;
 		}
 		const struct ynode *list = v->pairs[i].value;
@@ -300,7 +302,7 @@ void get_lifecycle(struct builder *b, const struct ynode *map,
 			continue;
 		if (list->kind != YNODE_SEQ) {
 			model_err(b, list, "%s lifecycle checks %s must be a list of checks, not %s",
-				  MAE_QUOTE(k), where, ynode_describe(list));
+				  state_names[st], where, ynode_describe(list));
 			continue;
 		}
 		out[st].v = mae_arena_array(b->a, list->nitems, sizeof(*out[st].v));

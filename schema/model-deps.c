@@ -12,21 +12,23 @@
 /* ------------------------------------------------------------------ */
 /* Services and the graph                                               */
 
-static void unknown_service(struct builder *b, const struct schema_pos *p,
-			    const char *name, const char *list,
-			    const char *svc)
+static void unknown_service(struct builder *b, const struct schema_str *x,
+			    const char *list, const char *svc)
 {
+	const char *name = x->s;
+	const struct schema_pos *p = &x->pos;
 	const char **names = mae_xcalloc(b->env->nservices + 1, sizeof(char *));
+	size_t nnames = 0;
 	for (size_t j = 0; j < b->env->nservices && !quiet(b); j++)
-		names[j] = b->env->services[j].name;
-	const char *hint = quiet(b) ? NULL
-				    : mae_suggest(name, names, b->env->nservices);
+		if (suggestible(b->env->services[j].qname))
+			names[nnames++] = b->env->services[j].name;
+	const char *hint = quiet(b) ? NULL : mae_suggest(name, names, nnames);
 	if (hint)
-		pos_err(b, p, "unknown service '%s' in %s of service '%s' (did you mean '%s'?)",
-			MAE_QUOTE(name), list, svc, hint);
+		pos_err(b, p, "unknown service %s in %s of service %s (did you mean '%s'?)",
+			STR_QUOTE(x), list, svc, hint);
 	else
-		pos_err(b, p, "unknown service '%s' in %s of service '%s'", MAE_QUOTE(name),
-			list, svc);
+		pos_err(b, p, "unknown service %s in %s of service %s",
+			STR_QUOTE(x), list, svc);
 	free(names);
 }
 
@@ -71,8 +73,7 @@ static void resolve_deps(struct builder *b, struct schema_service *svc,
 		struct schema_service *dep = schema_env_service(b->env,
 								names->v[i].s);
 		if (!dep) {
-			unknown_service(b, &names->v[i].pos, names->v[i].s, list,
-					svc->name);
+			unknown_service(b, &names->v[i], list, svc->qname);
 			continue;
 		}
 		if (!mark(b, dep, g))
@@ -98,26 +99,27 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 							 sizeof(char *));
 			size_t ncands = 0;
 			for (size_t j = 0; j < b->env->ninstances && !quiet(b); j++)
-				if (&b->env->instances[j] != c) /* not itself */
+				if (&b->env->instances[j] != c && /* not itself */
+				    suggestible(b->env->instances[j].qname))
 					cands[ncands++] = b->env->instances[j].name;
 			const char *hint = quiet(b) ? NULL
 				: mae_suggest(xn, cands, ncands);
 			if (hint)
-				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s' (did you mean '%s'?)",
-					MAE_QUOTE(xn), MAE_QUOTE(c->name), hint);
+				pos_err(b, p, "unknown container %s in volumes_from of instance %s (did you mean '%s'?)",
+					STR_QUOTE(&names->v[i]), c->qname, hint);
 			else
-				pos_err(b, p, "unknown container '%s' in volumes_from of instance '%s'",
-					MAE_QUOTE(xn), MAE_QUOTE(c->name));
+				pos_err(b, p, "unknown container %s in volumes_from of instance %s",
+					STR_QUOTE(&names->v[i]), c->qname);
 			free(cands);
 			continue;
 		}
 		if (x == c) {
-			pos_err(b, p, "instance '%s' takes volumes from itself", MAE_QUOTE(c->name));
+			pos_err(b, p, "instance %s takes volumes from itself", c->qname);
 			continue;
 		}
 		if (x->ship && c->ship && x->ship != c->ship) {
-			pos_err(b, p, "volumes_from '%s' of instance '%s' must be on the same ship ('%s'), not on '%s'",
-				MAE_QUOTE(xn), MAE_QUOTE(c->name), MAE_QUOTE(c->ship->name), MAE_QUOTE(x->ship->name));
+			pos_err(b, p, "volumes_from %s of instance %s must be on the same ship (%s), not on %s",
+				STR_QUOTE(&names->v[i]), c->qname, c->ship->qname, x->ship->qname);
 			continue;
 		}
 		/* both containers' volume targets must not overlap */
@@ -136,8 +138,8 @@ static void resolve_volumes_from(struct builder *b, struct schema_instance *c,
 			}
 		}
 		if (clash.len)
-			pos_err(b, p, "volume conflicts between instance '%s' and instance '%s': %s",
-				MAE_QUOTE(c->name), x->name, mae_buf_str(&clash));
+			pos_err(b, p, "volume conflicts between instance %s and instance %s: %s",
+				c->qname, x->qname, mae_buf_str(&clash));
 		mae_buf_release(&clash);
 		bool dup = false;
 		for (size_t j = 0; j < c->nvolumes_from && !dup; j++)
@@ -157,8 +159,8 @@ static void report_cycle(struct builder *b, const char *what,
 {
 	struct mae_buf msg = MAE_BUF_INIT;
 	for (size_t k = from; k < depth; k++)
-		mae_buf_addf(&msg, "'%s' -> ", names[path[k]]);
-	mae_buf_addf(&msg, "'%s'", to);
+		mae_buf_addf(&msg, "%s -> ", names[path[k]]);
+	mae_buf_addf(&msg, "%s", to);
 	pos_err(b, pos, "%s: %s", what, mae_buf_str(&msg));
 	mae_buf_release(&msg);
 }
@@ -240,11 +242,11 @@ static void find_cycles(struct builder *b)
 	const char **names = mae_xcalloc(env->nservices + env->ninstances + 1,
 					 sizeof(char *));
 	for (size_t i = 0; i < env->nservices; i++)
-		names[i] = env->services[i].name;
+		names[i] = env->services[i].qname;
 	find_cycles_in(b, env->nservices, names, "dependency cycle",
 		       service_edge);
 	for (size_t i = 0; i < env->ninstances; i++)
-		names[i] = env->instances[i].name;
+		names[i] = env->instances[i].qname;
 	find_cycles_in(b, env->ninstances, names,
 		       "dependency cycle through volumes_from", instance_edge);
 	free(names);
@@ -263,14 +265,16 @@ static void build_service_list(struct builder *b, const struct ynode *v,
 		const struct ynode *s = v->pairs[i].value;
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
-				  "service '%s' must be a mapping, not %s", MAE_QUOTE(name),
+				  "service %s must be a mapping, not %s",
+				  YNODE_QUOTE(v->pairs[i].key),
 				  ynode_describe(s));
 			continue;
 		}
 		size_t si = env->nservices++;
 		struct schema_service *svc = &env->services[si];
 		svc_nodes[si] = s;
-		const char *w = mae_arena_printf(b->a, "in service '%s'", MAE_QUOTE(name));
+		svc->qname = mae_arena_strdup(b->a, YNODE_QUOTE(v->pairs[i].key));
+		const char *w = mae_arena_printf(b->a, "in service %s", svc->qname);
 		svc->name = mae_arena_strdup(b->a, name);
 		svc->pos = model_pos(b, v->pairs[i].key);
 		mae_map_add(&env->services_ix, svc->name, svc);
@@ -297,11 +301,11 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 		const struct ynode *s = svc_nodes[si];
 		const struct ypair *ip = ynode_get_pair(s, "instances");
 		if (!ip) {
-			model_err(b, s, "missing 'instances' in service '%s'", MAE_QUOTE(svc->name));
+			model_err(b, s, "missing 'instances' in service %s", svc->qname);
 			continue;
 		}
 		const struct ynode *insts = ip->value;
-		if (!want_map(b, insts, "instances", mae_arena_printf(b->a, "in service '%s'", svc->name)))
+		if (!want_map(b, insts, "instances", mae_arena_printf(b->a, "in service %s", svc->qname)))
 			continue;
 		svc->instances = mae_arena_array(b->a, insts->npairs, sizeof(*svc->instances));
 		for (size_t j = 0; j < insts->npairs; j++) {
@@ -309,15 +313,17 @@ static void build_instances(struct builder *b, const struct ynode **svc_nodes)
 			const struct ynode *in = insts->pairs[j].value;
 			if (!in || in->kind != YNODE_MAP) {
 				model_err(b, in ? in : insts->pairs[j].key,
-					  "instance '%s' of service '%s' must be a mapping, not %s",
-					  MAE_QUOTE(name), MAE_QUOTE(svc->name), ynode_describe(in));
+					  "instance %s of service %s must be a mapping, not %s",
+					  YNODE_QUOTE(insts->pairs[j].key), svc->qname,
+					  ynode_describe(in));
 				continue;
 			}
 			struct schema_instance *other = schema_env_instance(env, name);
 			if (other) {
 				model_err(b, insts->pairs[j].key,
-					  "instance '%s' of service '%s' is already defined in service '%s'",
-					  MAE_QUOTE(name), MAE_QUOTE(svc->name), MAE_QUOTE(other->service->name));
+					  "instance %s of service %s is already defined in service %s",
+					  YNODE_QUOTE(insts->pairs[j].key), svc->qname,
+					  other->service->qname);
 				continue;
 			}
 			struct schema_instance *c = &env->instances[env->ninstances++];

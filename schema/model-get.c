@@ -220,11 +220,11 @@ void unknown_key(struct builder *b, const struct ynode *keynode,
 	}
 	mae_buf_adds(&note, SCRATCH_HINT);
 	if (warn)
-		model_warn(b, keynode, "unknown key '%s' %s is ignored, as "
-			   "MaestroNG ignored it (%s)", MAE_QUOTE(k), where,
+		model_warn(b, keynode, "unknown key %s %s is ignored, as "
+			   "MaestroNG ignored it (%s)", YNODE_QUOTE(keynode), where,
 			   mae_buf_str(&note));
 	else
-		model_err(b, keynode, "unknown key '%s' %s (%s)", MAE_QUOTE(k),
+		model_err(b, keynode, "unknown key %s %s (%s)", YNODE_QUOTE(keynode),
 			  where, mae_buf_str(&note));
 	mae_buf_release(&note);
 }
@@ -250,7 +250,8 @@ void check_keys(struct builder *b, const struct ynode *map,
 		levels_of(k, keys, &where_else);
 		if (where_else.len)
 			model_err(b, map->pairs[i].key,
-				  "key '%s' is not valid %s (it belongs %s)", MAE_QUOTE(k),
+				  "key %s is not valid %s (it belongs %s)",
+				  YNODE_QUOTE(map->pairs[i].key),
 				  where, mae_buf_str(&where_else));
 		else
 			unknown_key(b, map->pairs[i].key, k, keys, where, NULL,
@@ -276,8 +277,13 @@ bool want_map(struct builder *b, const struct ynode *v,
 void type_err(struct builder *b, const struct ynode *v,
 	      const char *key, const char *where, const char *want)
 {
-	model_err(b, v, "'%s' %s must be %s, not %s", key, where, want,
-		  ynode_describe(v));
+	/* a date (2001-12-14) is no string to MaestroNG either: PyYAML made
+	 * it a datetime; quoting keeps the text */
+	const char *hint = v && v->secret ? " (" YNODE_SECRET_HINT ")"
+			   : v && v->timestamp ? " (quote it to keep the text)"
+			   : "";
+	model_err(b, v, "'%s' %s must be %s, not %s%s", key, where, want,
+		  ynode_describe(v), hint);
 }
 
 /* An optional string (string, integer or float as written by str()). */
@@ -328,7 +334,7 @@ int64_t node_int(struct builder *b, const struct ynode *v,
 	}
 	if (!v->int_fits || v->i < lo || v->i > hi) {
 		model_err(b, v, "'%s' %s must be between %lld and %lld, not %s",
-			  key, where, (long long)lo, (long long)hi, MAE_QUOTE(v->str));
+			  key, where, (long long)lo, (long long)hi, YNODE_QUOTE(v));
 		return dflt;
 	}
 	return v->i;
@@ -364,7 +370,7 @@ double node_seconds_in(struct builder *b, const struct ynode *v,
 	if (!(x >= lo && x <= hi)) {
 		model_err(b, v, "'%s' %s must be between %.15g and %.15g "
 			  "seconds, not %s%s%s", key, where, lo, hi,
-			  MAE_QUOTE(v->str), why && x >= 0 && x < lo ? " " : "",
+			  YNODE_QUOTE(v), why && x >= 0 && x < lo ? " " : "",
 			  why && x >= 0 && x < lo ? why : "");
 		return dflt;
 	}
@@ -398,6 +404,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		out->v = mae_arena_alloc(b->a, sizeof(*out->v));
 		out->v[0].s = mae_arena_strdup(b->a, v->str);
 		out->v[0].pos = model_pos(b, v);
+		out->v[0].secret = v->secret;
 		out->n = 1;
 		return true;
 	}
@@ -415,6 +422,7 @@ static bool node_strlist(struct builder *b, const struct ynode *v,
 		}
 		out->v[out->n].s = mae_arena_strdup(b->a, it->str);
 		out->v[out->n].pos = model_pos(b, it);
+		out->v[out->n].secret = it->secret;
 		out->n++;
 	}
 	return true;
@@ -535,13 +543,13 @@ void get_env(struct builder *b, const struct ynode *map,
 		const char *why = env_name_problem(key_of(&v->pairs[i]));
 		if (why)
 			model_err(b, v->pairs[i].key,
-				  "environment variable name '%s' %s is not "
-				  "valid: %s", MAE_QUOTE(key_of(&v->pairs[i])),
+				  "environment variable name %s %s is not "
+				  "valid: %s", YNODE_QUOTE(v->pairs[i].key),
 				  where, why);
 		if (has_map_inside(val, 0))
 			model_err(b, val,
-				  "environment variable '%s' %s must be a scalar or a list, not a mapping",
-				  MAE_QUOTE(key_of(&v->pairs[i])), where);
+				  "environment variable %s %s must be a scalar or a list, not a mapping",
+				  YNODE_QUOTE(v->pairs[i].key), where);
 	}
 	copy_map(b, v, out);
 }
@@ -576,8 +584,8 @@ void get_strpairs(struct builder *b, const struct ynode *v,
 	for (size_t i = 0; i < v->npairs; i++) {
 		const struct ynode *val = v->pairs[i].value;
 		if (!val || val->kind != YNODE_SCALAR) {
-			model_err(b, val, "value of '%s' in '%s' %s must be a scalar, not %s",
-				  MAE_QUOTE(key_of(&v->pairs[i])), key, where,
+			model_err(b, val, "value of %s in '%s' %s must be a scalar, not %s",
+				  YNODE_QUOTE(v->pairs[i].key), key, where,
 				  ynode_describe(val));
 			continue;
 		}
@@ -657,42 +665,50 @@ static const char *atom_text(struct builder *b, unsigned lo, unsigned hi,
 }
 
 static void warn_sexagesimal(struct builder *b, const struct ynode *v,
-			     const char *name, const char *where)
+			     const char *qn, const char *where)
 {
-	if (is_scalar(v, YSCALAR_INT) && !v->quoted && v->text &&
-	    memchr(v->text, ':', v->text_len))
+	if (!is_scalar(v, YSCALAR_INT) || v->quoted || !v->text ||
+	    !memchr(v->text, ':', v->text_len))
+		return;
+	if (v->secret)
 		model_warn(b, v,
-			   "port '%s' %s: '%s' is the YAML 1.1 sexagesimal number %s; quote it to map one port to another",
-			   MAE_QUOTE(name), where, MAE_QUOTE(v->text), MAE_QUOTE(v->str));
+			   "port %s %s: %s is a YAML 1.1 sexagesimal number; %s",
+			   qn, where, YNODE_SECRET_TEXT, YNODE_SECRET_HINT);
+	else
+		model_warn(b, v,
+			   "port %s %s: '%s' is the YAML 1.1 sexagesimal number %s; quote it to map one port to another",
+			   qn, where, MAE_QUOTE(v->text), MAE_QUOTE(v->str));
 }
 
 #define PORT_FORMS "expected PORT, PORT-PORT or PORT/tcp|udp, or EXPOSED:EXTERNAL"
 
 /* An atom from an int or a string node. */
 static bool port_side(struct builder *b, const struct ynode *v,
-		      const char *name, const char *where, unsigned *lo,
+		      const char *qn, const char *where, unsigned *lo,
 		      unsigned *hi, const char **proto)
 {
 	if (!v || !(is_scalar(v, YSCALAR_INT) || is_scalar(v, YSCALAR_STR))) {
-		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  MAE_QUOTE(name), where, PORT_FORMS, ynode_describe(v));
+		model_err(b, v, "invalid port spec for port %s %s: %s, not %s",
+			  qn, where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
-	warn_sexagesimal(b, v, name, where);
+	warn_sexagesimal(b, v, qn, where);
 	const char *why;
 	if (!port_atom(v->str, lo, hi, proto, &why)) {
-		model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-			  MAE_QUOTE(v->str), MAE_QUOTE(name), where,
+		model_err(b, v, "invalid port spec %s for port %s %s (%s)",
+			  YNODE_QUOTE_AS(v, v->str), qn, where,
 			  why ? why : PORT_FORMS);
 		return false;
 	}
 	return true;
 }
 
-static bool parse_port(struct builder *b, const char *name,
+static bool parse_port(struct builder *b, const struct ynode *key,
 		       const struct ynode *v, const char *where,
 		       struct schema_port *out)
 {
+	const char *name = key && key->str ? key->str : "";
+	const char *qn = YNODE_QUOTE(key);
 	unsigned elo, ehi, xlo, xhi;
 	const char *eproto, *xproto;
 	const struct ynode *errnode = v;
@@ -703,8 +719,8 @@ static bool parse_port(struct builder *b, const char *name,
 		const char *s = v->str;
 		const char *colon = strchr(s, ':');
 		if (colon && strchr(colon + 1, ':')) {
-			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+			model_err(b, v, "invalid port spec %s for port %s %s (%s)",
+				  YNODE_QUOTE(v), qn, where,
 				  PORT_FORMS);
 			return false;
 		}
@@ -719,52 +735,58 @@ static bool parse_port(struct builder *b, const char *name,
 			xlo = elo, xhi = ehi, xproto = eproto;
 		}
 		if (!ok) {
-			model_err(b, v, "invalid port spec '%s' for port '%s' %s (%s)",
-				  MAE_QUOTE(s), MAE_QUOTE(name), where,
+			model_err(b, v, "invalid port spec %s for port %s %s (%s)",
+				  YNODE_QUOTE(v), qn, where,
 				  why ? why : PORT_FORMS);
 			return false;
 		}
 	} else if (is_scalar(v, YSCALAR_INT)) {
-		if (!port_side(b, v, name, where, &elo, &ehi, &eproto))
+		if (!port_side(b, v, qn, where, &elo, &ehi, &eproto))
 			return false;
 		xlo = elo, xhi = ehi, xproto = eproto;
 	} else if (v && v->kind == YNODE_MAP) {
-		char *w = mae_xasprintf("in port '%s' %s", name, where);
+		char *w = mae_xasprintf("in port %s %s", qn, where);
 		check_keys(b, v, port_map_keys, w);
 		free(w);
 		const struct ynode *ex = ynode_get(v, "exposed");
 		const struct ynode *xt = ynode_get(v, "external");
 		if (!ex || !xt) {
-			model_err(b, v, "missing '%s' in port '%s' %s",
-				  ex ? "external" : "exposed", MAE_QUOTE(name), where);
+			model_err(b, v, "missing '%s' in port %s %s",
+				  ex ? "external" : "exposed", qn, where);
 			return false;
 		}
-		if (!port_side(b, ex, name, where, &elo, &ehi, &eproto))
+		if (!port_side(b, ex, qn, where, &elo, &ehi, &eproto))
 			return false;
 		if (xt->kind == YNODE_SEQ) {
 			if (xt->nitems != 2 || !is_texty(xt->items[0])) {
 				model_err(b, xt,
-					  "invalid external spec for port '%s' %s: expected [HOST_IP, PORT]",
-					  MAE_QUOTE(name), where);
+					  "invalid external spec for port %s %s: expected [HOST_IP, PORT]",
+					  qn, where);
 				return false;
 			}
 			out->external_ip = mae_arena_strdup(b->a, xt->items[0]->str);
 			xt = xt->items[1];
 		}
-		if (!port_side(b, xt, name, where, &xlo, &xhi, &xproto))
+		if (!port_side(b, xt, qn, where, &xlo, &xhi, &xproto))
 			return false;
 		errnode = xt;
 	} else {
-		model_err(b, v, "invalid port spec for port '%s' %s: %s, not %s",
-			  MAE_QUOTE(name), where, PORT_FORMS, ynode_describe(v));
+		model_err(b, v, "invalid port spec for port %s %s: %s, not %s",
+			  qn, where, PORT_FORMS, ynode_describe(v));
 		return false;
 	}
 	out->exposed = atom_text(b, elo, ehi, eproto);
 	out->external = atom_text(b, xlo, xhi, xproto);
+	if (strcmp(eproto, xproto) != 0 && (v->secret || errnode->secret)) {
+		model_err(b, errnode,
+			  "mismatched protocols between %s and %s for port %s %s",
+			  YNODE_SECRET_TEXT, "the other side", qn, where);
+		return false;
+	}
 	if (strcmp(eproto, xproto) != 0) {
 		model_err(b, errnode,
-			  "mismatched protocols between '%s' and '%s' for port '%s' %s",
-			  out->exposed, out->external, MAE_QUOTE(name), where);
+			  "mismatched protocols between '%s' and '%s' for port %s %s",
+			  out->exposed, out->external, qn, where);
 		return false;
 	}
 	out->exposed_lo = elo, out->exposed_hi = ehi;
@@ -785,7 +807,7 @@ void get_ports(struct builder *b, const struct ynode *map,
 	struct schema_port *ports = mae_arena_array(b->a, v->npairs, sizeof(*ports));
 	size_t n = 0;
 	for (size_t i = 0; i < v->npairs; i++)
-		if (parse_port(b, key_of(&v->pairs[i]), v->pairs[i].value,
+		if (parse_port(b, v->pairs[i].key, v->pairs[i].value,
 			       where, &ports[n]))
 			n++;
 	*ret = ports;
@@ -801,7 +823,8 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 {
 	if (is_scalar(v, YSCALAR_INT)) {
 		if (!v->int_fits || v->i < 0) {
-			model_err(b, v, "invalid %s limit '%s' %s", key, MAE_QUOTE(v->str),
+			model_err(b, v, "invalid %s limit %s %s", key,
+				  YNODE_QUOTE_AS(v, v->str),
 				  where);
 			return false;
 		}
@@ -828,8 +851,12 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 			mult = 1024 * 1024 * 1024;
 			break;
 		default:
-			model_err(b, v, "unknown unit suffix '%c' in %s limit '%s' %s (use k, m or g)",
-				  s[len - 1], key, MAE_QUOTE(s), where);
+			if (v->secret)
+				model_err(b, v, "unknown unit suffix in %s limit %s %s (use k, m or g)",
+					  key, YNODE_QUOTE(v), where);
+			else
+				model_err(b, v, "unknown unit suffix '%c' in %s limit %s %s (use k, m or g)",
+					  s[len - 1], key, YNODE_QUOTE(v), where);
 			return false;
 		}
 		ndig = len - 1;
@@ -849,8 +876,8 @@ static bool parse_bytes(struct builder *b, const struct ynode *v,
 	*out = x * mult;
 	return true;
 bad:
-	model_err(b, v, "invalid %s limit '%s' %s (expected a whole number with an optional k, m or g suffix)",
-		  key, MAE_QUOTE(s), where);
+	model_err(b, v, "invalid %s limit %s %s (expected a whole number with an optional k, m or g suffix)",
+		  key, YNODE_QUOTE(v), where);
 	return false;
 }
 

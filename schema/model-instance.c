@@ -29,8 +29,8 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			/* schema 1: container path: host path, always rw */
 			if (!is_texty(val)) {
 				model_err(b, val,
-					  "invalid volume '%s' %s: schema 1 maps a container path to a host path, not %s",
-					  MAE_QUOTE(k), where, ynode_describe(val));
+					  "invalid volume %s %s: schema 1 maps a container path to a host path, not %s",
+					  YNODE_QUOTE(v->pairs[i].key), where, ynode_describe(val));
 				continue;
 			}
 			bd->target = mae_arena_strdup(b->a, k);
@@ -40,8 +40,8 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 			bd->target = mae_arena_strdup(b->a, val->str);
 		} else if (val && val->kind == YNODE_MAP &&
 			   is_texty(ynode_get(val, "target"))) {
-			char *w = mae_xasprintf("in volume '%s' %s",
-						MAE_QUOTE(k), where);
+			char *w = mae_xasprintf("in volume %s %s",
+						YNODE_QUOTE(v->pairs[i].key), where);
 			check_keys(b, val, volume_map_keys, w);
 			bd->host = mae_arena_strdup(b->a, k);
 			bd->target = mae_arena_strdup(b->a, ynode_get(val, "target")->str);
@@ -51,14 +51,14 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 				bd->mode = mode;
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
-				  "invalid volume '%s' %s: expected a container path or {target, mode}, not %s",
-				  MAE_QUOTE(k), where, ynode_describe(val));
+				  "invalid volume %s %s: expected a container path or {target, mode}, not %s",
+				  YNODE_QUOTE(v->pairs[i].key), where, ynode_describe(val));
 			continue;
 		}
 		if (control_char_in(bd->host) || control_char_in(bd->target)) {
-			model_err(b, v->pairs[i].key, "invalid volume '%s' %s: "
+			model_err(b, v->pairs[i].key, "invalid volume %s %s: "
 				  "a path must not hold a control character",
-				  MAE_QUOTE(k), where);
+				  YNODE_QUOTE(v->pairs[i].key), where);
 			continue;
 		}
 		/* Docker reads a bind as HOST:CONTAINER[:MODE], split at ':' */
@@ -67,13 +67,16 @@ static void get_volumes(struct builder *b, const struct ynode *map,
 		bool host_colon = strchr(bd->host, ':') != NULL;
 		if (host_colon || strchr(bd->target, ':')) {
 			bool key_side = host_colon == (b->env->schema_version != 1);
-			model_err(b, key_side ? v->pairs[i].key : val_path,
-				  "invalid volume '%s' %s: the %s path '%s' holds "
+			const struct ynode *at = key_side ? v->pairs[i].key
+							  : val_path;
+			model_err(b, at,
+				  "invalid volume %s %s: the %s path %s holds "
 				  "':', which Docker's bind syntax "
 				  "(HOST:CONTAINER:MODE) cannot carry",
-				  MAE_QUOTE(k), where,
+				  YNODE_QUOTE(v->pairs[i].key), where,
 				  host_colon ? "host" : "container",
-				  MAE_QUOTE(host_colon ? bd->host : bd->target));
+				  YNODE_QUOTE_AS(at, host_colon ? bd->host
+								: bd->target));
 			continue;
 		}
 		c->nvolumes++;
@@ -98,10 +101,11 @@ static void check_container_name(struct builder *b, const struct ynode *key,
 			  (ch >= '0' && ch <= '9') ||
 			  (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
 		if (!ok) {
-			model_err(b, key, "instance name '%s' is not a valid "
+			model_err(b, key, "instance name %s is not a valid "
 				  "container name: Docker's are "
 				  "[a-zA-Z0-9][a-zA-Z0-9_.-]* (%s at offset %zu)",
-				  MAE_QUOTE(name),
+				  YNODE_QUOTE_AS(key, name),
+				  key->secret ? "a character not allowed" :
 				  ch < 0x20 || ch >= 0x7f ? "a control or non-ASCII "
 				  "character" : mae_arena_printf(b->a, "'%c'", ch), i);
 			return;
@@ -110,12 +114,13 @@ static void check_container_name(struct builder *b, const struct ynode *key,
 	if (n == 0)
 		model_err(b, key, "an instance name is empty");
 	else if (n > CONTAINER_NAME_MAX)
-		model_err(b, key, "instance name '%s' is %zu characters: at most "
-			  "%d", MAE_QUOTE(name), n, CONTAINER_NAME_MAX);
+		model_err(b, key, "instance name %s is %zu characters: at most "
+			  "%d", YNODE_QUOTE_AS(key, name), n, CONTAINER_NAME_MAX);
 	else if (hostname && n > HOSTNAME_MAX)
-		model_err(b, key, "instance name '%s' is %zu characters: it is "
+		model_err(b, key, "instance name %s is %zu characters: it is "
 			  "also the container's hostname, at most %d (set 'net' "
-			  "or shorten it)", MAE_QUOTE(name), n, HOSTNAME_MAX);
+			  "or shorten it)", YNODE_QUOTE_AS(key, name), n,
+			  HOSTNAME_MAX);
 }
 
 static void get_restart(struct builder *b, const struct ynode *map,
@@ -142,8 +147,8 @@ static void get_restart(struct builder *b, const struct ynode *map,
 			long n = strtol(num, &end, 10);
 			if (!*num || *end || n < 0 || n > 1000000 ||
 			    !(num[0] >= '0' && num[0] <= '9')) {
-				model_err(b, v, "invalid restart policy format '%s' %s (expected NAME or NAME:RETRIES)",
-					  MAE_QUOTE(s), where);
+				model_err(b, v, "invalid restart policy format %s %s (expected NAME or NAME:RETRIES)",
+					  YNODE_QUOTE(v), where);
 				return;
 			}
 			r->retries = (int)n;
@@ -175,12 +180,14 @@ static void get_restart(struct builder *b, const struct ynode *map,
 		const char *hint = mae_suggest(name, names, list_len(names));
 		if (hint)
 			model_err(b, namenode ? namenode : v,
-				  "invalid restart policy '%s' %s (did you mean '%s'?)",
-				  MAE_QUOTE(name), where, hint);
+				  "invalid restart policy %s %s (did you mean '%s'?)",
+				  YNODE_QUOTE_AS(namenode ? namenode : v, name),
+				  where, hint);
 		else
 			model_err(b, namenode ? namenode : v,
-				  "invalid restart policy '%s' %s (choose one of no, always, on-failure, unless-stopped)",
-				  MAE_QUOTE(name), where);
+				  "invalid restart policy %s %s (choose one of no, always, on-failure, unless-stopped)",
+				  YNODE_QUOTE_AS(namenode ? namenode : v, name),
+				  where);
 		return;
 	}
 	r->name = name;
@@ -199,7 +206,8 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		struct schema_ulimit *u = &c->ulimits[c->nulimits];
 		u->name = mae_arena_strdup(b->a, k);
 		u->pos = model_pos(b, v->pairs[i].key);
-		const char *w = mae_arena_printf(b->a, "in ulimit '%s' %s", k, where);
+		const char *qk = YNODE_QUOTE(v->pairs[i].key);
+		const char *w = mae_arena_printf(b->a, "in ulimit %s %s", qk, where);
 		if (is_scalar(val, YSCALAR_INT)) {
 			const char *uw = mae_arena_printf(b->a, "in ulimits of %s", where + 3);
 			u->soft = u->hard = node_int(b, val, k, uw, INT64_MIN + 1,
@@ -210,8 +218,8 @@ static void get_ulimits(struct builder *b, const struct ynode *map,
 		}
 		if (!val || val->kind != YNODE_MAP) {
 			model_err(b, val ? val : v->pairs[i].key,
-				  "ulimit '%s' %s must be an integer or {soft, hard}, not %s",
-				  MAE_QUOTE(k), where, ynode_describe(val));
+				  "ulimit %s %s must be an integer or {soft, hard}, not %s",
+				  qk, where, ynode_describe(val));
 			continue;
 		}
 		check_keys(b, val, ulimit_keys, w);
@@ -268,14 +276,18 @@ static void unknown_ship(struct builder *b, const struct ynode *n,
 			 const char *name, const char *where)
 {
 	const char **names = mae_xcalloc(b->env->nships + 1, sizeof(char *));
+	size_t nnames = 0;
 	for (size_t j = 0; j < b->env->nships && !quiet(b); j++)
-		names[j] = b->env->ships[j].name;
-	const char *hint = quiet(b) ? NULL : mae_suggest(name, names, b->env->nships);
+		if (suggestible(b->env->ships[j].qname))
+			names[nnames++] = b->env->ships[j].name;
+	const char *hint = quiet(b) ? NULL : mae_suggest(name, names, nnames);
 	if (hint)
-		model_err(b, n, "unknown ship '%s' %s (did you mean '%s'?)", MAE_QUOTE(name),
+		model_err(b, n, "unknown ship %s %s (did you mean '%s'?)",
+			  YNODE_QUOTE_AS(n, name),
 			  where, hint);
 	else
-		model_err(b, n, "unknown ship '%s' %s", MAE_QUOTE(name), where);
+		model_err(b, n, "unknown ship %s %s", YNODE_QUOTE_AS(n, name),
+			  where);
 	free(names);
 }
 
@@ -301,7 +313,9 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			}
 			struct schema_ship *s = schema_env_ship(b->env, sn->str);
 			if (!s) {
-				char *ew = mae_xasprintf("in extra_hosts '%s' %s", k, where);
+				char *ew = mae_xasprintf("in extra_hosts %s %s",
+							 YNODE_QUOTE(v->pairs[i].key),
+							 where);
 				unknown_ship(b, sn, sn->str, ew);
 				free(ew);
 				continue;
@@ -309,8 +323,8 @@ static void get_extra_hosts(struct builder *b, const struct ynode *map,
 			ip = s->ip ? s->ip : "";
 		} else {
 			model_err(b, val ? val : v->pairs[i].key,
-				  "extra host '%s' %s must be an address or {ship: NAME}, not %s",
-				  MAE_QUOTE(k), where, ynode_describe(val));
+				  "extra host %s %s must be an address or {ship: NAME}, not %s",
+				  YNODE_QUOTE(v->pairs[i].key), where, ynode_describe(val));
 			continue;
 		}
 		struct schema_strpair *p = &c->extra_hosts.v[c->extra_hosts.n++];
@@ -400,20 +414,23 @@ static void resolve_checks(struct builder *b, struct schema_instance *c)
 			}
 			if (!p) {
 				pos_err(b, &k->port_pos,
-					"port '%s' of %s check (%s) is not defined by instance '%s'",
-					k->port, tn, state_names[st], MAE_QUOTE(c->name));
+					"port %s of %s check (%s) is not defined by instance %s",
+					YNODE_QUOTE_AS(secret_if(k->port_secret), k->port),
+					tn, state_names[st], c->qname);
 				continue;
 			}
 			if (strcmp(p->proto, "tcp") != 0) {
 				pos_err(b, &k->port_pos,
-					"port '%s' of %s check (%s) of instance '%s' is not TCP",
-					k->port, tn, state_names[st], MAE_QUOTE(c->name));
+					"port %s of %s check (%s) of instance %s is not TCP",
+					YNODE_QUOTE_AS(secret_if(k->port_secret), k->port),
+					tn, state_names[st], c->qname);
 				continue;
 			}
 			if (p->external_lo != p->external_hi) {
 				pos_err(b, &k->port_pos,
-					"port '%s' of %s check (%s) of instance '%s' is a range; a check needs one port",
-					k->port, tn, state_names[st], MAE_QUOTE(c->name));
+					"port %s of %s check (%s) of instance %s is a range; a check needs one port",
+					YNODE_QUOTE_AS(secret_if(k->port_secret), k->port),
+					tn, state_names[st], c->qname);
 				continue;
 			}
 			k->port_ref = p;
@@ -425,7 +442,8 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		    struct schema_instance *c, const char *name,
 		    const struct ynode *keynode, const struct ynode *v)
 {
-	const char *w = mae_arena_printf(b->a, "in instance '%s'", MAE_QUOTE(name));
+	c->qname = mae_arena_strdup(b->a, YNODE_QUOTE_AS(keynode, name));
+	const char *w = mae_arena_printf(b->a, "in instance %s", c->qname);
 	c->name = mae_arena_strdup(b->a, name);
 	c->pos = model_pos(b, keynode);
 	c->service = svc;
@@ -489,9 +507,9 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		expanded += c->ports[i].exposed_hi - c->ports[i].exposed_lo + 1u;
 	if (expanded > SCHEMA_PORTS_EXPANDED_MAX)
 		model_err(b, ynode_get(v, "ports") ? ynode_get(v, "ports") : v,
-			  "instance '%s' has %zu ports once ranges are expanded: "
+			  "instance %s has %zu ports once ranges are expanded: "
 			  "at most %d (every port of tcp and udp)",
-			  MAE_QUOTE(name), expanded, SCHEMA_PORTS_EXPANDED_MAX);
+			  c->qname, expanded, SCHEMA_PORTS_EXPANDED_MAX);
 
 	get_volumes(b, v, w, c);
 	get_strlist(b, v, "container_volumes", w, &c->container_volumes);
@@ -520,11 +538,11 @@ void build_instance(struct builder *b, struct schema_service *svc,
 		const char *hint = mae_suggest(c->log_driver, log_drivers,
 					       list_len(log_drivers));
 		if (hint)
-			model_err(b, ld, "unknown log_driver '%s' %s (did you mean '%s'?)",
-				  MAE_QUOTE(c->log_driver), w, hint);
+			model_err(b, ld, "unknown log_driver %s %s (did you mean '%s'?)",
+				  YNODE_QUOTE(ld), w, hint);
 		else
-			model_err(b, ld, "unknown log_driver '%s' %s (one of json-file, syslog, journald, gelf, fluentd, awslogs, splunk, etwlogs, gcplogs, logentries, local, none)",
-				  MAE_QUOTE(c->log_driver), w);
+			model_err(b, ld, "unknown log_driver %s %s (one of json-file, syslog, journald, gelf, fluentd, awslogs, splunk, etwlogs, gcplogs, logentries, local, none)",
+				  YNODE_QUOTE(ld), w);
 		c->log_driver = NULL;
 	}
 	get_strpairs(b, ynode_get(v, "log_opt"), "log_opt", w, &c->log_opt);
@@ -558,7 +576,6 @@ void build_instance(struct builder *b, struct schema_service *svc,
 			if (strcmp(c->volumes[i].target,
 				   c->container_volumes.v[j].s) == 0)
 				pos_err(b, &c->container_volumes.v[j].pos,
-					"conflict in instance '%s' between bind-mounted volume and container-only volume on '%s'",
-					MAE_QUOTE(c->name),
-					MAE_QUOTE(c->volumes[i].target));
+					"conflict in instance %s between bind-mounted volume and container-only volume on %s",
+					c->qname, STR_QUOTE(&c->container_volumes.v[j]));
 }

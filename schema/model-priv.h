@@ -83,11 +83,13 @@ static inline bool is_scalar(const struct ynode *n, enum yscalar_type t)
 	return n && n->kind == YNODE_SCALAR && n->type == t;
 }
 
-/* A scalar that reads as text: a string, an integer or a float. */
+/* A scalar that reads as text: a string, an integer or a float.  Not a
+ * date (PyYAML's datetime): its str is not the text written. */
 static inline bool is_texty(const struct ynode *n)
 {
 	return n && n->kind == YNODE_SCALAR &&
-	       (n->type == YSCALAR_STR || n->type == YSCALAR_INT ||
+	       ((n->type == YSCALAR_STR && !n->timestamp) ||
+		n->type == YSCALAR_INT ||
 		n->type == YSCALAR_FLOAT);
 }
 
@@ -115,6 +117,13 @@ static inline size_t list_len(const char *const *list)
 	while (list[n])
 		n++;
 	return n;
+}
+
+/* A name worth suggesting: not one from the environment (its qname is
+ * hidden), which a suggestion would print. */
+static inline bool suggestible(const char *qname)
+{
+	return qname && strcmp(qname, YNODE_SECRET_TEXT) != 0;
 }
 
 /* Keyword tables (model-get.c), NULL-terminated. */

@@ -20,12 +20,13 @@ void build_registries(struct builder *b, const struct ynode *root)
 	for (size_t i = 0; i < v->npairs; i++) {
 		const char *name = key_of(&v->pairs[i]);
 		const struct ynode *r = v->pairs[i].value;
-		const char *w = mae_arena_printf(b->a, "in registry '%s'", MAE_QUOTE(name));
+		const char *qn = YNODE_QUOTE(v->pairs[i].key);
+		const char *w = mae_arena_printf(b->a, "in registry %s", qn);
 		if (is_null(r))
 			continue;
 		if (r->kind != YNODE_MAP) {
-			model_err(b, r, "registry '%s' must be a mapping, not %s",
-				  MAE_QUOTE(name), ynode_describe(r));
+			model_err(b, r, "registry %s must be a mapping, not %s",
+				  qn, ynode_describe(r));
 			continue;
 		}
 		check_keys(b, r, registry_keys, w);
@@ -41,7 +42,7 @@ void build_registries(struct builder *b, const struct ynode *root)
 		const struct ynode *rt = ynode_get(r, "retry");
 		if (!want_map(b, rt, "retry", w))
 			continue;
-		const char *rw = mae_arena_printf(b->a, "in retry of registry '%s'", name);
+		const char *rw = mae_arena_printf(b->a, "in retry of registry %s", qn);
 		check_keys(b, rt, retry_keys, rw);
 		reg->retry_attempts = (int)get_int(b, rt, "attempts", rw, 1, 1000, 3);
 		const struct ynode *when = ynode_get(rt, "when");
@@ -104,7 +105,8 @@ static void check_host(struct builder *b, const struct ynode *v,
 		if (ok)
 			continue;
 		model_err(b, x, "'%s' %s must be a host name or an IP address, "
-			  "not '%s' (%s at offset %zu)", key, where, MAE_QUOTE(h),
+			  "not %s (%s at offset %zu)", key, where, YNODE_QUOTE(x),
+			  x->secret ? "a character not allowed" :
 			  *p < 0x20 || *p == 0x7f ? "a control character" :
 			  mae_arena_printf(b->a, "'%c'", *p),
 			  (size_t)((const char *)p - h));
@@ -116,7 +118,8 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		       const char *name, const struct ynode *keynode,
 		       const struct ynode *v, const struct ynode *defaults)
 {
-	const char *sw = mae_arena_printf(b->a, "in ship '%s'", MAE_QUOTE(name));
+	const char *qn = s->qname = mae_arena_strdup(b->a, YNODE_QUOTE(keynode));
+	const char *sw = mae_arena_printf(b->a, "in ship %s", qn);
 	bool first = !b->ships_seen;
 	b->ships_seen = true;
 	const char *w;
@@ -197,7 +200,7 @@ static void build_ship(struct builder *b, struct schema_ship *s,
 		b->mute = false;
 		return;
 	}
-	const char *tw = mae_arena_printf(b->a, "in ssh_tunnel of ship '%s'", name);
+	const char *tw = mae_arena_printf(b->a, "in ssh_tunnel of ship %s", qn);
 	check_keys(b, x, tunnel_keys, tw);
 	s->has_ssh_tunnel = true;
 	s->ssh_tunnel.pos = model_pos(b, x);
@@ -235,7 +238,8 @@ void build_ships(struct builder *b, const struct ynode *root)
 		const struct ynode *s = v->pairs[i].value;
 		if (!s || s->kind != YNODE_MAP) {
 			model_err(b, s ? s : v->pairs[i].key,
-				  "ship '%s' must be a mapping, not %s", MAE_QUOTE(name),
+				  "ship %s must be a mapping, not %s",
+				  YNODE_QUOTE(v->pairs[i].key),
 				  ynode_describe(s));
 			continue;
 		}
@@ -283,12 +287,12 @@ void build_audit(struct builder *b, const struct ynode *root)
 			const char *hint = mae_suggest(type, types, list_len(types));
 			if (hint)
 				model_err(b, ynode_get(a, "type"),
-					  "unknown auditor type '%s' (did you mean '%s'?)",
-					  type, hint);
+					  "unknown auditor type %s (did you mean '%s'?)",
+					  YNODE_QUOTE(ynode_get(a, "type")), hint);
 			else
 				model_err(b, ynode_get(a, "type"),
-					  "unknown auditor type '%s' (one of log, hipchat, slack, http, exec)",
-					  type);
+					  "unknown auditor type %s (one of log, hipchat, slack, http, exec)",
+					  YNODE_QUOTE(ynode_get(a, "type")));
 			continue;
 		}
 		w = mae_arena_printf(b->a, "in %s auditor %zu", type, i + 1);
@@ -326,8 +330,8 @@ void build_audit(struct builder *b, const struct ynode *root)
 			au->level = "info";
 		else if (strcmp(au->level, "info") && strcmp(au->level, "debug")) {
 			model_err(b, ynode_get(a, "level"),
-				  "unknown level '%s' %s (info or debug)",
-				  au->level, w);
+				  "unknown level %s %s (info or debug)",
+				  YNODE_QUOTE(ynode_get(a, "level")), w);
 			ok = false;
 		}
 		au->ignore_errors = get_bool(b, a, "ignore_errors", w, false);

@@ -38,11 +38,11 @@ static void build_schema_version(struct builder *b, const struct ynode *root)
 		return;
 	}
 	if (is_scalar(sv, YSCALAR_INT))
-		model_err(b, sv, "unsupported schema version '%s' (maestro reads schema 1 and 2)",
-			  sv->str);
+		model_err(b, sv, "unsupported schema version %s (maestro reads schema 1 and 2)",
+			  YNODE_QUOTE_AS(sv, sv->str));
 	else if (sv->kind == YNODE_SCALAR && !is_null(sv))
-		model_err(b, sv, "unsupported schema version '%s': %s, not the integer 1 or 2",
-			  sv->str, ynode_describe(sv));
+		model_err(b, sv, "unsupported schema version %s: %s, not the integer 1 or 2",
+			  YNODE_QUOTE_AS(sv, sv->str), ynode_describe(sv));
 	else
 		model_err(b, sv, "unsupported schema version: expected 1 or 2, not %s",
 			  ynode_describe(sv));
@@ -72,8 +72,9 @@ void model_build(struct builder *b, const struct ynode *root)
 	const struct ynode *sp = ynode_get(root, "ship_provider");
 	if (!is_null(sp) && !(is_scalar(sp, YSCALAR_STR) &&
 			      strcmp(sp->str, "static") == 0))
-		model_err(b, sp, "unsupported ship_provider '%s' (only 'static' exists)",
-			  sp->kind == YNODE_SCALAR ? sp->str : ynode_describe(sp));
+		model_err(b, sp, "unsupported ship_provider %s (only 'static' exists)",
+			  sp->kind == YNODE_SCALAR ? YNODE_QUOTE(sp)
+						   : ynode_describe(sp));
 	build_registries(b, root);
 	build_ships(b, root);
 	build_services(b, root);

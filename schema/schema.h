@@ -116,6 +116,7 @@ const struct schema_value *schema_map_get(const struct schema_map *m,
 struct schema_str {
 	const char *s;
 	struct schema_pos pos;
+	bool secret;          /* from the environment: never in a message */
 };
 
 struct schema_strlist {
@@ -174,6 +175,8 @@ struct schema_ssh_tunnel {
 
 struct schema_ship {
 	const char *name;
+	const char *qname;             /* for messages: 'web', or hidden when
+					 the name came from the environment */
 	struct schema_pos pos;
 	const char *ip;               /* required */
 	const char *endpoint;         /* default: ip */
@@ -303,6 +306,7 @@ struct schema_check {
 	bool from_service;            /* written at the service level */
 
 	const char *port;             /* tcp, http: the name as written */
+	bool port_secret;             /* port came from the environment */
 	struct schema_pos port_pos;
 	const struct schema_port *port_ref; /* tcp, http: the named port, or NULL
 					     * for an http literal port */
@@ -340,6 +344,8 @@ struct schema_ship;
  */
 struct schema_instance {
 	const char *name;
+	const char *qname;             /* for messages: 'web', or hidden when
+					 the name came from the environment */
 	struct schema_pos pos;
 	struct schema_service *service;
 	struct schema_ship *ship;
@@ -396,6 +402,8 @@ struct schema_instance {
 
 struct schema_service {
 	const char *name;
+	const char *qname;             /* for messages: 'web', or hidden when
+					 the name came from the environment */
 	struct schema_pos pos;
 	const char *image;
 	struct schema_map env;             /* service-level env */

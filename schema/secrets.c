@@ -10,6 +10,7 @@
  * of the real values.
  */
 #include "container-priv.h"
+#include "yaml-tree.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,8 @@ void secret_keys_container(struct secret_keys *sk,
 	for (size_t k = 0; k < c->secret_env.n; k++)
 		if (!env_map_get(m, c->secret_env.v[k].s))
 			schema_diag(d, MAE_SEV_WARNING, &c->secret_env.v[k].pos,
-				    "secret_env key '%s' is not in the environment of container '%s'",
-				    MAE_QUOTE(c->secret_env.v[k].s),
-				    MAE_QUOTE(c->name));
+				    "secret_env key %s is not in the environment of container %s",
+				    STR_QUOTE(&c->secret_env.v[k]), c->qname);
 }
 
 void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
@@ -95,9 +95,8 @@ void secret_keys_finish(struct secret_keys *sk, const struct schema_env *env,
 		for (size_t k = 0; k < svc->secret_env.n; k++)
 			if (d && !sk->found[si][k])
 				schema_diag(d, MAE_SEV_WARNING, &svc->secret_env.v[k].pos,
-					    "secret_env key '%s' of service '%s' is in no container's environment",
-					    MAE_QUOTE(svc->secret_env.v[k].s),
-					    MAE_QUOTE(svc->name));
+					    "secret_env key %s of service %s is in no container's environment",
+					    STR_QUOTE(&svc->secret_env.v[k]), svc->qname);
 		free(sk->found[si]);
 	}
 	free(sk->found);
@@ -123,8 +122,8 @@ void container_spec_secrets_fill(struct container_spec *cs,
 			if (!secret_at(cs, p))
 				continue;
 			schema_diag(d, MAE_SEV_WARNING, &c->pos,
-				    "the value of '%s' in container '%s' holds a secret_env value; it is masked there too",
-				    MAE_QUOTE(v->key), MAE_QUOTE(c->name));
+				    "the value of '%s' in container %s holds a secret_env value; it is masked there too",
+				    v->key, c->qname);
 			break;
 		}
 	}

@@ -142,7 +142,7 @@ const char *ynode_describe(const struct ynode *n)
 	case YSCALAR_STR:
 		break;
 	}
-	return "a string";
+	return n->timestamp ? "a date" : "a string";
 }
 
 static void limit_error(struct composer *c, int line, int col,
@@ -209,16 +209,18 @@ static bool secret_byte(const struct mae_srcmap *map, size_t off)
 	return false;
 }
 
-char *ynode_quote(const struct ynode *n)
+char *ynode_quote(char *buf, const struct ynode *n, const char *s)
 {
-	if (n->secret)
-		return mae_xstrdup(YNODE_SECRET_TEXT);
-	char *q = n->type == YSCALAR_STR || !n->str
-		  ? pyscalar_quote(n->text, n->text_len)
-		  : pyscalar_quote(n->str, strlen(n->str));
-	char *r = mae_xasprintf("'%s'", q);
-	free(q);
-	return r;
+	if (n && n->secret)
+		return strcpy(buf, YNODE_SECRET_TEXT);
+	if (!s)
+		s = !n || n->kind != YNODE_SCALAR ? ""
+		    : n->type == YSCALAR_STR || !n->str ? n->text
+		    : n->str;
+	buf[0] = '\'';
+	mae_quote(buf + 1, s);
+	strcat(buf, "'");
+	return buf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -448,11 +450,9 @@ static void check_duplicates(struct composer *c, struct frame *f)
 	qsort(dups, ndups, sizeof(*dups), size_cmp);
 	for (size_t i = 0; i < ndups; i++) {
 		struct rawpair *p = &f->pairs[dups[i].idx];
-		char *k = ynode_quote(p->key);
 		mae_diag_at(c->d, MAE_SEV_ERROR, p->line, p->col,
 			    "duplicate key %s in mapping (first at line %d)",
-			    k, dups[i].first_line);
-		free(k);
+			    YNODE_QUOTE(p->key), dups[i].first_line);
 		p->drop = true;
 	}
 	free(dups);

@@ -131,12 +131,32 @@ const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
 const char *ynode_describe(const struct ynode *n);
 
 /*
- * A scalar's text for a message, malloc'd: in single quotes, control
- * bytes escaped and long text cut (pyscalar_quote()), or, when the node
- * is secret, YNODE_SECRET_TEXT instead.  So: "invalid port %s", never
- * "'%s'" around it.
+ * A node's text for a message, the one way the model and the reader quote
+ * what a user wrote: in single quotes, control characters escaped and
+ * long text cut (mae_quote()), or, when the node is secret (its text came
+ * from the process environment), YNODE_SECRET_TEXT instead.  A string
+ * gives its text as written; a number, a boolean or null its str
+ * ('70000', '1e+30', 'True': what the model compared).  Writes into buf (YNODE_QUOTE_BUF bytes)
+ * and returns it; YNODE_QUOTE(n) gives the buffer, alive to the end of
+ * the enclosing block.  So: "invalid port %s", never "'%s'" around it.
+ * NULL or a collection gives "''" unless secret; s, when not NULL, is
+ * quoted instead of n's text.
  */
-char *ynode_quote(const struct ynode *n);
+#define YNODE_QUOTE_BUF (MAE_QUOTE_BUF + 2)
+char *ynode_quote(char *buf, const struct ynode *n, const char *s);
+#define YNODE_QUOTE(n) ynode_quote((char[YNODE_QUOTE_BUF]){ 0 }, (n), NULL)
+/* Text s taken from node n (a restart policy's name from "NAME:N", a
+ * name the model stored): quoted as above, hidden when n is secret. */
+#define YNODE_QUOTE_AS(n, s) \
+	ynode_quote((char[YNODE_QUOTE_BUF]){ 0 }, (n), (s))
+/* A struct schema_str the model kept from a node, quoted the same way:
+ * hidden when it came from the environment. */
+static inline const struct ynode *secret_if(bool secret)
+{
+	static const struct ynode hidden = { .secret = true };
+	return secret ? &hidden : NULL;
+}
+#define STR_QUOTE(x) YNODE_QUOTE_AS(secret_if((x)->secret), (x)->s)
 #define YNODE_SECRET_TEXT "(a value from the environment, not shown)"
 /* What to add to a message about a secret node: how to stop the
  * environment's text from being read as YAML syntax. */

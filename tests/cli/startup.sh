@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start-up stays lazy: `--version`, `validate` and `deptree` never start
+# Start-up stays lazy: no shared sqlite3 or PCRE2 to bind, and
+# `--version`, `validate` and `deptree` never start
 # OpenSSL (its first SHA-256 reads the OpenSSL config file, a fifth of a
 # `deptree` of 100 instances); the source's SHA-256 is made only when a
 # plan is stored.  The probe is the OpenSSL config file being opened
@@ -22,6 +23,12 @@ for args in "--version" "validate" "deptree" "deptree nosuch" "deptree --dot app
   opens_conf -f "$fx/links.yaml" $args &&
     { echo "FAIL $args: OpenSSL started"; grep -n . "$tmp/trace" | grep -v ENOENT | tail -5; fail=1; }
 done
+
+# sqlite3 and PCRE2 are linked in (meson.build): as shared objects the
+# loader bound ~1,600 of their symbols at every start
+opens_conf --version
+grep -E 'lib(sqlite3|pcre2-8)\.so' "$tmp/trace" | grep -v ENOENT &&
+  { echo "FAIL: --version loads sqlite3 or PCRE2 as shared objects"; fail=1; }
 
 # the plan stored still carries the SHA-256 of the file's bytes
 gp=$root/tests/golden/plans

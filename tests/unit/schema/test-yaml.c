@@ -469,12 +469,11 @@ static void test_secret_spans(void **state)
 	assert_true(b->items[0]->secret);
 	assert_false(b->items[1]->secret);
 	assert_false(b->secret);
-	char *q = ynode_quote(b->items[0]);
-	assert_string_equal(q, YNODE_SECRET_TEXT);
-	free(q);
-	q = ynode_quote(b->items[1]);
-	assert_string_equal(q, "'ok'");
-	free(q);
+	assert_string_equal(YNODE_QUOTE(b->items[0]), YNODE_SECRET_TEXT);
+	assert_string_equal(YNODE_QUOTE_AS(b->items[0], "ok"), YNODE_SECRET_TEXT);
+	assert_string_equal(YNODE_QUOTE(b->items[1]), "'ok'");
+	assert_string_equal(YNODE_QUOTE_AS(b->items[1], "o\nk"), "'o\\nk'");
+	assert_string_equal(YNODE_QUOTE(NULL), "''");
 	ydoc_free(doc);
 	mae_diags_release(&d);
 }
