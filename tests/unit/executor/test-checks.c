@@ -576,6 +576,26 @@ static void test_list_first_failure(void **state)
 	close(fd);
 }
 
+/* A command still running when another check fails is killed, not waited for. */
+static void test_list_stops_exec(void **state)
+{
+	(void)state;
+	int fd;
+	int port = dead_port(&fd);
+	json_t *l = json_pack("[o,o]", exec_check("sleep 30", "env", 30),
+			      tcp_check(port, 0.3));
+	struct seen seen = { .serial_ok = true };
+	struct check_ctx ctx = { .on_attempt = on_attempt, .attempt_ud = &seen };
+	struct mae_error e;
+	size_t failed = 99;
+	int64_t t0 = mae_now_ms();
+	assert_int_equal(checks_run(l, &ctx, &failed, &e), MAE_ERR_TIMEOUT);
+	assert_true(mae_now_ms() - t0 < 1000);
+	assert_int_equal(failed, 1);
+	json_decref(l);
+	close(fd);
+}
+
 struct probe {
 	int64_t dies_at;
 	int calls;
@@ -657,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_needs_ship),
 		cmocka_unit_test(test_list_concurrent),
 		cmocka_unit_test(test_list_first_failure),
+		cmocka_unit_test(test_list_stops_exec),
 		cmocka_unit_test(test_container_exits),
 		cmocka_unit_test(test_cancel),
 	};
