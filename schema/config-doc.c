@@ -295,8 +295,10 @@ static int document_parts(const struct schema_env *env, struct spec_src *src,
 	for (size_t k = 0; k < src->n; k++) {
 		struct container_spec tmp;
 		const struct container_spec *cs = src_get(src, k, &tmp);
-		if (!cs)
+		if (!cs) {
+			mae_sha256_final_hex(&h, hash); /* releases h */
 			return MAE_ERR_INVALID;
+		}
 		size_t len;
 		char *t = member_text(cs, true, &len);
 		if (k)
