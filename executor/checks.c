@@ -484,6 +484,7 @@ static enum outcome exec_attempt(struct one *o)
 		.out_max = 1u << 20,
 		.timeout_ms = (int)(left < 1000 ? 1000 : left),
 		.envp = envp,
+		.stop = o->stop,
 	};
 	struct proc_result r;
 	struct mae_error pe = { 0 };
@@ -502,8 +503,11 @@ static enum outcome exec_attempt(struct one *o)
 			fail_text(o, "killed by signal %d", r.status);
 			break;
 		case PROC_TIMED_OUT:
-			fail_text(o, "still running after %d ms: killed",
-				  spec.timeout_ms);
+			if (stopped(o))
+				fail_text(o, "stopped: killed");
+			else
+				fail_text(o, "still running after %d ms: killed",
+					  spec.timeout_ms);
 			break;
 		case PROC_TOO_MUCH:
 			fail_text(o, "more than 1 MiB of output: killed");

@@ -38,8 +38,11 @@ static enum proc_end pump(const struct proc_spec *spec, int *in, int *out,
 		close_fd(in);
 	while (*out >= 0) {
 		int64_t left = deadline - mae_now_ms();
-		if (left <= 0)
+		if (left <= 0 ||
+		    (spec->stop && __atomic_load_n(spec->stop, __ATOMIC_ACQUIRE)))
 			return PROC_TIMED_OUT;
+		if (spec->stop && left > 20)
+			left = 20;
 		struct pollfd p[2] = { { .fd = *out, .events = POLLIN },
 				       { .fd = *in, .events = POLLOUT } };
 		int n = poll(p, *in >= 0 ? 2 : 1, (int)left);

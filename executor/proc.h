@@ -25,12 +25,15 @@ struct proc_spec {
 	size_t out_max;     /* more standard output than this: stopped */
 	int timeout_ms;     /* > 0: stopped (SIGKILL) when it runs longer */
 	char *const *envp;  /* "NAME=VALUE", NULL-terminated; NULL: inherit */
+	const int *stop;    /* non-NULL: when *stop becomes non-zero (read
+			     * atomically, within 20 ms) it is killed and ends
+			     * as PROC_TIMED_OUT */
 };
 
 enum proc_end {
 	PROC_EXITED,    /* status: the exit status */
 	PROC_SIGNALED,  /* status: the signal that ended it */
-	PROC_TIMED_OUT, /* killed after timeout_ms */
+	PROC_TIMED_OUT, /* killed after timeout_ms (or on *stop) */
 	PROC_TOO_MUCH,  /* killed: more than out_max bytes of output */
 };
 

@@ -1,6 +1,6 @@
 /*
  * resume.c - the pre/postcondition table of INTERFACES.md "Plans" and
- * the per-container chain rule (resume.h).
+ * the per-container chain rule (resume.h), and the chains of a plan.
  *
  * Each row names, per step kind, the test that says its postcondition
  * holds and the one that says its precondition holds; the tests are
@@ -13,6 +13,7 @@
 #include "resume.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum cond_test {
@@ -214,4 +215,80 @@ void resume_chain(const struct resume_link *chain, size_t n,
 		out[k].verdict = RESUME_LATER;
 		out[k].why[0] = '\0';
 	}
+}
+
+/* Chains by (ship, container), then by step: one sort of positions. */
+static int by_chain(const void *a, const void *b, void *ud)
+{
+	const struct plan *p = ud;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct plan_step *x = &p->steps[i], *y = &p->steps[j];
+	/* a step without a container sorts as its own group */
+	if (x->container && y->container) {
+		int c = strcmp(x->ship ? x->ship : "", y->ship ? y->ship : "");
+		if (!c)
+			c = strcmp(x->container, y->container);
+		if (c)
+			return c;
+	} else if (x->container || y->container) {
+		return x->container ? 1 : -1;
+	}
+	return i < j ? -1 : i > j;
+}
+
+static bool same_chain(const struct plan *p, size_t i, size_t j)
+{
+	const struct plan_step *x = &p->steps[i], *y = &p->steps[j];
+	return x->container && y->container &&
+	       strcmp(x->ship ? x->ship : "", y->ship ? y->ship : "") == 0 &&
+	       strcmp(x->container, y->container) == 0;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+void resume_chains_of(const struct plan *p, struct resume_chains *out)
+{
+	size_t n = p->nsteps;
+	size_t *pos = mae_xcalloc(n ? n : 1, sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		pos[i] = i;
+	qsort_r(pos, n, sizeof(size_t), by_chain, (void *)p);
+	/* groups as (first step, start in pos, length), put in the order
+	 * of their first step */
+	size_t (*g)[3] = mae_xcalloc(n ? n : 1, sizeof(*g));
+	size_t ng = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || !same_chain(p, pos[k - 1], pos[k])) {
+			g[ng][0] = pos[k];
+			g[ng][1] = k;
+			ng++;
+		}
+		g[ng - 1][2]++;
+	}
+	qsort(g, ng, sizeof(*g), by_first);
+	out->n = ng;
+	out->step = mae_xcalloc(n ? n : 1, sizeof(size_t));
+	out->off = mae_xcalloc(ng + 1, sizeof(size_t));
+	size_t w = 0;
+	for (size_t c = 0; c < ng; c++) {
+		out->off[c] = w;
+		for (size_t k = 0; k < g[c][2]; k++)
+			out->step[w++] = pos[g[c][1] + k];
+	}
+	out->off[ng] = w;
+	free(g);
+	free(pos);
+}
+
+void resume_chains_release(struct resume_chains *c)
+{
+	if (!c)
+		return;
+	free(c->step);
+	free(c->off);
+	memset(c, 0, sizeof(*c));
 }

@@ -84,4 +84,19 @@ void resume_chain(const struct resume_link *chain, size_t n,
 		  const struct resume_obs *o, const char *created_id,
 		  struct resume_decision *out);
 
+/*
+ * The chains of a plan: its steps grouped by (ship, container), each
+ * group in step order; a step without a container (pull, wait) is a
+ * chain of its own.  Chains come in the order of their first step.
+ * step[off[c] .. off[c + 1]) are the positions (steps[i]) of chain c.
+ */
+struct resume_chains {
+	size_t *step;   /* p->nsteps positions */
+	size_t *off;    /* n + 1 offsets */
+	size_t n;
+};
+
+void resume_chains_of(const struct plan *p, struct resume_chains *out);
+void resume_chains_release(struct resume_chains *c);
+
 #endif

@@ -713,6 +713,27 @@ static void test_exec(void **state)
 	free(err);
 	audit_set_free(s);
 	unlink(out);
+
+	/* one that does not end: stopped at its timeout */
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\nsleep 5\necho late\n");
+	fclose(f);
+	json_t *slow = json_pack("{s:s, s:s, s:f}", "type", "exec", "script",
+				 script, "timeout", 0.3);
+	s = one("exec", AUDIT_INFO, false, slow, &c);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(emit1(s, event(AUDIT_SUCCESS, AUDIT_INFO, 1), &err, NULL),
+			 AUDIT_FAILED);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 3);
+	snprintf(want, sizeof(want), "auditor 1 (exec): '%s' did not end within "
+		 "300 ms", script);
+	assert_string_equal(err, want);
+	free(err);
+	audit_set_free(s);
+	json_decref(slow);
 	unlink(script);
 	rmdir(dir);
 

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,6 +459,57 @@ static void test_http_refused(void **state)
 	close(fd);
 }
 
+/* verify: an HTTPS server with a self-signed certificate (openssl, python3) */
+static void test_http_verify(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mae-checks-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout %s/key.pem -out %s/cert.pem -days 1 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", dir, dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "no openssl: verify untested\n");
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "exec python3 -c 'import http.server,ssl,os\n"
+		 "s=http.server.HTTPServer((\"127.0.0.1\",0),http.server.SimpleHTTPRequestHandler)\n"
+		 "c=ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER);c.load_cert_chain(\"%s/cert.pem\",\"%s/key.pem\")\n"
+		 "s.socket=c.wrap_socket(s.socket,server_side=True)\n"
+		 "print(os.getpid(),s.server_port,flush=True);s.serve_forever()' 2>/dev/null", dir, dir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	int port = 0, pid = 0;
+	if (fscanf(f, "%d %d", &pid, &port) != 2) {
+		pclose(f);
+		fprintf(stderr, "no python3 https server: verify untested\n");
+		skip();
+	}
+	char url[128];
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+	struct seen seen;
+	struct mae_error e;
+	json_t *k = http_check(port, "/", NULL, "get", 0.5, NULL);
+	json_object_set_new(json_object_get(k, "target"), "url", json_string(url));
+	json_t *k2 = json_deep_copy(k), *k3 = json_deep_copy(k);
+	/* not trusted by default */
+	assert_int_equal(run1(k, &seen, &e), MAE_ERR_TIMEOUT);
+	assert_non_null(strstr(e.msg, "certificate"));
+	json_object_set_new(json_object_get(k2, "requests_options"), "verify", json_false());
+	assert_int_equal(run1(k2, &seen, &e), 0);
+	char ca[128];
+	snprintf(ca, sizeof(ca), "%s/cert.pem", dir);
+	json_object_set_new(json_object_get(k3, "requests_options"), "verify", json_string(ca));
+	assert_int_equal(run1(k3, &seen, &e), 0);
+	kill(pid, SIGTERM);
+	pclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+
 /* ------------------------------------------------------------------ */
 /* exec, sleep, the ones that need a ship                               */
 
@@ -576,6 +628,26 @@ static void test_list_first_failure(void **state)
 	close(fd);
 }
 
+/* A command still running when another check fails is killed, not waited for. */
+static void test_list_stops_exec(void **state)
+{
+	(void)state;
+	int fd;
+	int port = dead_port(&fd);
+	json_t *l = json_pack("[o,o]", exec_check("sleep 30", "env", 30),
+			      tcp_check(port, 0.3));
+	struct seen seen = { .serial_ok = true };
+	struct check_ctx ctx = { .on_attempt = on_attempt, .attempt_ud = &seen };
+	struct mae_error e;
+	size_t failed = 99;
+	int64_t t0 = mae_now_ms();
+	assert_int_equal(checks_run(l, &ctx, &failed, &e), MAE_ERR_TIMEOUT);
+	assert_true(mae_now_ms() - t0 < 1000);
+	assert_int_equal(failed, 1);
+	json_decref(l);
+	close(fd);
+}
+
 struct probe {
 	int64_t dies_at;
 	int calls;
@@ -651,12 +723,14 @@ int main(void)
 		cmocka_unit_test(test_http_regex),
 		cmocka_unit_test(test_http_options),
 		cmocka_unit_test(test_http_refused),
+		cmocka_unit_test(test_http_verify),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_exec_env),
 		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_needs_ship),
 		cmocka_unit_test(test_list_concurrent),
 		cmocka_unit_test(test_list_first_failure),
+		cmocka_unit_test(test_list_stops_exec),
 		cmocka_unit_test(test_container_exits),
 		cmocka_unit_test(test_cancel),
 	};

@@ -365,6 +365,42 @@ static void test_clean_and_replace_chains(void **st)
 	assert_string_equal(resume_verdict_name(RESUME_LATER), "later");
 }
 
+static void test_chains_of_a_plan(void **st)
+{
+	(void)st;
+	struct plan *p = plan_new();
+	/* 1 pull s1, 2 stop s1/web, 3 stop s2/web, 4 wait, 5 start s1/web,
+	 * 6 start s2/web, 7 create s1/db, 8 pull s1 */
+	plan_add_step(p, STEP_PULL, "s1", NULL, NULL);
+	plan_add_step(p, STEP_STOP, "s1", "web", NULL);
+	plan_add_step(p, STEP_STOP, "s2", "web", NULL);
+	plan_add_step(p, STEP_WAIT, "s1", NULL, NULL);
+	plan_add_step(p, STEP_START, "s1", "web", NULL);
+	plan_add_step(p, STEP_START, "s2", "web", NULL);
+	plan_add_step(p, STEP_CREATE, "s1", "db", NULL);
+	plan_add_step(p, STEP_PULL, "s1", NULL, NULL);
+	struct resume_chains c;
+	resume_chains_of(p, &c);
+	struct mae_buf b = MAE_BUF_INIT;
+	for (size_t k = 0; k < c.n; k++) {
+		mae_buf_addf(&b, "%s", k ? " " : "");
+		for (size_t i = c.off[k]; i < c.off[k + 1]; i++)
+			mae_buf_addf(&b, "%s%zu", i > c.off[k] ? "," : "",
+				     c.step[i] + 1);
+	}
+	assert_string_equal(mae_buf_str(&b), "1 2,5 3,6 4 7 8");
+	mae_buf_release(&b);
+	resume_chains_release(&c);
+	plan_free(p);
+
+	p = plan_new();
+	resume_chains_of(p, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(c.off[0], 0);
+	resume_chains_release(&c);
+	plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_restart_chain),
 		cmocka_unit_test(test_start_chain),
 		cmocka_unit_test(test_clean_and_replace_chains),
+		cmocka_unit_test(test_chains_of_a_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

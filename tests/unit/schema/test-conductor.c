@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compute.h"
 #include "schema.h"
@@ -312,6 +313,48 @@ static void test_model_hash(void **state)
 	unload(&l);
 }
 
+/* config streams: an env file that vanishes between the check and a
+ * container's turn is an error, located, not a silent gap. */
+static void test_stream_envfile_gone(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/maestro-stream-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char envf[600];
+	snprintf(envf, sizeof(envf), "%s/a.env", dir);
+	FILE *f = fopen(envf, "w");
+	assert_non_null(f);
+	fputs("A=1\n", f);
+	fclose(f);
+	static const char text[] =
+		"__maestro: {schema: 2}\nname: s\nships: {s1: {ip: 10.0.0.1}}\n"
+		"services:\n  web:\n    image: nginx\n"
+		"    instances:\n      web-1: {ship: s1, envfile: a.env}\n";
+	struct mae_diags d;
+	mae_diags_init(&d, "s.yaml");
+	struct schema_env *env = NULL;
+	char *const no_env[] = { NULL };
+	assert_int_equal(schema_load_text("s.yaml", text, sizeof(text) - 1, dir,
+					  no_env, &env, &d), 0);
+	struct spec_stream *st = NULL;
+	assert_int_equal(spec_stream_open(env, &st, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	struct mae_buf b = MAE_BUF_INIT;
+	assert_int_equal(config_document_write(env, st, false, add_text, &b, &d), 0);
+	assert_non_null(strstr(mae_buf_str(&b), "\"A\": \"1\""));
+	mae_buf_reset(&b);
+	assert_int_equal(unlink(envf), 0);
+	assert_int_equal(config_document_write(env, st, false, add_text, &b, &d),
+			 MAE_ERR_INVALID);
+	assert_int_equal(d.nerrors, 1);
+	assert_null(strstr(mae_buf_str(&b), "model_hash"));
+	mae_buf_release(&b);
+	spec_stream_close(st);
+	schema_env_free(env);
+	mae_diags_release(&d);
+	rmdir(dir);
+}
+
 static void test_envfile_errors(void **state)
 {
 	(void)state;
@@ -363,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_volumes_from_dependency),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_model_hash),
+		cmocka_unit_test(test_stream_envfile_gone),
 		cmocka_unit_test(test_envfile_errors),
 		cmocka_unit_test(test_env_measured),
 	};
