@@ -45,9 +45,11 @@ char *env_name_normalise(const char *name);
  * *ret = NULL (the bare KEY); a list is flattened and joined by single
  * spaces, and its items must be strings or lists, as MaestroNG required.
  * A mapping, or a list holding anything else, is MAE_ERR_INVALID with a
- * message naming `key` and e->file/line/col set to the offending value.
+ * message naming `qkey` (the key as a message quotes it: 'K', or hidden
+ * when it came from the environment, YNODE_QUOTE_AS()) and
+ * e->file/line/col set to the offending value.
  */
-int env_value_format(const char *key, const struct schema_value *n,
+int env_value_format(const char *qkey, const struct schema_value *n,
 		     char **ret, struct mae_error *e);
 
 /*

@@ -8,6 +8,7 @@
  * Must not: print, talk to a ship.  Reads the env files the model names.
  */
 #include "container-priv.h"
+#include "yaml-tree.h"
 #include "shell-split.h"
 
 #include <jansson.h>
@@ -255,7 +256,9 @@ static int add_env(const struct schema_map *env, struct env_map *m,
 		char *val = NULL;
 		struct mae_error e;
 		mae_error_clear(&e);
-		if (env_value_format(kv->key, &kv->value, &val, &e) < 0) {
+		if (env_value_format(YNODE_QUOTE_AS(secret_if(kv->key_secret),
+						    kv->key),
+				     &kv->value, &val, &e) < 0) {
 			diag_error(d, &e, &kv->key_pos);
 			rc = MAE_ERR_INVALID;
 			continue;

@@ -77,7 +77,7 @@ char *env_name_normalise(const char *name)
  * space, a nested list standing for its own join, so an empty list is an
  * empty item ([a, [], b] gives "a  b", [[], [x]] gives " x").
  */
-static int flatten(const char *key, const struct schema_value *n,
+static int flatten(const char *qkey, const struct schema_value *n,
 		   struct mae_buf *b, struct mae_error *e)
 {
 	for (size_t i = 0; i < n->nitems; i++) {
@@ -85,14 +85,14 @@ static int flatten(const char *key, const struct schema_value *n,
 		if (i > 0)
 			mae_buf_addc(b, ' ');
 		if (it->kind == SCHEMA_V_LIST) {
-			if (flatten(key, it, b, e) < 0)
+			if (flatten(qkey, it, b, e) < 0)
 				return MAE_ERR_INVALID;
 			continue;
 		}
 		if (it->kind != SCHEMA_V_SCALAR || it->type != SCHEMA_S_STR) {
 			mae_error_set(e, MAE_ERR_INVALID,
-				      "list of environment variable '%s' holds %s; only strings and lists can be joined",
-				      MAE_QUOTE(key),
+				      "list of environment variable %s holds %s; only strings and lists can be joined",
+				      qkey,
 				      it->kind == SCHEMA_V_MAP ? "a mapping"
 				      : it->type == SCHEMA_S_NULL ? "a null"
 				      : it->type == SCHEMA_S_BOOL ? "a boolean"
@@ -111,7 +111,7 @@ static int flatten(const char *key, const struct schema_value *n,
 	return 0;
 }
 
-int env_value_format(const char *key, const struct schema_value *n,
+int env_value_format(const char *qkey, const struct schema_value *n,
 		     char **ret, struct mae_error *e)
 {
 	*ret = NULL;
@@ -123,8 +123,8 @@ int env_value_format(const char *key, const struct schema_value *n,
 	}
 	if (n->kind == SCHEMA_V_MAP) {
 		mae_error_set(e, MAE_ERR_INVALID,
-			      "environment variable '%s' is a mapping; expected a string, a number, a boolean or a list",
-			      MAE_QUOTE(key));
+			      "environment variable %s is a mapping; expected a string, a number, a boolean or a list",
+			      qkey);
 		if (e) {
 			snprintf(e->file, sizeof(e->file), "%s",
 				 n->pos.file ? n->pos.file : "");
@@ -134,7 +134,7 @@ int env_value_format(const char *key, const struct schema_value *n,
 		return MAE_ERR_INVALID;
 	}
 	struct mae_buf b = MAE_BUF_INIT;
-	if (flatten(key, n, &b, e) < 0) {
+	if (flatten(qkey, n, &b, e) < 0) {
 		mae_buf_release(&b);
 		return MAE_ERR_INVALID;
 	}

@@ -447,6 +447,7 @@ void copy_map(struct builder *b, const struct ynode *n,
 	for (size_t i = 0; i < n->npairs; i++) {
 		out->v[i].key = mae_arena_strdup(b->a, key_of(&n->pairs[i]));
 		out->v[i].key_pos = model_pos(b, n->pairs[i].key);
+		out->v[i].key_secret = n->pairs[i].key->secret;
 		copy_value(b, n->pairs[i].value, &out->v[i].value);
 	}
 }

@@ -99,6 +99,7 @@ struct schema_value {
 struct schema_kv {
 	const char *key;     /* Python's str() of the key */
 	struct schema_pos key_pos;
+	bool key_secret;     /* the key came from the environment */
 	struct schema_value value;
 };
 

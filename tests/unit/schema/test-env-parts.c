@@ -59,15 +59,15 @@ static void test_value_format(void **state)
 	(void)state;
 	char *s = NULL;
 	struct schema_value v = scalar(SCHEMA_S_BOOL, "True");
-	assert_int_equal(env_value_format("K", &v, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &v, &s, NULL), 0);
 	assert_string_equal(s, "True");
 	free(s);
 	v = scalar(SCHEMA_S_FLOAT, "1.2");
-	assert_int_equal(env_value_format("K", &v, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &v, &s, NULL), 0);
 	assert_string_equal(s, "1.2");
 	free(s);
 	v = scalar(SCHEMA_S_NULL, "None");
-	assert_int_equal(env_value_format("K", &v, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &v, &s, NULL), 0);
 	assert_null(s);
 
 	/* [This, [is, a], test] -> "This is a test" */
@@ -82,13 +82,13 @@ static void test_value_format(void **state)
 	list.kind = SCHEMA_V_LIST;
 	list.items = items;
 	list.nitems = 3;
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, "This is a test");
 	free(s);
 
 	/* an empty list joins to "" */
 	list.nitems = 0;
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, "");
 	free(s);
 
@@ -106,22 +106,22 @@ static void test_value_format(void **state)
 	items[1] = none;
 	items[2] = scalar(SCHEMA_S_STR, "b");
 	list.nitems = 3;
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, "a  b");
 	free(s);
 	items[0] = none;
 	items[1] = xs;
 	list.nitems = 2;
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, " x");
 	free(s);
 	items[1] = none;
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, " ");
 	free(s);
 	items[0] = scalar(SCHEMA_S_STR, "");
 	items[1] = scalar(SCHEMA_S_STR, "a");
-	assert_int_equal(env_value_format("K", &list, &s, NULL), 0);
+	assert_int_equal(env_value_format("'K'", &list, &s, NULL), 0);
 	assert_string_equal(s, " a");
 	free(s);
 	items[1] = inner[0];
@@ -133,7 +133,7 @@ static void test_value_format(void **state)
 	list.nitems = 3;
 	struct mae_error e;
 	mae_error_clear(&e);
-	assert_int_equal(env_value_format("K", &list, &s, &e), MAE_ERR_INVALID);
+	assert_int_equal(env_value_format("'K'", &list, &s, &e), MAE_ERR_INVALID);
 	assert_null(s);
 	assert_int_equal(e.line, 7);
 	assert_non_null(strstr(e.msg, "'K'"));
