@@ -123,7 +123,7 @@ void container_spec_secrets_fill(struct container_spec *cs,
 				continue;
 			schema_diag(d, MAE_SEV_WARNING, &c->pos,
 				    "the value of '%s' in container %s holds a secret_env value; it is masked there too",
-				    v->key, c->qname);
+				    MAE_QUOTE(v->key), c->qname);
 			break;
 		}
 	}
