@@ -86,6 +86,12 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret,
 	struct mae_buf b = MAE_BUF_INIT;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
+	/* Its own process group, so that stopping it stops what it started
+	 * too (a script's background sleep must not outlive the check). */
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		rc = mae_error_set(e, MAE_ERR_IO, "cannot run '%s': pipe: %s",
 				   spec->argv[0], strerror(errno));
@@ -97,7 +103,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret,
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	pid_t pid;
-	int err = posix_spawnp(&pid, spec->argv[0], &fa, NULL, spec->argv,
+	int err = posix_spawnp(&pid, spec->argv[0], &fa, &attr, spec->argv,
 			      spec->envp ? spec->envp : environ);
 	if (err) {
 		rc = mae_error_set(e, MAE_ERR_IO, "cannot run '%s': %s",
@@ -124,7 +130,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret,
 	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 
 	if (ret->end != PROC_EXITED)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL); /* the whole group it leads */
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -141,6 +147,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret,
 	b.s = NULL;
 out:
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (b.s)
 		explicit_bzero(b.s, b.len);
 	mae_buf_release(&b);

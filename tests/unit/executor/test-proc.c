@@ -3,7 +3,7 @@
  * and output out (more than a pipe holds, both ways, so a deadlock would
  * show), the output cap, the time limit, exit statuses and signals, a
  * program that is not there, and one that does not read its input (no
- * SIGPIPE for us).
+ * SIGPIPE for us), and a stopped program's children stopped with it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,12 +119,51 @@ static void test_endings(void **state)
 	proc_result_release(&r);
 }
 
+/* true when pid is gone or a zombie (PID 1 here may not reap orphans) */
+static bool gone(long pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return true;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* A program stopped at its time limit takes what it started with it. */
+static void test_group_stopped(void **state)
+{
+	(void)state;
+	struct proc_result r;
+	char *sh[] = { (char *)"sh", (char *)"-c",
+		       (char *)"sleep 30 & echo $!; wait", NULL };
+	assert_int_equal(run(sh, NULL, 0, 100, 300, &r), 0);
+	assert_int_equal(r.end, PROC_TIMED_OUT);
+	long child = strtol(r.out, NULL, 10);
+	assert_true(child > 1);
+	proc_result_release(&r);
+	bool ok = false;
+	for (int i = 0; i < 100 && !ok; i++) { /* up to 2 s */
+		ok = gone(child);
+		if (!ok)
+			usleep(20000);
+	}
+	if (!ok)
+		kill((pid_t)child, SIGKILL);
+	assert_true(ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_out),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_endings),
+		cmocka_unit_test(test_group_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
