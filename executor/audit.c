@@ -7,6 +7,7 @@
  * MaestroNG did.
  */
 #include "audit.h"
+#include "curl-init.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -305,13 +306,6 @@ static char *url_where(const char *url)
 /* ------------------------------------------------------------------ */
 /* HTTP through libcurl                                                 */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_ALL);
-}
-
 static size_t reply_write(char *data, size_t size, size_t n, void *ud)
 {
 	struct mae_buf *b = ud;
@@ -331,7 +325,7 @@ static int http_call(const char *method, const char *url, const char *where,
 		     int timeout_ms, long *status, struct mae_buf *reply,
 		     struct mae_error *e)
 {
-	pthread_once(&curl_once, curl_init_once);
+	executor_curl_init();
 	CURL *h = curl_easy_init();
 	if (!h)
 		return mae_error_set(e, MAE_ERR_INTERNAL,

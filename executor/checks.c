@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "curl-init.h"
 #include "executor.h"
 #include "proc.h"
 #include "pyregex.h"
@@ -862,17 +863,10 @@ static int run_list(const json_t *const *ks, size_t n, bool prefix,
 	return rc;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init(void)
-{
-	curl_global_init(CURL_GLOBAL_ALL);
-}
-
 int check_run(const json_t *check, const struct check_ctx *ctx,
 	      struct mae_error *e)
 {
-	pthread_once(&curl_once, curl_init);
+	executor_curl_init();
 	if (!json_is_object(check))
 		return mae_error_set(e, MAE_ERR_INVALID, "a check must be an object");
 	return run_list(&check, 1, false, ctx, NULL, e);
@@ -881,7 +875,7 @@ int check_run(const json_t *check, const struct check_ctx *ctx,
 int checks_run(const json_t *checks, const struct check_ctx *ctx,
 	       size_t *ret_failed, struct mae_error *e)
 {
-	pthread_once(&curl_once, curl_init);
+	executor_curl_init();
 	size_t n = json_array_size(checks);
 	const json_t **ks = mae_xcalloc(n ? n : 1, sizeof(*ks));
 	for (size_t i = 0; i < n; i++) {

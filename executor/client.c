@@ -11,6 +11,7 @@
  * put a registry credential into an error.
  */
 #include "client-int.h"
+#include "curl-init.h"
 #include "ssh-tunnel.h"
 
 #include <curl/curl.h>
@@ -20,13 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-
-static void global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_ALL);
-}
 
 /* ------------------------------------------------------------------ */
 /* API versions                                                         */
@@ -178,7 +172,7 @@ int ship_client_new(const struct ship_conn *conn, struct ship_client **ret,
 		return mae_error_set(e, MAE_ERR_INVALID,
 				     "%s: invalid api_version '%s'", name,
 				     conn->api_version);
-	pthread_once(&global_once, global_init);
+	executor_curl_init();
 
 	struct ship_client *cl = mae_xcalloc(1, sizeof(*cl));
 	ship_conn_copy(&cl->conn, conn);
